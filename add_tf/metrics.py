@@ -88,7 +88,7 @@ def eer(labels, probs):
     return float((value_fpr + value_fnr) / 2)
 
 
-def recall_at_1(query_embeddings, query_labels, gallery_embeddings, gallery_labels, chunk=1024):
+def recall_at_1(query_embeddings, query_labels, gallery_embeddings, gallery_labels, chunk=256):
     """Recall@1: share of queries whose Euclidean nearest gallery sample has the same label.
 
     query_embeddings (Nq, D), gallery_embeddings (Ng, D). Computed in chunks of queries
