@@ -1,0 +1,498 @@
+"""Score images, videos and folders of them with a trained detector.
+
+    python -m add_tf.detect PATH... --model (SAVED_MODEL_DIR | RUN_DIR) [--frames 32] [--json OUT]
+
+For every input: find all faces above a minimum size (MTCNN), crop each one as in training
+(1.3x square box around the detection, resized to the model's input size), and score it.
+
+- image: one entry per face (`box` [x0, y0, x1, y1] in original pixels, `confidence`,
+  `fake_probability`); the image's score is the maximum over its faces.
+- video: `--frames` frames sampled evenly; per frame the faces and the frame score (maximum over
+  faces); per video the mean of the frame scores over frames with a face, and the fraction of
+  those frames whose score exceeds `--threshold`.
+
+Each input gets a `status`:
+
+    ok         scored
+    no_face    read fine, but no face above --min-face-size was found
+    empty      zero-byte file, video without frames, or folder without images / videos
+    unreadable file the decoders cannot open (e.g. a truncated image)
+    corrupt    video whose decoding fails before any sampled frame
+    truncated  video that ends before the sampled frames (the frames read are still scored)
+    not_media  not an image or a video
+    missing    path does not exist
+    error      anything else (the message says what)
+
+Exit codes: 0 = every input was read (statuses `ok` or `no_face`); 1 = at least one input
+failed (any other status, including `truncated`; with `--strict` also `no_face`); 2 = bad arguments, the model
+could not be loaded or the --json location is not writable.
+
+Nothing is written except the `--json` file (written to a temporary file in the same folder and
+renamed into place, so a reader never sees half a report).
+"""
+
+import argparse
+import json
+import os
+import pathlib
+import sys
+import tempfile
+import time
+
+import numpy as np
+
+READ_STATUSES = ("ok", "no_face")  # anything else is a failed input
+BATCH = 64
+
+
+# ----------------------------------------------------------------------------- model loading
+class Scorer:
+    """Callable mapping uint8 face crops (N, S, S, 3) to fake probabilities (N,)."""
+
+    def __init__(self, fn, image_size, source, kind):
+        self._fn = fn
+        self.image_size = int(image_size)
+        self.source = str(source)
+        self.kind = kind
+
+    def __call__(self, crops):
+        crops = np.asarray(crops, dtype=np.uint8)
+        if len(crops) == 0:
+            return np.zeros((0,), np.float32)
+        out = [np.asarray(self._fn(crops[i:i + BATCH]), np.float32).reshape(-1)
+               for i in range(0, len(crops), BATCH)]
+        return np.concatenate(out)
+
+
+def _saved_model_dir(path):
+    """`path` itself when it holds saved_model.pb, else its highest numeric version, else None."""
+    path = pathlib.Path(path)
+    if (path / "saved_model.pb").is_file():
+        return path
+    if path.is_dir():
+        versions = sorted((int(p.name), p) for p in path.iterdir()
+                          if p.is_dir() and p.name.isdigit() and (p / "saved_model.pb").is_file())
+        if versions:
+            return versions[-1][1]
+    return None
+
+
+def load_scorer(path):
+    """A `Scorer` from a SavedModel (a version dir or a model base path) or a run dir / .keras."""
+    import tensorflow as tf
+
+    path = pathlib.Path(path)
+    saved = _saved_model_dir(path)
+    if saved is not None:
+        loaded = tf.saved_model.load(str(saved))
+        signature = loaded.signatures["serving_default"]
+        size = None
+        if hasattr(loaded, "image_size"):
+            size = int(loaded.image_size.numpy())
+        else:
+            meta = saved / "assets.extra" / "add_tf.json"
+            size = json.loads(meta.read_text())["image_size"] if meta.is_file() else 128
+
+        def fn(crops):
+            return signature(images=tf.constant(crops))["fake_probability"].numpy()
+
+        scorer = Scorer(fn, size, saved, "saved_model")
+        scorer._keepalive = loaded
+        return scorer
+    if path.suffix == ".keras" or (path / "student.keras").is_file():
+        from add_tf.export import load_run, model_image_size
+
+        model, config = load_run(path)
+        size = model_image_size(model, config)
+
+        @tf.function(input_signature=[tf.TensorSpec([None, size, size, 3], tf.uint8)],
+                     reduce_retracing=True)
+        def predict(crops):
+            logits = model(tf.cast(crops, tf.float32), training=False)
+            return tf.nn.softmax(tf.cast(logits, tf.float32), axis=-1)[:, 1]
+
+        return Scorer(lambda crops: predict(crops).numpy(), size, path, "keras")
+    raise FileNotFoundError(
+        f"--model must be a SavedModel directory (with saved_model.pb or numbered versions), a run "
+        f"directory with student.keras, or a .keras file. Received: model={str(path)!r}"
+    )
+
+
+# ----------------------------------------------------------------------------- inputs
+def expand_inputs(paths):
+    """Files as given (in order), folders expanded recursively to their images and videos."""
+    from add_tf import media
+
+    items = []
+    for raw in paths:
+        path = pathlib.Path(raw)
+        if path.is_dir():
+            found = sorted(
+                p for p in path.rglob("*")
+                if p.is_file() and not any(part.startswith(".") for part in p.relative_to(path).parts)
+                and (media.is_image(p) or media.is_video(p))
+            )
+            if found:
+                items.extend(found)
+            else:
+                items.append(path)  # reported as `empty`
+        else:
+            items.append(path)
+    return items
+
+
+def _fail(entry, status, message):
+    entry.update(status=status, message=str(message))
+    return entry
+
+
+def _downscale(rgb, max_side):
+    """Shrink so that the longer side is at most `max_side`; returns (image, scale to original)."""
+    h, w = rgb.shape[:2]
+    if not max_side or max(h, w) <= max_side:
+        return rgb, 1.0
+    import cv2
+
+    factor = max_side / float(max(h, w))
+    small = cv2.resize(rgb, (max(1, round(w * factor)), max(1, round(h * factor))),
+                       interpolation=cv2.INTER_AREA)
+    return small, 1.0 / factor
+
+
+class Detector:
+    """Faces -> crops -> scores for one frame or image.
+
+    Work-around for mtcnn 1.0.0: its image pyramid ignores `min_face_size` when counting levels, so
+    for `min_face_size` > 12 the last levels are smaller than PNet's 12 px input and the whole
+    detection fails silently (no face at all). We therefore shrink the frame ourselves so that a
+    face of `min_face_size` px (after the `detect_max_side` downscale) becomes 12 px, ask the
+    detector for 12 px faces (a correct pyramid with the same levels), and map boxes back.
+    """
+
+    def __init__(self, scorer, min_face_size=40, detect_max_side=640, max_side=4096, scale=1.3):
+        from add_tf import faces
+
+        self.faces = faces
+        self.scorer = scorer
+        self.min_face_size = min_face_size
+        self.detect_max_side = detect_max_side
+        self.finder = faces.FaceDetector(min_face_size=12, detect_max_side=10**9)
+        self.max_side = max_side
+        self.scale = scale
+
+    def find(self, rgb):
+        """Faces in `rgb` (boxes in `rgb` pixels), largest first, at least min_face_size wide."""
+        import cv2
+
+        h, w = rgb.shape[:2]
+        fit = min(1.0, self.detect_max_side / float(max(h, w)))
+        factor = fit * 12.0 / max(12.0, self.min_face_size * fit)
+        small = rgb
+        if factor < 1.0:
+            small = cv2.resize(rgb, (max(1, round(w * factor)), max(1, round(h * factor))),
+                               interpolation=cv2.INTER_AREA)
+        found = []
+        for face in self.finder.detect(small):
+            x0, y0, x1, y1 = face.box
+            box = (int(max(0, np.floor(x0 / factor))), int(max(0, np.floor(y0 / factor))),
+                   int(min(w, np.ceil(x1 / factor))), int(min(h, np.ceil(y1 / factor))))
+            if max(box[2] - box[0], box[3] - box[1]) >= 0.9 * self.min_face_size:
+                found.append(self.faces.Face(box, face.confidence))
+        return found
+
+    def crops(self, rgb):
+        """(list of face dicts without scores, uint8 crops (F, S, S, 3))."""
+        work, back = _downscale(rgb, self.max_side)
+        found = self.find(work)
+        records, crops = [], []
+        for face in found:
+            box = self.faces.square_box(face.box, work.shape, scale=self.scale)
+            crops.append(self.faces.crop_face(work, box, self.scorer.image_size))
+            records.append({
+                "box": [int(round(v * back)) for v in face.box],
+                "crop_box": [int(round(v * back)) for v in box],
+                "confidence": round(float(face.confidence), 4),
+            })
+        size = self.scorer.image_size
+        stacked = np.stack(crops) if crops else np.zeros((0, size, size, 3), np.uint8)
+        return records, stacked
+
+
+def analyse_image(path, detector, threshold=0.5):
+    from add_tf import media
+
+    entry = {"path": str(path), "kind": "image"}
+    rgb = media.read_image(path)
+    entry["width"], entry["height"] = int(rgb.shape[1]), int(rgb.shape[0])
+    faces, crops = detector.crops(rgb)
+    del rgb
+    probs = detector.scorer(crops)
+    for face, p in zip(faces, probs):
+        face["fake_probability"] = round(float(p), 6)
+    entry["faces"] = faces
+    if not faces:
+        return _fail(entry, "no_face", "no face found")
+    entry["fake_probability"] = round(float(probs.max()), 6)
+    entry["label"] = "fake" if entry["fake_probability"] > threshold else "real"
+    entry["status"] = "ok"
+    return entry
+
+
+def analyse_video(path, detector, frames=32, threshold=0.5, progress=None):
+    from add_tf import media
+
+    entry = {"path": str(path), "kind": "video"}
+    count = media.video_frame_count(path)
+    entry["frame_count"] = int(count)
+    if count <= 0:
+        return _fail(entry, "empty", "video has no frames")
+    indices = media.even_frame_indices(count, frames)
+    per_frame, all_crops = [], []
+    frames_iter = getattr(media, "iter_video_frames", None) or media.read_video_frames
+    broken = None
+    try:
+        # frames are decoded in order and only the sampled ones kept: bounded memory
+        for index, rgb in frames_iter(path, indices):
+            entry.setdefault("width", int(rgb.shape[1]))
+            entry.setdefault("height", int(rgb.shape[0]))
+            faces, crops = detector.crops(rgb)
+            del rgb
+            per_frame.append({"index": int(index), "faces": faces})
+            all_crops.append(crops)
+            if progress is not None:
+                progress(1)
+    except media.MediaError as error:
+        if not per_frame:
+            raise
+        broken = error.message
+    entry["frames_requested"] = len(indices)
+    entry["frames_read"] = len(per_frame)
+    if not per_frame:
+        return _fail(entry, "unreadable", "no frame could be decoded")
+    probs = detector.scorer(np.concatenate(all_crops)) if all_crops else np.zeros(0)
+    offset = 0
+    scores = []
+    for frame in per_frame:
+        for face in frame["faces"]:
+            face["fake_probability"] = round(float(probs[offset]), 6)
+            offset += 1
+        if frame["faces"]:
+            frame["fake_probability"] = max(f["fake_probability"] for f in frame["faces"])
+            scores.append(frame["fake_probability"])
+        else:
+            frame["fake_probability"] = None
+    entry["frames"] = per_frame
+    entry["frames_with_face"] = len(scores)
+    truncated = broken or len(per_frame) < len(indices)
+    if truncated:
+        entry["message"] = (f"truncated: only {len(per_frame)} of {len(indices)} sampled frames "
+                            f"decoded" + (f" ({broken})" if broken else ""))
+    if not scores:
+        return _fail(entry, "truncated" if truncated else "no_face",
+                     entry.get("message", "no face found in any sampled frame"))
+    scores = np.asarray(scores)
+    entry["fake_probability"] = round(float(scores.mean()), 6)
+    entry["fraction_fake_frames"] = round(float((scores > threshold).mean()), 6)
+    entry["label"] = "fake" if entry["fake_probability"] > threshold else "real"
+    entry["status"] = "truncated" if truncated else "ok"
+    return entry
+
+
+def analyse(path, detector, frames=32, threshold=0.5, progress=None):
+    """One input -> report entry; never raises for a bad file."""
+    from add_tf import media
+
+    path = pathlib.Path(path)
+    entry = {"path": str(path)}
+    try:
+        if not path.exists():
+            return _fail(entry, "missing", "no such file or directory")
+        if path.is_dir():
+            return _fail(entry, "empty", "folder contains no image or video")
+        if path.stat().st_size == 0:
+            return _fail(entry, "empty", "zero-byte file")
+        if media.is_video(path):
+            return analyse_video(path, detector, frames, threshold, progress)
+        try:
+            return analyse_image(path, detector, threshold)
+        except media.MediaError as error:
+            if media.is_image(path):
+                raise
+            if _looks_like_video(path):
+                return analyse_video(path, detector, frames, threshold, progress)
+            return _fail({**entry, "kind": "unknown"}, "not_media",
+                         f"neither an image nor a video ({error.message if hasattr(error, 'message') else error})")
+    except media.MediaError as error:
+        status = getattr(error, "status", "unreadable") or "unreadable"
+        return _fail(entry, status, getattr(error, "message", None) or str(error))
+    except MemoryError:
+        return _fail(entry, "error", "out of memory while decoding")
+    except Exception as error:  # noqa: BLE001 - an untrusted file must not stop the others
+        return _fail(entry, "error", f"{type(error).__name__}: {error}")
+
+
+def _looks_like_video(path):
+    try:
+        import av
+
+        with av.open(str(path)) as container:
+            return bool(container.streams.video)
+    except Exception:  # noqa: BLE001
+        return False
+
+
+# ----------------------------------------------------------------------------- report
+def _fmt(p):
+    return "-" if p is None else f"{p:.3f}"
+
+
+def format_table(entries):
+    rows = [("input", "kind", "status", "faces/frames", "p(fake)", "frames>thr", "verdict")]
+    for e in entries:
+        if e.get("kind") == "video":
+            faces = f"{e.get('frames_with_face', 0)}/{e.get('frames_read', 0)} frames"
+        elif e.get("kind") == "image":
+            faces = f"{len(e.get('faces', []))} faces"
+        else:
+            faces = "-"
+        frac = e.get("fraction_fake_frames")
+        rows.append((
+            _short(e["path"]), e.get("kind", "-"), e["status"], faces,
+            _fmt(e.get("fake_probability")), "-" if frac is None else f"{frac:.0%}",
+            e.get("label", "-") if e["status"] == "ok" else e.get("message", "-"),
+        ))
+    widths = [max(len(str(r[i])) for r in rows) for i in range(len(rows[0]) - 1)]
+    lines = []
+    for k, row in enumerate(rows):
+        cells = [str(c).ljust(w) for c, w in zip(row[:-1], widths)] + [str(row[-1])]
+        lines.append("  ".join(cells).rstrip())
+        if k == 0:
+            lines.append("  ".join("-" * w for w in widths) + "  " + "-" * 7)
+    return "\n".join(lines)
+
+
+def _short(text, width=48):
+    text = str(text)
+    return text if len(text) <= width else "..." + text[-(width - 3):]
+
+
+def write_json_atomic(path, payload):
+    path = pathlib.Path(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w") as f:
+            json.dump(payload, f, indent=2)
+            f.write("\n")
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+
+
+def run(paths, model, frames=32, json_path=None, threshold=0.5, min_face_size=40,
+        detect_max_side=640, max_side=4096, verbose=True, scorer=None):
+    """Score `paths`; returns the report dict (also written to `json_path` when given)."""
+    from add_tf import media
+
+    scorer = scorer or load_scorer(model)
+    detector = Detector(scorer, min_face_size=min_face_size, detect_max_side=detect_max_side,
+                        max_side=max_side)
+    items = expand_inputs(paths)
+    units = sum(frames if media.is_video(p) else 1 for p in items)
+    bar = None
+    if verbose and units > 1:
+        import keras
+
+        bar = keras.utils.Progbar(units, unit_name="item")
+    done = [0]
+
+    def advance(n):
+        done[0] += n
+        if bar is not None:
+            bar.update(min(done[0], units))
+
+    entries = []
+    start = time.perf_counter()
+    for path in items:
+        before = done[0]
+        entry = analyse(path, detector, frames, threshold, advance)
+        entries.append(entry)
+        expected = frames if media.is_video(path) else 1
+        advance(max(0, before + expected - done[0]))
+    counts = {}
+    for e in entries:
+        counts[e["status"]] = counts.get(e["status"], 0) + 1
+    report = {
+        "model": scorer.source,
+        "model_kind": scorer.kind,
+        "image_size": scorer.image_size,
+        "frames": frames,
+        "threshold": threshold,
+        "min_face_size": min_face_size,
+        "seconds": round(time.perf_counter() - start, 3),
+        "counts": counts,
+        "inputs": entries,
+    }
+    if verbose:
+        print(format_table(entries))
+    if json_path:
+        write_json_atomic(json_path, report)
+    return report
+
+
+def exit_code(report, strict=False):
+    good = {"ok"} if strict else set(READ_STATUSES)
+    return 0 if all(e["status"] in good for e in report["inputs"]) else 1
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(
+        prog="python -m add_tf.detect",
+        description="Find faces in images / videos / folders and score them as real or fake.",
+        epilog="Exit codes: 0 all inputs read; 1 some input failed (unreadable, empty, "
+               "not_media, missing, error; with --strict also no_face); 2 usage / model error.",
+    )
+    parser.add_argument("paths", nargs="+", metavar="PATH", help="images, videos or folders")
+    parser.add_argument("--model", required=True,
+                        help="SavedModel dir (or its base path), run dir or .keras file")
+    parser.add_argument("--frames", type=int, default=32, help="frames sampled per video")
+    parser.add_argument("--json", default=None, help="write the full report here")
+    parser.add_argument("--threshold", type=float, default=0.5)
+    parser.add_argument("--min-face-size", type=int, default=40, help="pixels")
+    parser.add_argument("--detect-max-side", type=int, default=640,
+                        help="images are downscaled to this longer side for face detection")
+    parser.add_argument("--max-side", type=int, default=4096,
+                        help="larger images / frames are downscaled to this first")
+    parser.add_argument("--strict", action="store_true", help="no_face counts as a failure")
+    parser.add_argument("--quiet", action="store_true", help="no table, no progress bar")
+    args = parser.parse_args(argv)
+    if args.frames < 1:
+        parser.error(f"--frames must be >= 1. Received: {args.frames}")
+    if args.json:
+        parent = pathlib.Path(args.json).resolve().parent
+        if not parent.is_dir() or not os.access(parent, os.W_OK):
+            parser.error(f"--json folder does not exist or is not writable: {parent}")
+        if pathlib.Path(args.json).is_dir():
+            parser.error(f"--json must be a file path, received a folder: {args.json}")
+    return args
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    try:
+        scorer = load_scorer(args.model)
+    except Exception as error:  # noqa: BLE001
+        print(f"error: could not load the model: {error}", file=sys.stderr)
+        return 2
+    report = run(args.paths, args.model, frames=args.frames, json_path=args.json,
+                 threshold=args.threshold, min_face_size=args.min_face_size,
+                 detect_max_side=args.detect_max_side, max_side=args.max_side,
+                 verbose=not args.quiet, scorer=scorer)
+    return exit_code(report, args.strict)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
