@@ -605,8 +605,6 @@ def find_teacher(config, runs_root):
 def run(config, run_dir, runs_root, teacher="auto", strategy=None, verbose=2, evaluate=True,
         chief=True):
     """Teacher (when needed) + the run itself + evaluation. Returns {name: test metrics}."""
-    from add_tf import evaluate as evaluate_lib
-
     results = {}
     teacher_path = None
     if config.loss.method in NEEDS_TEACHER:
@@ -622,9 +620,7 @@ def run(config, run_dir, runs_root, teacher="auto", strategy=None, verbose=2, ev
                 tconfig = teacher_config(config)
                 train(tconfig, teacher_path, strategy=strategy, verbose=verbose, chief=chief)
                 if evaluate and chief:
-                    results[f"teacher ({tconfig.data.comp})"] = evaluate_lib.evaluate_run(
-                        teacher_path
-                    )
+                    results[f"teacher ({tconfig.data.comp})"] = _evaluate(teacher_path)
             else:
                 print(f"[fit] using teacher {teacher_path}", flush=True)
         else:
@@ -635,8 +631,21 @@ def run(config, run_dir, runs_root, teacher="auto", strategy=None, verbose=2, ev
           chief=chief)
     if evaluate and chief:
         name = f"{config.loss.method} ({config.data.comp})"
-        results[name] = evaluate_lib.evaluate_run(run_dir)
+        results[name] = _evaluate(run_dir)
     return results
+
+
+def _evaluate(run_dir):
+    """Test metrics of a finished run (stored ones when metrics.json already has them)."""
+    from add_tf import evaluate as evaluate_lib
+
+    path = os.path.join(run_dir, "metrics.json")
+    if os.path.exists(path):
+        with open(path) as f:
+            stored = json.load(f)
+        if stored.get("test") and stored.get("training", {}).get("done"):
+            return {k: (float("nan") if v is None else v) for k, v in stored["test"].items()}
+    return evaluate_lib.evaluate_run(run_dir)
 
 
 def main(argv=None):
@@ -652,6 +661,10 @@ def main(argv=None):
 
     strategy = make_strategy(config.train.strategy)  # first TF op (needed for multi-worker)
     _, _, chief = task_info()
+    print(
+        f"[fit] strategy: {type(strategy).__name__} ({strategy.num_replicas_in_sync} replicas)",
+        flush=True,
+    )
     runs_root = args.runs_root or (os.path.dirname(os.path.abspath(args.run_dir)) if args.run_dir
                                    else "runs")
     run_dir = args.run_dir or default_run_dir(config, runs_root)
