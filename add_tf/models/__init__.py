@@ -1,0 +1,20 @@
+"""Backbones (ResNet18/34/50, EfficientNet-B0) and the 2-class classifier with named stage outputs."""
+
+from add_tf.models.backbones import BACKBONES, build_backbone
+from add_tf.models.classifier import (
+    FEATURE_NAMES,
+    build_classifier,
+    feature_model,
+    load_weights,
+    synchronize_batchnorm,
+)
+
+__all__ = [
+    "BACKBONES",
+    "FEATURE_NAMES",
+    "build_backbone",
+    "build_classifier",
+    "feature_model",
+    "load_weights",
+    "synchronize_batchnorm",
+]

@@ -1,0 +1,77 @@
+"""The 2-class classifier (class 1 = fake) and the named-feature view used by the distillers."""
+
+import os
+
+import keras
+
+from add_tf.models.backbones import BACKBONES, build_backbone
+
+FEATURE_NAMES = ("layer1", "layer2", "layer3", "layer4", "embedding", "logits")
+
+
+def build_classifier(backbone="resnet50", image_size=128, weights=None, name=None):
+    """Functional classifier: `(None, S, S, 3)` pixels 0..255 -> logits `(None, 2)`.
+
+    Layers `layer1`..`layer4` are the stage outputs `(B, h, w, c)`, `embedding` the global-average
+    pooled last stage `(B, D)` and `logits` a Dense(2) kept in float32 under mixed precision.
+    `weights`: None (random), "imagenet" (ResNet50 / EfficientNet-B0 backbones, downloaded by Keras),
+    or a local file: `*.weights.h5` saved from a classifier of the same backbone (loaded as is), or a
+    `*.keras` model whose layers are copied by name where the shapes match (e.g. a backbone trained
+    with another head).
+    """
+    if backbone not in BACKBONES:
+        raise ValueError(f"Unknown backbone. Valid: {', '.join(BACKBONES)}. Received: backbone={backbone!r}")
+    image_size = int(image_size)
+    if image_size < 32:
+        raise ValueError(f"image_size must be at least 32. Received: image_size={image_size}")
+    local = weights is not None and weights != "imagenet"
+    if local and not os.path.isfile(weights):
+        raise FileNotFoundError(f"Weights file not found. Received: weights={weights!r}")
+    inputs = keras.Input((image_size, image_size, 3), name="image")
+    stages = build_backbone(inputs, backbone, weights=None if local else weights)
+    embedding = keras.layers.GlobalAveragePooling2D(name="embedding")(stages[-1])
+    logits = keras.layers.Dense(2, name="logits", dtype="float32")(embedding)
+    model = keras.Model(inputs, logits, name=name or f"{backbone}_classifier")
+    if local:
+        load_weights(model, weights)
+    return model
+
+
+def load_weights(model, path):
+    """Load `path` into `model`: `.weights.h5` directly, `.keras` layer by layer (by name)."""
+    if path.endswith(".keras"):
+        source = keras.models.load_model(path, compile=False)
+        copied = 0
+        for layer in source.layers:
+            try:
+                target = model.get_layer(layer.name)
+            except ValueError:
+                continue
+            src, dst = layer.get_weights(), target.get_weights()
+            if src and len(src) == len(dst) and all(a.shape == b.shape for a, b in zip(src, dst)):
+                target.set_weights(src)
+                copied += 1
+        if not copied:
+            raise ValueError(f"No layer of {path!r} matches the model {model.name!r} by name and shape.")
+    else:
+        model.load_weights(path)
+    return model
+
+
+def feature_model(classifier, names=("layer2", "layer3", "layer4", "embedding", "logits")):
+    """Same weights as `classifier`, outputs `{name: tensor}` for the named layers."""
+    valid = [layer.name for layer in classifier.layers]
+    missing = [n for n in names if n not in valid]
+    if missing:
+        raise ValueError(f"Layers {missing} not in {classifier.name!r}. Valid names include {FEATURE_NAMES}.")
+    outputs = {n: classifier.get_layer(n).output for n in names}
+    return keras.Model(classifier.inputs, outputs, name=f"{classifier.name}_features")
+
+
+def synchronize_batchnorm(model, synchronized=True):
+    """Switch every BatchNormalization of `model` to cross-replica statistics (for MirroredStrategy:
+    then a distributed step on a global batch equals a single-device step on it). Returns `model`."""
+    for layer in model._flatten_layers(include_self=False, recursive=True):
+        if isinstance(layer, keras.layers.BatchNormalization):
+            layer.synchronized = synchronized
+    return model
