@@ -1,0 +1,214 @@
+"""Reading images and video frames (RGB uint8), with one error type for every bad input.
+
+Videos are decoded with PyAV (no external ffmpeg); memory stays bounded because frames are
+decoded in order and only the requested indices are kept (`iter_video_frames` holds one frame).
+"""
+
+import os
+
+import numpy as np
+
+IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff")
+VIDEO_EXTENSIONS = (".mp4", ".avi", ".mkv", ".mov", ".webm", ".m4v", ".mpg", ".mpeg")
+
+
+class MediaError(Exception):
+    """A file that cannot be used. `status` is one of "missing", "unreadable", "empty",
+    "not_media", "corrupt", "truncated"; `path` names the file."""
+
+    def __init__(self, path, status, message):
+        self.path = str(path)
+        self.status = status
+        self.message = message
+        super().__init__(f"{status}: {path}: {message}")
+
+
+def is_image(path):
+    return str(path).lower().endswith(IMAGE_EXTENSIONS)
+
+
+def is_video(path):
+    return str(path).lower().endswith(VIDEO_EXTENSIONS)
+
+
+def _check_file(path):
+    if not os.path.exists(path):
+        raise MediaError(path, "missing", "file does not exist")
+    if not os.path.isfile(path):
+        raise MediaError(path, "not_media", "not a regular file")
+    if os.path.getsize(path) == 0:
+        raise MediaError(path, "empty", "file is empty (0 bytes)")
+
+
+def to_rgb(image):
+    """Grayscale (H,W) / (H,W,1) and RGBA (H,W,4) to RGB uint8 (H,W,3)."""
+    image = np.asarray(image)
+    if image.dtype != np.uint8:
+        if image.dtype == np.uint16:
+            image = (image // 257).astype(np.uint8)
+        else:
+            image = np.clip(image, 0, 255).astype(np.uint8)
+    if image.ndim == 2:
+        image = image[:, :, None]
+    if image.shape[-1] == 1:
+        image = np.repeat(image, 3, axis=-1)
+    elif image.shape[-1] == 4:
+        image = image[:, :, :3]
+    return np.ascontiguousarray(image)
+
+
+def read_image(path):
+    """RGB uint8 (H, W, 3). Raises MediaError naming the file for anything unusable."""
+    import cv2
+
+    path = str(path)
+    _check_file(path)
+    data = np.fromfile(path, dtype=np.uint8)
+    image = cv2.imdecode(data, cv2.IMREAD_UNCHANGED)
+    if image is None:
+        status = "not_media" if not is_image(path) else "unreadable"
+        raise MediaError(path, status, "could not decode as an image")
+    if image.ndim == 3 and image.shape[-1] == 3:
+        image = cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
+    elif image.ndim == 3 and image.shape[-1] == 4:
+        image = cv2.cvtColor(image, cv2.COLOR_BGRA2RGB)
+    return to_rgb(image)
+
+
+def even_frame_indices(frame_count, n):
+    """`n` indices spread evenly over `frame_count` frames (the middle of n equal segments),
+    sorted and unique; all frames when n >= frame_count."""
+    frame_count = int(frame_count)
+    if frame_count <= 0 or n <= 0:
+        return []
+    if n >= frame_count:
+        return list(range(frame_count))
+    return [int((i + 0.5) * frame_count / n) for i in range(n)]
+
+
+def _open(path):
+    import av
+
+    _check_file(path)
+    try:
+        container = av.open(str(path))
+    except Exception as error:  # av.error.InvalidDataError and friends
+        raise MediaError(path, "unreadable" if is_video(path) else "not_media", str(error)) from None
+    if not container.streams.video:
+        container.close()
+        raise MediaError(path, "not_media", "no video stream")
+    return container
+
+
+def video_info(path):
+    """{"frames": int (container metadata, 0 if unknown), "fps": float, "width", "height"}."""
+    container = _open(path)
+    try:
+        stream = container.streams.video[0]
+        rate = stream.average_rate or stream.guessed_rate or 25
+        return {
+            "frames": int(stream.frames or 0),
+            "fps": float(rate),
+            "width": int(stream.codec_context.width),
+            "height": int(stream.codec_context.height),
+        }
+    finally:
+        container.close()
+
+
+def count_decoded_frames(path):
+    """Frame count by decoding every frame (exact; raises MediaError on corrupt data)."""
+    return sum(1 for _ in _decode(path, rgb=False))
+
+
+def video_frame_count(path, exact=False):
+    """Number of frames: container metadata when present (fast), else (or exact=True) decoded."""
+    if not exact:
+        frames = video_info(path)["frames"]
+        if frames > 0:
+            return frames
+    count = count_decoded_frames(path)
+    if count == 0:
+        raise MediaError(path, "empty", "video has no decodable frames")
+    return count
+
+
+def _decode(path, rgb=True):
+    import av
+
+    container = _open(path)
+    try:
+        stream = container.streams.video[0]
+        stream.thread_type = "AUTO"
+        try:
+            for frame in container.decode(stream):
+                yield frame.to_ndarray(format="rgb24") if rgb else None
+        except (av.error.FFmpegError, ValueError) as error:
+            raise MediaError(path, "corrupt", f"decoding failed: {error}") from None
+    finally:
+        container.close()
+
+
+def iter_video_frames(path, indices):
+    """Yield (index, RGB uint8) for the requested frame indices, in increasing order.
+
+    Frames are decoded sequentially (exact, codec-independent indexing); only the current frame
+    is held. Indices past the end are not yielded (the caller sees which are missing); a file
+    that cannot be decoded at all raises MediaError."""
+    import av
+
+    wanted = sorted(set(int(i) for i in indices))
+    if not wanted:
+        return
+    container = _open(path)
+    position = -1
+    try:
+        stream = container.streams.video[0]
+        stream.thread_type = "AUTO"
+        k = 0
+        try:
+            for position, frame in enumerate(container.decode(stream)):
+                if position == wanted[k]:
+                    yield position, frame.to_ndarray(format="rgb24")
+                    k += 1
+                    if k == len(wanted):
+                        break
+        except (av.error.FFmpegError, ValueError) as error:
+            raise MediaError(
+                path, "corrupt", f"decoding failed after {position + 1} frames: {error}"
+            ) from None
+        if position < 0:
+            raise MediaError(path, "empty", "video has no decodable frames")
+    finally:
+        container.close()
+
+
+def read_video_frames(path, indices):
+    """[(index, RGB uint8 (H,W,3))] for the requested indices that exist (see iter_video_frames)."""
+    return list(iter_video_frames(path, indices))
+
+
+def write_video(path, frames, fps=25, codec="libx264", options=None, pix_fmt="yuv420p"):
+    """Encode RGB uint8 frames to `path` with PyAV (written under a temporary name, then renamed)."""
+    import av
+
+    frames = list(frames)
+    if not frames:
+        raise ValueError(f"write_video needs at least one frame, received none for {path}")
+    height, width = frames[0].shape[:2]
+    tmp = f"{path}.tmp-{os.getpid()}{os.path.splitext(str(path))[1]}"
+    os.makedirs(os.path.dirname(os.path.abspath(str(path))), exist_ok=True)
+    from fractions import Fraction
+
+    with av.open(tmp, mode="w") as container:
+        stream = container.add_stream(codec, rate=Fraction(fps).limit_denominator(1001))
+        stream.width, stream.height, stream.pix_fmt = width, height, pix_fmt
+        stream.options = dict(options or {})
+        for rgb in frames:
+            frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(rgb), format="rgb24")
+            for packet in stream.encode(frame):
+                container.mux(packet)
+        for packet in stream.encode():
+            container.mux(packet)
+    os.replace(tmp, str(path))
+    return str(path)
