@@ -1,0 +1,208 @@
+"""tf.data input of prepared face records: ((teacher_image, student_image), label).
+
+Both images of an element come from the same `tf.train.Example` (same face, same frame, same
+box), so the pairing the distillation relies on can never be lost by shuffling. Training mode:
+file-level shuffle, parallel interleave, example shuffle, the *same* random flip for teacher and
+student, batches of fixed size. Eval mode: deterministic order, no augmentation, optional meta
+(method, video id) for video-level metrics.
+"""
+
+import glob
+import json
+import os
+
+from add_tf.data import schema
+
+
+def records_location(data_dir, dataset):
+    """(records_dir, method_folder) for a dataset name of `add_tf.config.DATASETS`:
+    demo records live at {data_dir}/demo, FaceForensics++ records at {data_dir}/ffpp."""
+    from add_tf.config import DATASETS
+
+    if dataset not in DATASETS:
+        raise ValueError(f"Unknown dataset {dataset!r}. Valid: {', '.join(DATASETS)}")
+    sub = "demo" if dataset == "demo" else "ffpp"
+    return os.path.join(str(data_dir), sub), DATASETS[dataset]
+
+
+def read_manifest(records_dir):
+    """The manifest written by `pipelines.prepare` (counts, settings, skipped items)."""
+    path = os.path.join(str(records_dir), schema.MANIFEST)
+    if not os.path.isfile(path):
+        hint = ""
+        if os.path.isdir(str(records_dir)):
+            hint = f" (the directory holds: {', '.join(sorted(os.listdir(records_dir))) or 'nothing'})"
+        raise FileNotFoundError(
+            f"No {schema.MANIFEST} in {records_dir}{hint}. Prepare records first with "
+            f"`python -m pipelines.prepare --ffpp-root DIR --out {records_dir}` "
+            f"(demo: add_tf.demo.ensure_demo_records)."
+        )
+    with open(path) as f:
+        return json.load(f)
+
+
+def _method_name(method):
+    from add_tf.config import DATASETS
+
+    return DATASETS.get(method, method)
+
+
+def count_examples(records_dir, method, split):
+    """Examples (faces) of originals + `method` in `split`, from the manifest."""
+    manifest = read_manifest(records_dir)
+    counts = manifest.get("counts", {}).get(split)
+    if counts is None:
+        raise ValueError(
+            f"Split {split!r} not in the manifest of {records_dir}; it has: "
+            f"{', '.join(manifest.get('counts', {})) or 'none'}"
+        )
+    names = _names(manifest, method)
+    return int(sum(counts.get(name, {}).get("examples", 0) for name in names))
+
+
+def _names(manifest, method):
+    method = _method_name(method)
+    if method in (None, "all"):
+        return [schema.ORIGINAL] + list(manifest.get("settings", {}).get("methods", []))
+    if method == schema.ORIGINAL:
+        return [schema.ORIGINAL]
+    return [schema.ORIGINAL, method]
+
+
+def _qualities(records_dir, manifest, files):
+    if manifest is not None:
+        return list(manifest.get("settings", {}).get("qualities", []))
+    import tensorflow as tf
+
+    for record in tf.data.TFRecordDataset(files[:1]).take(1):
+        example = tf.train.Example.FromString(record.numpy())
+        return [
+            key.split("/", 1)[1] for key in example.features.feature if key.startswith("image/")
+        ]
+    return []
+
+
+def list_record_files(records_dir, method, split):
+    """Sorted shard files of originals + `method` in `split`; errors name what exists."""
+    records_dir = str(records_dir)
+    if not os.path.isdir(records_dir):
+        raise FileNotFoundError(
+            f"Records directory {records_dir} does not exist. Prepare it with "
+            f"`python -m pipelines.prepare` (demo: add_tf.demo.ensure_demo_records)."
+        )
+    split_dir = os.path.join(records_dir, split)
+    if not os.path.isdir(split_dir):
+        present = sorted(d for d in os.listdir(records_dir) if os.path.isdir(os.path.join(records_dir, d)))
+        raise FileNotFoundError(
+            f"No split {split!r} in {records_dir}; splits present: {', '.join(present) or 'none'}"
+        )
+    manifest = None
+    if os.path.isfile(os.path.join(records_dir, schema.MANIFEST)):
+        manifest = read_manifest(records_dir)
+    method = _method_name(method)
+    if method in (None, "all"):
+        names = sorted({os.path.basename(p).split("-")[0] for p in glob.glob(os.path.join(split_dir, "*.tfrecord"))})
+        names = names or [schema.ORIGINAL]
+    elif method == schema.ORIGINAL:
+        names = [schema.ORIGINAL]
+    else:
+        names = [schema.ORIGINAL, method]
+    files = []
+    for name in names:
+        pattern = os.path.join(split_dir, schema.SHARD_GLOB.format(name=name))
+        found = sorted(glob.glob(pattern))
+        if not found:
+            present = sorted({os.path.basename(p).split("-")[0] for p in glob.glob(os.path.join(split_dir, "*.tfrecord"))})
+            raise FileNotFoundError(
+                f"No records match {pattern}. Record sets present in {split_dir}: "
+                f"{', '.join(present) or 'none'}"
+            )
+        files.extend(found)
+    return files, manifest
+
+
+def make_dataset(
+    records_dir,
+    method,
+    split,
+    student_quality,
+    teacher_quality=None,
+    batch_size=32,
+    training=False,
+    with_meta=False,
+    seed=None,
+    repeat=False,
+    shuffle_buffer=2048,
+):
+    """tf.data.Dataset of ((teacher, student), label) batches.
+
+    records_dir: prepared records (see `records_location`); method: FF++ method folder
+        ("Deepfakes", ..., "Demo"), a dataset name of config.DATASETS, "original" or "all";
+        originals are always included.
+    teacher_quality: None = best present (raw > c23 > c40).
+    Images float32 (B, S, S, 3) in 0..255, label int32 (B,) with 1 = fake. with_meta adds a dict
+    {"method": string (B,), "video_id": string (B,)} as a third element.
+    """
+    import tensorflow as tf
+
+    files, manifest = list_record_files(records_dir, method, split)
+    qualities = _qualities(records_dir, manifest, files)
+    if student_quality not in qualities:
+        raise ValueError(
+            f"Student quality {student_quality!r} is not in the records at {records_dir}; "
+            f"qualities present: {', '.join(qualities) or 'none'}"
+        )
+    if teacher_quality is None:
+        teacher_quality = next(q for q in schema.QUALITY_ORDER + tuple(qualities) if q in qualities)
+    elif teacher_quality not in qualities:
+        raise ValueError(
+            f"Teacher quality {teacher_quality!r} is not in the records at {records_dir}; "
+            f"qualities present: {', '.join(qualities) or 'none'}"
+        )
+    size = (manifest or {}).get("settings", {}).get("size")
+    wanted = sorted({teacher_quality, student_quality})
+    spec = schema.feature_spec(wanted)
+    autotune = tf.data.AUTOTUNE
+    deterministic = (not training) or seed is not None
+
+    ds = tf.data.Dataset.from_tensor_slices(files)
+    if training:
+        ds = ds.shuffle(len(files), seed=seed, reshuffle_each_iteration=True)
+    if repeat:
+        ds = ds.repeat()
+    ds = ds.interleave(
+        tf.data.TFRecordDataset,
+        cycle_length=min(len(files), 16),
+        block_length=1,
+        num_parallel_calls=autotune,
+        deterministic=deterministic,
+    )
+    if training and shuffle_buffer:
+        ds = ds.shuffle(shuffle_buffer, seed=seed, reshuffle_each_iteration=True)
+
+    def decode(serialized):
+        features = tf.io.parse_single_example(serialized, spec)
+        images = {q: schema.decode_image(features[schema.image_key(q)], size) for q in wanted}
+        teacher = tf.cast(images[teacher_quality], tf.float32)
+        student = tf.cast(images[student_quality], tf.float32)
+        label = tf.cast(features[schema.LABEL], tf.int32)
+        meta = {"method": features[schema.METHOD], "video_id": features[schema.VIDEO_ID]}
+        return teacher, student, label, meta
+
+    def augment(teacher, student, label, meta):
+        # One draw per example, applied to both images: the pair stays pixel-aligned.
+        flip = tf.random.uniform([], seed=seed) < 0.5
+        teacher = tf.cond(flip, lambda: tf.image.flip_left_right(teacher), lambda: teacher)
+        student = tf.cond(flip, lambda: tf.image.flip_left_right(student), lambda: student)
+        return teacher, student, label, meta
+
+    ds = ds.map(decode, num_parallel_calls=autotune, deterministic=deterministic)
+    if training:
+        ds = ds.map(augment, num_parallel_calls=autotune, deterministic=deterministic)
+    if with_meta:
+        ds = ds.map(lambda t, s, y, m: ((t, s), y, m))
+    else:
+        ds = ds.map(lambda t, s, y, m: ((t, s), y))
+    ds = ds.batch(batch_size, drop_remainder=training, num_parallel_calls=autotune,
+                  deterministic=deterministic)
+    return ds.prefetch(autotune)

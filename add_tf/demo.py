@@ -1,0 +1,179 @@
+"""Embedded demo data: a small, deterministic FaceForensics++-shaped tree of synthetic faces.
+
+Real videos: a drawn face (skin ellipse, eyes, brows, nose, mouth, hair) moving slightly over a
+smooth background, rendered supersampled and with mild sensor noise. Manipulated ("Demo")
+videos a_b: the inner face of identity b is pasted onto video a (colour-matched to a's skin),
+the way a face-swap generator does: rendered at half resolution and upsampled, so the pasted
+region loses the sensor noise, with a faint 2-pixel checkerboard (the up-convolution
+fingerprint of GAN generators), blended with a soft mask. These traces live in the highest
+frequencies; H.264 at CRF 40 largely removes them (the situation of the ADD paper's Fig. 1).
+
+Qualities: raw = H.264 lossless (libx264rgb, qp 0, RGB) in .mp4: the codec family and container
+FaceForensics++ used for its raw (c0) videos, and bit-exact RGB (no YUV rounding, no chroma
+subsampling), so "raw" crops are exactly the rendered pixels;
+c23 / c40 = libx264 CRF 23 / 40 (yuv420p) made from raw by pipelines.compress, as FF++ did.
+
+    generate_demo_tree(root, seed=0)   # ~5 s
+    ensure_demo_records(data_dir)      # {data_dir}/demo, generated + prepared if absent (<1 min)
+"""
+
+import json
+import logging
+import os
+
+import numpy as np
+
+log = logging.getLogger("add_tf.demo")
+
+NUM_IDS = 32  # 16 pairs -> 12 / 2 / 2 pairs (train / val / test), like FF++ 360 / 70 / 70
+NUM_FRAMES = 12
+FRAME_SIZE = 128
+FPS = 25
+RECORD_FRAMES = 8  # frames sampled per video by ensure_demo_records
+NOISE_SIGMA = 3.0
+CHECKER_AMPLITUDE = 3.0
+
+
+def _identity(rng):
+    return {
+        "skin": rng.uniform([150, 100, 70], [235, 190, 160]),
+        "hair": rng.uniform([10, 5, 0], [120, 90, 60]),
+        "bg_a": rng.uniform(40, 220, 3), "bg_b": rng.uniform(40, 220, 3),
+        "bg_angle": rng.uniform(0, 2 * np.pi),
+        "face_w": rng.uniform(0.27, 0.33), "face_h": rng.uniform(0.36, 0.42),
+        "eye_dx": rng.uniform(0.09, 0.13), "eye_y": rng.uniform(-0.08, -0.03),
+        "eye_r": rng.uniform(0.025, 0.04), "iris": rng.uniform([20, 20, 20], [120, 140, 160]),
+        "mouth_w": rng.uniform(0.07, 0.12), "mouth_y": rng.uniform(0.17, 0.22),
+        "lips": rng.uniform([120, 40, 40], [200, 90, 90]),
+        "nose_l": rng.uniform(0.06, 0.1), "brow_t": rng.uniform(0.008, 0.016),
+        "phase": rng.uniform(0, 2 * np.pi, 4),
+    }
+
+
+def _pose(ident, t):
+    p = ident["phase"]
+    return (0.5 + 0.03 * np.sin(0.35 * t + p[0]), 0.52 + 0.025 * np.sin(0.27 * t + p[1]),
+            1.0 + 0.04 * np.sin(0.2 * t + p[2]), 0.5 + 0.5 * np.sin(0.5 * t + p[3]))
+
+
+def _render(ident, features, t, size, skin=None):
+    """Face of `ident` (pose, background, skin) with the inner features of `features`."""
+    import cv2
+
+    ss = 1  # cv2 LINE_AA anti-aliases the edges
+    n = size * ss
+    cx, cy, zoom, mouth_open = _pose(ident, t)
+    yy, xx = np.mgrid[0:n, 0:n] / n
+    ang = ident["bg_angle"]
+    ramp = np.clip((np.cos(ang) * (xx - 0.5) + np.sin(ang) * (yy - 0.5)) + 0.5, 0, 1)[..., None]
+    img = (ident["bg_a"] * (1 - ramp) + ident["bg_b"] * ramp).astype(np.float32)
+    skin = ident["skin"] if skin is None else skin
+    c = (int(cx * n), int(cy * n))
+    fw, fh = int(ident["face_w"] * zoom * n), int(ident["face_h"] * zoom * n)
+    cv2.ellipse(img, (c[0], c[1] - fh // 3), (int(fw * 1.08), int(fh * 0.8)), 0, 180, 360,
+                ident["hair"].tolist(), -1, cv2.LINE_AA)
+    cv2.ellipse(img, c, (fw, fh), 0, 0, 360, skin.tolist(), -1, cv2.LINE_AA)
+    shade = (yy - cy)[..., None] * 40.0
+    img = np.clip(img - shade * ((xx - cx) ** 2 + (yy - cy) ** 2 < 0.2)[..., None], 0, 255)
+    f = features
+    s = zoom * n
+    ey = int(c[1] + f["eye_y"] * s)
+    for side in (-1, 1):
+        ex = int(c[0] + side * f["eye_dx"] * s)
+        r = max(2, int(f["eye_r"] * s))
+        cv2.ellipse(img, (ex, ey), (int(r * 1.6), r), 0, 0, 360, (245, 245, 240), -1, cv2.LINE_AA)
+        cv2.circle(img, (ex, ey), int(r * 0.8), f["iris"].tolist(), -1, cv2.LINE_AA)
+        cv2.circle(img, (ex, ey), max(1, int(r * 0.35)), (10, 10, 10), -1, cv2.LINE_AA)
+        cv2.line(img, (ex - int(r * 1.6), ey - int(r * 1.7)), (ex + int(r * 1.6), ey - int(r * 2.0)),
+                 (f["hair"] * 0.6).tolist(), max(2, int(f["brow_t"] * s)), cv2.LINE_AA)
+    nose_top, nose_bot = ey + int(0.03 * s), ey + int((0.03 + f["nose_l"]) * s)
+    cv2.line(img, (c[0], nose_top), (c[0] - int(0.015 * s), nose_bot), (skin * 0.75).tolist(),
+             max(2, int(0.01 * s)), cv2.LINE_AA)
+    my = int(c[1] + f["mouth_y"] * s)
+    mw = int(f["mouth_w"] * s)
+    cv2.ellipse(img, (c[0], my), (mw, max(2, int((0.01 + 0.02 * mouth_open) * s))), 0, 0, 360,
+                f["lips"].tolist(), -1, cv2.LINE_AA)
+    img = cv2.resize(img, (size, size), interpolation=cv2.INTER_AREA)
+    inner = np.zeros((size, size), np.float32)
+    cv2.ellipse(inner, (c[0] // ss, c[1] // ss + int(0.04 * zoom * size)),
+                (int(fw / ss * 0.78), int(fh / ss * 0.72)), 0, 0, 360, 1.0, -1, cv2.LINE_AA)
+    return img, inner
+
+
+def _frames(target, source, size, frames, rng, fake):
+    import cv2
+
+    yy, xx = np.mgrid[0:size, 0:size]
+    checker = np.where((xx + yy) % 2 == 0, 1.0, -1.0)[..., None] * CHECKER_AMPLITUDE
+    out = []
+    for t in range(frames):
+        real, mask = _render(target, target, t, size)
+        noise = rng.normal(0, NOISE_SIGMA, real.shape)
+        frame = real + noise
+        if fake:
+            half, _ = _render(target, source, t, size // 2)  # generator output: low resolution
+            half = cv2.resize(half, (size, size), interpolation=cv2.INTER_LINEAR) + checker
+            soft = cv2.GaussianBlur(mask, (0, 0), 1.5)[..., None]
+            frame = soft * half + (1 - soft) * frame
+        out.append(np.clip(np.round(frame), 0, 255).astype(np.uint8))
+    return out
+
+
+def generate_demo_tree(root, seed=0, num_ids=NUM_IDS, frames=NUM_FRAMES, size=FRAME_SIZE,
+                       qualities=("raw", "c23", "c40")):
+    """Write the demo tree under `root` (FaceForensics++ layout, method folder "Demo",
+    splits/{train,val,test}.json). Deterministic for a given seed. Returns `root`."""
+    from add_tf import media
+    from pipelines import compress, layout, splits
+
+    rng = np.random.default_rng(seed)
+    ids = [f"{i:03d}" for i in range(num_ids)]
+    identities = {vid: _identity(rng) for vid in ids}
+    order = list(rng.permutation(num_ids))
+    pairs = [[ids[order[2 * k]], ids[order[2 * k + 1]]] for k in range(num_ids // 2)]
+    n_train, n_val = int(round(0.72 * len(pairs))), int(round(0.14 * len(pairs)))
+    split_pairs = {"train": pairs[:n_train], "val": pairs[n_train:n_train + n_val],
+                   "test": pairs[n_train + n_val:]}
+    splits.write_split_files(os.path.join(root, "splits"), split_pairs)
+    jobs = [(vid, None) for vid in ids] + [(a, b) for a, b in pairs] + [(b, a) for a, b in pairs]
+    for target, source in jobs:
+        method = layout.ORIGINAL if source is None else layout.DEMO_METHOD
+        name = target if source is None else f"{target}_{source}"
+        frame_rng = np.random.default_rng([seed] + [ord(ch) for ch in name])
+        raw_path = os.path.join(layout.source_dir(root, method, "raw"), f"{name}.mp4")
+        imgs = _frames(identities[target], identities.get(source), size, frames, frame_rng, source is not None)
+        media.write_video(raw_path, imgs, fps=FPS, codec="libx264rgb",
+                          options={"qp": "0", "preset": "veryfast"}, pix_fmt="rgb24")
+        for quality in qualities:
+            if quality == "raw":
+                continue
+            dst = os.path.join(layout.source_dir(root, method, quality), f"{name}.mp4")
+            compress.compress_video(raw_path, dst, compress.CRF[quality], preset="medium")
+    if "raw" not in qualities:
+        import shutil
+
+        for method in (layout.ORIGINAL, layout.DEMO_METHOD):
+            shutil.rmtree(os.path.dirname(layout.source_dir(root, method, "raw")))
+    with open(os.path.join(root, "DEMO.json"), "w") as f:
+        json.dump({"seed": seed, "ids": num_ids, "frames": frames, "size": size}, f)
+    return root
+
+
+def ensure_demo_records(data_dir, seed=0, frames=RECORD_FRAMES, beam_args=None):
+    """{data_dir}/demo with prepared records; generated (tree in {data_dir}/demo_videos) and
+    prepared (full-frame detector, in-process Beam runner) when absent. Returns the path."""
+    from add_tf.data import schema
+
+    records = os.path.join(str(data_dir), "demo")
+    if os.path.isfile(os.path.join(records, schema.MANIFEST)):
+        return records
+    tree = os.path.join(str(data_dir), "demo_videos")
+    if not os.path.isfile(os.path.join(tree, "DEMO.json")):
+        log.info("generating the demo videos in %s", tree)
+        generate_demo_tree(tree, seed=seed)
+    from pipelines import prepare
+
+    prepare.run(["--ffpp-root", tree, "--out", records, "--detector", "full-frame",
+                 "--frames", str(frames), "--size", str(FRAME_SIZE), "--methods", "Demo",
+                 *(beam_args or ["--direct_running_mode=in_memory", "--direct_num_workers=1"])])
+    return records

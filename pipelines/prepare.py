@@ -1,0 +1,415 @@
+"""FaceForensics++ videos -> paired face-crop TFRecords, as an Apache Beam pipeline.
+
+    python -m pipelines.prepare --ffpp-root DIR --out DIR [--methods Deepfakes,Face2Face]
+        [--qualities raw,c23,c40] [--frames 64] [--size 128] [--splits DIR]
+        [--detector mtcnn|full-frame] [--overwrite] [Beam pipeline options]
+
+Per video: `--frames` indices spread evenly over the best quality present (raw > c23 > c40);
+the largest face is detected there (MTCNN on a downscaled frame); one 1.3x square box per frame
+cuts the same frame index of every quality (mapped by time when a quality's frame count
+differs); crops are resized to `--size` and stored as PNG (lossless). One tf.train.Example per
+face holds every quality (keys: add_tf.data.schema).
+
+Output: {out}/{split}/{name}-00000-of-000NN.tfrecord with name "original" (written once, shared
+by every method) or the method folder, and {out}/manifest.json (counts per split, method and
+quality, settings, every skipped video or frame with its reason).
+
+Runs on Beam's local DirectRunner with one worker process per core by default; any runner
+(Dataflow, Flink, Spark) through the standard options (--runner, --project, ...). Each shard is
+written under a temporary name and renamed when complete, with a done marker in {out}/.state:
+a rerun after a crash only redoes the unfinished shards.
+"""
+
+import argparse
+import hashlib
+import json
+import logging
+import math
+import os
+import time
+import uuid
+
+from add_tf import media
+from add_tf.data import schema
+from pipelines import layout as layout_lib
+from pipelines import splits as splits_lib
+
+log = logging.getLogger("pipelines.prepare")
+STATE = ".state"
+EXAMPLES_PER_SHARD = 512
+
+
+# --------------------------------------------------------------------------- per video
+def _frame_map(index, fps_ref, fps_q, same_count):
+    if same_count or not fps_ref or not fps_q:
+        return index
+    return int(math.floor(index * fps_q / fps_ref + 0.5))
+
+
+def process_video(video, settings, detector):
+    """Yield ("example", bytes) and ("skip", dict) / ("info", dict) items for one video.
+
+    video: dict with method, video_id, label, paths {quality: path}."""
+    from add_tf import faces
+
+    qualities = settings["qualities"]
+    size, scale = settings["size"], settings["box_scale"]
+    key = f"{video['method']}/{video['video_id']}"
+    paths = video["paths"]
+    missing = [q for q in qualities if q not in paths]
+    if missing:
+        yield "skip", {"item": key, "reason": f"missing quality {', '.join(missing)} "
+                       f"(has: {', '.join(paths) or 'none'})"}
+        return
+    info = {}
+    try:
+        for q in qualities:
+            meta = media.video_info(paths[q])
+            if meta["frames"] <= 0:
+                meta["frames"] = media.video_frame_count(paths[q], exact=True)
+            info[q] = meta
+    except media.MediaError as error:
+        yield "skip", {"item": error.path, "reason": f"{error.status}: {error.message}", "video": key}
+        return
+    ref = qualities[0]
+    indices = media.even_frame_indices(info[ref]["frames"], settings["frames"])
+    mapped = {}
+    for q in qualities:
+        same = info[q]["frames"] == info[ref]["frames"]
+        if not same:
+            yield "info", {"item": key, "mismatch": {k: info[k]["frames"] for k in qualities}}
+        mapped[q] = [_frame_map(i, info[ref]["fps"], info[q]["fps"], same) for i in indices]
+    generators = {q: media.iter_video_frames(paths[q], mapped[q]) for q in qualities}
+    current = {q: (-1, None) for q in qualities}
+    exhausted = {}
+    made = 0
+    for n, index in enumerate(indices):
+        frames = {}
+        for q in qualities:
+            target = mapped[q][n]
+            while q not in exhausted and current[q][0] < target:
+                try:
+                    current[q] = next(generators[q])
+                except StopIteration:
+                    exhausted[q] = f"truncated: {paths[q]} ends before frame {target}"
+                except media.MediaError as error:
+                    exhausted[q] = f"{error.status}: {error.path}: {error.message}"
+            if current[q][0] == target:
+                frames[q] = current[q][1]
+        if len(frames) < len(qualities):
+            lost = [q for q in qualities if q not in frames]
+            reasons = "; ".join(exhausted.get(q, f"{q} frame {mapped[q][n]} not decoded") for q in lost)
+            yield "skip", {"item": f"{key}#{index}", "reason": reasons}
+            continue
+        base = frames[ref]
+        found = detector.detect(base)
+        if not found:
+            yield "skip", {"item": f"{key}#{index}", "reason": "no face"}
+            continue
+        box = faces.square_box(found[0].box, base.shape, scale)
+        crops = {}
+        for q in qualities:
+            frame = frames[q]
+            qbox = box
+            if frame.shape[:2] != base.shape[:2]:  # a quality at another resolution
+                sy, sx = frame.shape[0] / base.shape[0], frame.shape[1] / base.shape[1]
+                qbox = (round(box[0] * sx), round(box[1] * sy), round(box[2] * sx), round(box[3] * sy))
+            crops[q] = schema.encode_png(faces.crop_face(frame, qbox, size))
+        yield "example", schema.make_example(
+            crops, video["label"], video["method"], video["video_id"], index, box, base.shape[:2]
+        )
+        made += 1
+    for gen in generators.values():
+        gen.close()
+    if made == 0 and indices:
+        yield "skip", {"item": key, "reason": "no usable frame (see frame entries)"}
+
+
+# --------------------------------------------------------------------------- shards
+def _join(*parts):
+    return "/".join([parts[0].rstrip("/")] + [p.strip("/") for p in parts[1:]])
+
+
+def marker_path(out, spec):
+    return _join(out, STATE, spec["split"], schema.shard_name(spec["name"], spec["index"], spec["count"]) + ".json")
+
+
+def record_path(out, spec):
+    return _join(out, spec["split"], schema.shard_name(spec["name"], spec["index"], spec["count"]))
+
+
+def shard_done(out, spec):
+    import tensorflow as tf
+
+    return tf.io.gfile.exists(marker_path(out, spec)) and tf.io.gfile.exists(record_path(out, spec))
+
+
+def _note_progress(out, text, total):
+    """Append to {out}/.state/progress.log (local outputs) and return videos done so far."""
+    if "://" in out:
+        return None
+    path = os.path.join(out, STATE, "progress.log")
+    with open(path, "a") as f:
+        f.write(text + "\n")
+    with open(path) as f:
+        return sum(1 for _ in f)
+
+
+def write_shard(spec, out, settings, detector, total_videos=None):
+    """Write one shard (temp name, then rename) and its done marker; returns the marker dict."""
+    import tensorflow as tf
+
+    if shard_done(out, spec):
+        with tf.io.gfile.GFile(marker_path(out, spec)) as f:
+            return json.load(f)
+    final = record_path(out, spec)
+    tf.io.gfile.makedirs(os.path.dirname(final))
+    tf.io.gfile.makedirs(os.path.dirname(marker_path(out, spec)))
+    tmp = f"{final}.tmp-{uuid.uuid4().hex[:8]}"
+    summary = {"split": spec["split"], "name": spec["name"], "file": os.path.basename(final),
+               "examples": 0, "videos": 0, "videos_total": len(spec["videos"]), "skipped": [],
+               "mismatches": []}
+    with tf.io.TFRecordWriter(tmp) as writer:
+        for video in spec["videos"]:
+            start, made = time.time(), 0
+            for kind, item in process_video(video, settings, detector):
+                if kind == "example":
+                    writer.write(item)
+                    made += 1
+                elif kind == "skip":
+                    summary["skipped"].append(item)
+                    log.warning("skipped %s: %s", item["item"], item["reason"])
+                else:
+                    summary["mismatches"].append(item)
+            summary["examples"] += made
+            summary["videos"] += int(made > 0)
+            done = _note_progress(out, f"{video['method']}/{video['video_id']}", total_videos)
+            log.info("videos done %s/%s: %s/%s (%s) %d faces in %.1fs",
+                     done if done is not None else "?", total_videos or "?", video["method"],
+                     video["video_id"], spec["split"], made, time.time() - start)
+    with tf.io.gfile.GFile(marker_path(out, spec) + ".tmp", "w") as f:
+        json.dump(summary, f)
+    tf.io.gfile.rename(marker_path(out, spec) + ".tmp", marker_path(out, spec), overwrite=True)
+    tf.io.gfile.rename(tmp, final, overwrite=True)
+    return summary
+
+
+def plan_shards(videos_by_split, frames, examples_per_shard=EXAMPLES_PER_SHARD):
+    """[spec]: per (split, name) the videos dealt round-robin into ceil(n*frames/E) shards."""
+    specs = []
+    for (split, name), videos in sorted(videos_by_split.items()):
+        videos = sorted(videos, key=lambda v: v["video_id"])
+        count = max(1, math.ceil(len(videos) * frames / examples_per_shard))
+        for index in range(count):
+            specs.append({"split": split, "name": name, "index": index, "count": count,
+                          "videos": videos[index::count]})
+    return specs
+
+
+# --------------------------------------------------------------------------- Beam
+def _shard_dofn():
+    import apache_beam as beam
+
+    class WriteShard(beam.DoFn):
+        """Writes whole shards; the face detector loads once per worker (setup)."""
+
+        def __init__(self, out, settings, total_videos):
+            self.out, self.settings, self.total_videos = out, settings, total_videos
+            self.detector = None
+            self.videos = beam.metrics.Metrics.counter("prepare", "videos_done")
+            self.examples = beam.metrics.Metrics.counter("prepare", "examples")
+            self.skipped = beam.metrics.Metrics.counter("prepare", "skipped_items")
+
+        def setup(self):
+            from add_tf.faces import make_detector
+
+            logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
+            kwargs = {}
+            if self.settings["detector"] == "mtcnn":
+                kwargs = {"min_face_size": self.settings["min_face_size"],
+                          "detect_max_side": self.settings["detect_max_side"]}
+            self.detector = make_detector(self.settings["detector"], **kwargs)
+
+        def process(self, spec):
+            summary = write_shard(spec, self.out, self.settings, self.detector, self.total_videos)
+            self.videos.inc(len(spec["videos"]))
+            self.examples.inc(summary["examples"])
+            self.skipped.inc(len(summary["skipped"]))
+            yield summary["file"]
+
+    return WriteShard
+
+
+def _pipeline_options(beam_args):
+    from apache_beam.options.pipeline_options import PipelineOptions
+
+    args = list(beam_args)
+    flags = " ".join(args)
+    if "--runner" not in flags:
+        args.append("--runner=DirectRunner")
+        if "--direct_running_mode" not in flags:
+            args.append("--direct_running_mode=multi_processing")
+        if "--direct_num_workers" not in flags:
+            args.append(f"--direct_num_workers={os.cpu_count() or 1}")
+    return PipelineOptions(args)
+
+
+# --------------------------------------------------------------------------- driver
+def build_parser():
+    parser = argparse.ArgumentParser(prog="python -m pipelines.prepare", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--ffpp-root", required=True)
+    parser.add_argument("--out", required=True)
+    parser.add_argument("--methods", default=None,
+                        help=f"comma-separated, from {', '.join(layout_lib.ALL_METHODS)} (default: all present)")
+    parser.add_argument("--qualities", default=None, help="e.g. raw,c23,c40 (default: those of the originals)")
+    parser.add_argument("--frames", type=int, default=64)
+    parser.add_argument("--size", type=int, default=128)
+    parser.add_argument("--splits", default=None,
+                        help="folder with train/val/test.json (default: {ffpp-root}/splits if present, "
+                             "else a generated 720/140/140-shaped split)")
+    parser.add_argument("--split-seed", type=int, default=0)
+    parser.add_argument("--detector", default="mtcnn", choices=["mtcnn", "full-frame"],
+                        help="full-frame: the frames are already face crops (e.g. the demo data)")
+    parser.add_argument("--box-scale", type=float, default=1.3)
+    parser.add_argument("--min-face-size", type=int, default=40)
+    parser.add_argument("--detect-max-side", type=int, default=640)
+    parser.add_argument("--examples-per-shard", type=int, default=EXAMPLES_PER_SHARD)
+    parser.add_argument("--overwrite", action="store_true", help="discard a previous preparation in --out")
+    return parser
+
+
+def run(argv=None):
+    """Prepare records; returns the manifest dict. argv: our flags plus any Beam options."""
+    import apache_beam as beam
+    import tensorflow as tf
+
+    args, beam_args = build_parser().parse_known_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    methods = args.methods.split(",") if args.methods else None
+    if methods:
+        layout_lib.validate_methods(methods)
+    qualities = args.qualities.split(",") if args.qualities else None
+    found = layout_lib.discover(args.ffpp_root, methods, qualities)
+    log.info("%s", found.summary())
+    splits_dir = args.splits
+    if splits_dir is None and os.path.isfile(os.path.join(found.root, "splits", "train.json")):
+        splits_dir = os.path.join(found.root, "splits")
+    mapping, split_desc = splits_lib.resolve([v.video_id for v in found.videos], splits_dir, args.split_seed)
+    log.info("splits: %s", split_desc)
+
+    settings = {
+        "qualities": found.qualities, "detect_quality": found.qualities[0],
+        "methods": found.methods, "size": args.size, "frames": args.frames,
+        "detector": args.detector, "box_scale": args.box_scale,
+        "min_face_size": args.min_face_size, "detect_max_side": args.detect_max_side,
+        "splits": split_desc, "ffpp_root": found.root, "sampling": "even (segment centres)",
+        "crop_format": "png", "label": "1 = fake",
+    }
+    skipped, by_split = [], {}
+    for video in found.videos:
+        split = splits_lib.assign(video.video_id, mapping)
+        if split is None:
+            skipped.append({"item": video.key, "reason": "not in any split"})
+            continue
+        by_split.setdefault((split, video.method), []).append(dataclass_dict(video))
+    specs = plan_shards(by_split, args.frames, args.examples_per_shard)
+
+    out = args.out.rstrip("/")
+    state = _join(out, STATE)
+    plan = {"settings": settings, "shards": [[s["split"], s["name"], s["index"], s["count"],
+                                               [v["video_id"] for v in s["videos"]]] for s in specs]}
+    fingerprint = hashlib.sha256(json.dumps(plan, sort_keys=True).encode()).hexdigest()
+    plan_file = _join(state, "plan.json")
+    if args.overwrite and tf.io.gfile.exists(out):
+        for sub in [STATE, schema.MANIFEST] + list(splits_lib.SPLITS):
+            if tf.io.gfile.exists(_join(out, sub)):
+                (tf.io.gfile.rmtree if tf.io.gfile.isdir(_join(out, sub)) else tf.io.gfile.remove)(_join(out, sub))
+    if tf.io.gfile.exists(plan_file):
+        with tf.io.gfile.GFile(plan_file) as f:
+            previous = json.load(f).get("fingerprint")
+        if previous != fingerprint:
+            raise RuntimeError(
+                f"{out} holds a preparation with other settings or videos; rerun with --overwrite "
+                f"or choose another --out")
+    tf.io.gfile.makedirs(state)
+    with tf.io.gfile.GFile(plan_file, "w") as f:
+        json.dump({"fingerprint": fingerprint, **plan}, f)
+    _remove_temporaries(out)
+
+    pending = [s for s in specs if not shard_done(out, s)]
+    total_videos = sum(len(s["videos"]) for s in specs)
+    log.info("%d videos in %d shards; %d shards to write (%d already done)",
+             total_videos, len(specs), len(pending), len(specs) - len(pending))
+    if "://" not in out and os.path.exists(os.path.join(state, "progress.log")):
+        done_videos = sum(len(s["videos"]) for s in specs if s not in pending)
+        with open(os.path.join(state, "progress.log"), "w") as f:
+            f.write("".join("done\n" for _ in range(done_videos)))
+    if pending:
+        options = _pipeline_options(beam_args)
+        WriteShard = _shard_dofn()
+        pipeline = beam.Pipeline(options=options)
+        (pipeline
+         | "Shards" >> beam.Create(pending, reshuffle=False)
+         | "Spread" >> beam.Reshuffle()
+         | "Write" >> beam.ParDo(WriteShard(out, settings, total_videos)))
+        pipeline.run().wait_until_finish()
+
+    manifest = build_manifest(out, specs, settings, found, skipped)
+    with tf.io.gfile.GFile(_join(out, schema.MANIFEST) + ".tmp", "w") as f:
+        json.dump(manifest, f, indent=1)
+    tf.io.gfile.rename(_join(out, schema.MANIFEST) + ".tmp", _join(out, schema.MANIFEST), overwrite=True)
+    log.info("wrote %s: %s examples; %d items skipped",
+             _join(out, schema.MANIFEST), manifest["totals"], len(manifest["skipped"]))
+    return manifest
+
+
+def dataclass_dict(video):
+    return {"method": video.method, "video_id": video.video_id, "label": video.label,
+            "paths": dict(video.paths)}
+
+
+def _remove_temporaries(out):
+    import tensorflow as tf
+
+    for split in splits_lib.SPLITS:
+        for path in tf.io.gfile.glob(_join(out, split, "*.tmp-*")):
+            log.info("removing unfinished shard %s", path)
+            tf.io.gfile.remove(path)
+
+
+def build_manifest(out, specs, settings, found, skipped):
+    import tensorflow as tf
+
+    counts, shards, mismatches, skipped = {}, {}, [], list(skipped)
+    for spec in specs:
+        with tf.io.gfile.GFile(marker_path(out, spec)) as f:
+            summary = json.load(f)
+        entry = counts.setdefault(spec["split"], {}).setdefault(
+            spec["name"], {"videos": 0, "examples": 0, "qualities": {q: 0 for q in settings["qualities"]}})
+        entry["videos"] += summary["videos"]
+        entry["examples"] += summary["examples"]
+        for q in settings["qualities"]:
+            entry["qualities"][q] += summary["examples"]
+        shards.setdefault(spec["split"], {}).setdefault(spec["name"], []).append(summary["file"])
+        skipped.extend(summary["skipped"])
+        mismatches.extend(summary["mismatches"])
+    totals = {split: sum(e["examples"] for e in per.values()) for split, per in counts.items()}
+    n_frames = sum(1 for s in skipped if "#" in s["item"])
+    return {
+        "version": 1,
+        "created": time.strftime("%Y-%m-%dT%H:%M:%S"),
+        "settings": settings,
+        "found": found.found,
+        "notes": found.problems,
+        "counts": counts,
+        "totals": totals,
+        "shards": shards,
+        "frame_count_mismatches": mismatches,
+        "skipped_counts": {"frames": n_frames, "videos_or_files": len(skipped) - n_frames},
+        "skipped": skipped,
+    }
+
+
+if __name__ == "__main__":
+    run()

@@ -1,0 +1,141 @@
+import glob
+import json
+import os
+import shutil
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from add_tf import faces, media
+from add_tf.data import schema
+from pipelines import prepare
+
+from conftest import prepare_tiny
+
+
+def _examples(path):
+    spec = schema.feature_spec(["raw", "c23", "c40"])
+    out = []
+    for record in tf.data.TFRecordDataset(sorted(glob.glob(str(path)))):
+        ex = tf.io.parse_single_example(record, spec)
+        out.append({k: v.numpy() for k, v in ex.items()})
+    return out
+
+
+def test_manifest_counts(tiny_records):
+    out, manifest = tiny_records
+    assert manifest["settings"]["qualities"] == ["raw", "c23", "c40"]
+    assert manifest["settings"]["size"] == 32
+    counts = manifest["counts"]
+    assert set(counts) == {"train", "val", "test"}
+    total_videos = sum(e["videos"] for per in counts.values() for e in per.values())
+    total = sum(manifest["totals"].values())
+    assert total_videos == 12 and total == 12 * 4
+    assert counts["train"]["original"]["qualities"]["c40"] == counts["train"]["original"]["examples"]
+    assert manifest["skipped"] == []
+    on_disk = json.loads((out / "manifest.json").read_text())
+    assert on_disk["totals"] == manifest["totals"]
+    for split, per in manifest["shards"].items():
+        for name, files in per.items():
+            for f in files:
+                assert (out / split / f).is_file()
+
+
+def test_split_assignment_keeps_pairs(tiny_records, tiny_tree):
+    out, _ = tiny_records
+    splits_of = {}
+    for split in ("train", "val", "test"):
+        for ex in _examples(out / split / "*.tfrecord"):
+            splits_of.setdefault(ex["video_id"].decode(), set()).add(split)
+    assert all(len(s) == 1 for s in splits_of.values())  # by video, never by frame
+    for vid, s in splits_of.items():
+        if "_" in vid:
+            a, b = vid.split("_")
+            assert splits_of[a] == splits_of[b] == s
+    official = json.loads((tiny_tree / "splits" / "test.json").read_text())
+    assert splits_of[official[0][0]] == {"test"}
+
+
+def test_even_sampling_same_box_and_aligned_crops(tiny_records, tiny_tree):
+    out, _ = tiny_records
+    examples = [e for e in _examples(out / "train" / "Demo-*.tfrecord")]
+    ex = examples[0]
+    vid = ex["video_id"].decode()
+    frames = [e["frame_index"] for e in examples if e["video_id"].decode() == vid]
+    assert sorted(frames) == media.even_frame_indices(8, 4)
+    # every quality's crop is the same box cut from the same frame index of that quality's video
+    for quality in ("raw", "c23", "c40"):
+        path = tiny_tree / "manipulated_sequences" / "Demo" / quality / "videos" / f"{vid}.mp4"
+        (_, frame), = media.read_video_frames(path, [int(ex["frame_index"])])
+        expected = faces.crop_face(frame, ex["box"], 32)
+        got = tf.io.decode_png(ex[schema.image_key(quality)]).numpy()
+        assert np.array_equal(got, expected)
+    raw = tf.io.decode_png(ex["image/raw"]).numpy().astype(float)
+    c40 = tf.io.decode_png(ex["image/c40"]).numpy().astype(float)
+    other = [e for e in examples if e["video_id"].decode() != vid][0]
+    other_raw = tf.io.decode_png(other["image/raw"]).numpy().astype(float)
+    assert np.abs(raw - c40).mean() * 3 < np.abs(raw - other_raw).mean()
+
+
+def _break(tree):
+    demo = tree / "manipulated_sequences" / "Demo"
+    names = sorted(os.listdir(demo / "c23" / "videos"))
+    (demo / "c23" / "videos" / names[0]).write_bytes(b"\0" * 500)  # corrupt
+    (demo / "raw" / "videos" / names[1]).write_bytes(b"")  # empty
+    data = (demo / "c40" / "videos" / names[2]).read_bytes()
+    (demo / "c40" / "videos" / names[2]).write_bytes(data[: len(data) // 3])  # truncated
+    os.remove(demo / "c40" / "videos" / names[3])  # missing in one quality
+    return names
+
+
+def test_bad_videos_are_skipped_named_and_counted(tiny_tree, tmp_path):
+    tree = tmp_path / "tree"
+    shutil.copytree(tiny_tree, tree)
+    names = _break(tree)
+    manifest = prepare_tiny(tree, tmp_path / "out")
+    text = json.dumps(manifest["skipped"])
+    for name in (names[0], names[1], names[3][:-4]):
+        assert name in text, (name, text)
+    assert manifest["skipped_counts"]["videos_or_files"] >= 3
+    fakes = sum(per.get("Demo", {}).get("examples", 0) for per in manifest["counts"].values())
+    originals = sum(per["original"]["examples"] for per in manifest["counts"].values())
+    assert originals == 24 and 4 <= fakes < 20
+
+
+def test_rerun_finishes_an_interrupted_run(tiny_tree, tmp_path):
+    out = tmp_path / "out"
+    first = prepare_tiny(tiny_tree, out)
+    shard = sorted(glob.glob(str(out / "train" / "*.tfrecord")))[0]
+    with open(shard, "rb") as f:
+        content = f.read()
+    # simulate a crash: a half-written temp shard, a finished marker whose shard never got renamed
+    os.remove(shard)
+    with open(shard + ".tmp-dead", "wb") as f:
+        f.write(content[: len(content) // 2])
+    os.remove(out / "manifest.json")
+    second = prepare_tiny(tiny_tree, out)
+    assert second["counts"] == first["counts"]
+    assert not glob.glob(str(out / "*" / "*.tmp-*"))
+    with open(shard, "rb") as f:
+        assert len(f.read()) == len(content)
+    with pytest.raises(RuntimeError, match="--overwrite"):
+        prepare.run(["--ffpp-root", str(tiny_tree), "--out", str(out), "--detector", "full-frame",
+                     "--frames", "3", "--size", "32", "--direct_running_mode=in_memory"])
+
+
+def test_unknown_method_error(tiny_tree, tmp_path):
+    with pytest.raises(ValueError, match="Unknown method"):
+        prepare_tiny(tiny_tree, tmp_path / "o", "--methods", "Deepfake")
+
+
+@pytest.mark.slow
+def test_shared_mini_with_mtcnn(shared_data, tmp_path):
+    manifest = prepare.run([
+        "--ffpp-root", str(shared_data / "ffpp_c23_mini"), "--out", str(tmp_path / "o"),
+        "--methods", "FaceSwap", "--frames", "2", "--size", "64",
+        "--direct_running_mode=in_memory", "--direct_num_workers=1"])
+    assert manifest["settings"]["qualities"] == ["c23"]
+    assert manifest["counts"]["test"]["FaceSwap"]["examples"] == 2
+    assert manifest["counts"]["test"]["original"]["examples"] == 2
+    assert "train" in manifest["counts"] and "val" in manifest["counts"]
