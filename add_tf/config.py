@@ -50,6 +50,7 @@ class LossConfig:
     contrastive: bool = True
     kd_temperature: float = 4.0
     baseline_weight: float = 1.0  # weight of the FitNet / AT / NL / KD term
+    seed: int | None = None  # MV projections / pairs: None = global RNG, int = stateless per step
 
 
 @dataclass
