@@ -177,3 +177,71 @@ def ensure_demo_records(data_dir, seed=0, frames=RECORD_FRAMES, beam_args=None):
                  "--frames", str(frames), "--size", str(FRAME_SIZE), "--methods", "Demo",
                  *(beam_args or ["--direct_running_mode=in_memory", "--direct_num_workers=1"])])
     return records
+
+
+def _highpass_features(images):
+    """Per image: log energy of the high-pass residual (centre / border / ratio) and the
+    2-pixel checkerboard energy in the centre. images: uint8 or float (N, S, S, 3)."""
+    import cv2
+
+    feats = []
+    for img in images:
+        gray = np.asarray(img, np.float32).mean(axis=-1)
+        res = gray - cv2.GaussianBlur(gray, (0, 0), 1.0)
+        s = gray.shape[0]
+        c = slice(s // 4, 3 * s // 4)
+        centre, whole = res[c, c], res
+        border = (np.sum(whole ** 2) - np.sum(centre ** 2)) / (whole.size - centre.size)
+        yy, xx = np.mgrid[0:centre.shape[0], 0:centre.shape[1]]
+        checker = np.abs(np.mean(centre * np.where((xx + yy) % 2 == 0, 1.0, -1.0)))
+        e_c = np.log(np.mean(centre ** 2) + 1e-3)
+        e_b = np.log(border + 1e-3)
+        feats.append([e_c, e_b, e_c - e_b, np.log(checker + 1e-3)])
+    return np.asarray(feats)
+
+
+def difficulty_check(records_dir, qualities=("raw", "c23", "c40")):
+    """Fake-vs-real accuracy of a logistic regression on high-pass features, trained on the
+    train split and scored on val+test, per quality: {quality: accuracy}."""
+    import tensorflow as tf
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    from add_tf.data import make_dataset
+
+    def load(split, quality):
+        xs, ys = [], []
+        for (_, student), label in make_dataset(records_dir, "Demo", split, quality, batch_size=256):
+            xs.append(student.numpy())
+            ys.append(label.numpy())
+        return np.concatenate(xs), np.concatenate(ys)
+
+    scores = {}
+    for quality in qualities:
+        x_tr, y_tr = load("train", quality)
+        parts = [load(s, quality) for s in ("val", "test")]
+        x_te, y_te = np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
+        model = make_pipeline(StandardScaler(), LogisticRegression(max_iter=1000))
+        model.fit(_highpass_features(x_tr), y_tr)
+        scores[quality] = float(model.score(_highpass_features(x_te), y_te))
+    del tf
+    return scores
+
+
+if __name__ == "__main__":
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python -m add_tf.demo", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--data-dir", default="data")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--check", action="store_true",
+                        help="print fake-vs-real accuracy of a high-pass logistic regression per quality")
+    cli = parser.parse_args()
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    path = ensure_demo_records(cli.data_dir, seed=cli.seed)
+    print(path)
+    if cli.check:
+        for q, acc in difficulty_check(path).items():
+            print(f"{q}: accuracy {acc:.3f}")

@@ -6,7 +6,7 @@ from add_tf import media
 
 def _video(path, n=12, size=(48, 64), seed=0):
     rng = np.random.default_rng(seed)
-    frames = [np.full((*size, 3), 10 * i, np.uint8) + rng.integers(0, 5, (*size, 3), dtype=np.uint8)
+    frames = [np.full((*size, 3), (10 * i) % 240, np.uint8) + rng.integers(0, 5, (*size, 3), dtype=np.uint8)
               for i in range(n)]
     media.write_video(str(path), frames, fps=25, options={"qp": "0"}, pix_fmt="yuv444p")
     return frames

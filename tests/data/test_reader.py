@@ -1,0 +1,66 @@
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from add_tf.data import count_examples, make_dataset, read_manifest, records_location
+
+
+def test_records_location():
+    assert records_location("d", "demo") == ("d/demo", "Demo")
+    assert records_location("d", "faceswap") == ("d/ffpp", "FaceSwap")
+    with pytest.raises(ValueError, match="deepfakes"):
+        records_location("d", "celebdf")
+
+
+def test_shapes_dtypes_and_counts(records):
+    ds = make_dataset(records, "Demo", "train", "c40", batch_size=5)
+    (teacher, student), label = next(iter(ds))
+    assert teacher.shape == student.shape == (5, 32, 32, 3)
+    assert teacher.dtype == student.dtype == tf.float32 and label.dtype == tf.int32
+    assert 0 <= float(tf.reduce_min(teacher)) and float(tf.reduce_max(teacher)) <= 255
+    n = sum(int(y.shape[0]) for _, y in ds)
+    assert n == count_examples(records, "demo", "train") == count_examples(records, "Demo", "train")
+    labels = np.concatenate([y.numpy() for _, y in ds])
+    assert set(labels) == {0, 1}
+    assert read_manifest(records)["settings"]["qualities"] == ["raw", "c23", "c40"]
+
+
+def test_pairing_and_paired_flip(records):
+    # teacher (raw) and its compressed student stay close; a flip applied to one only would not
+    ds = make_dataset(records, "Demo", "train", "c23", batch_size=8, training=True, seed=3)
+    for (teacher, student), _ in ds.take(3):
+        same = tf.reduce_mean(tf.abs(teacher - student), axis=[1, 2, 3])
+        flipped = tf.reduce_mean(tf.abs(teacher - tf.image.flip_left_right(student)), axis=[1, 2, 3])
+        assert bool(tf.reduce_all(same < flipped))
+    evals = make_dataset(records, "Demo", "train", "c23", batch_size=64)
+    trains = make_dataset(records, "Demo", "train", "c23", batch_size=64, training=True, seed=0)
+    (t_eval, _), _ = next(iter(evals))
+    (t_train, _), _ = next(iter(trains))
+    # training flips about half of the images (and shuffles): at least one is a mirror image
+    eval_set = {t.numpy().tobytes() for t in t_eval}
+    mirrored = sum(tf.image.flip_left_right(t).numpy().tobytes() in eval_set for t in t_train)
+    assert mirrored > 0
+
+
+def test_eval_meta_and_default_teacher(records):
+    ds = make_dataset(records, "Demo", "val", "c40", batch_size=4, with_meta=True)
+    (teacher, student), label, meta = next(iter(ds))
+    assert set(meta) == {"method", "video_id"}
+    for m, y, vid in zip(meta["method"].numpy(), label.numpy(), meta["video_id"].numpy()):
+        assert (m == b"Demo") == (y == 1) and (b"_" in vid) == (y == 1)
+    # default teacher = raw: equals an explicit raw teacher
+    (t2, _), _, _ = next(iter(make_dataset(records, "Demo", "val", "c40", "raw", batch_size=4, with_meta=True)))
+    assert np.array_equal(teacher.numpy(), t2.numpy())
+
+
+def test_errors_name_what_exists(records, tmp_path):
+    with pytest.raises(ValueError, match="qualities present: raw, c23, c40"):
+        make_dataset(records, "Demo", "train", "c50")
+    with pytest.raises(FileNotFoundError, match="Record sets present in .*: Demo, original"):
+        make_dataset(records, "Deepfakes", "train", "c40")
+    with pytest.raises(FileNotFoundError, match="splits present: test, train, val"):
+        make_dataset(records, "Demo", "dev", "c40")
+    with pytest.raises(FileNotFoundError, match="does not exist"):
+        make_dataset(tmp_path / "none", "Demo", "train", "c40")
+    with pytest.raises(FileNotFoundError, match="manifest.json"):
+        read_manifest(tmp_path)
