@@ -132,6 +132,9 @@ def generate_demo_tree(root, seed=0, num_ids=NUM_IDS, frames=NUM_FRAMES, size=FR
     order = list(rng.permutation(num_ids))
     pairs = [[ids[order[2 * k]], ids[order[2 * k + 1]]] for k in range(num_ids // 2)]
     n_train, n_val = int(round(0.72 * len(pairs))), int(round(0.14 * len(pairs)))
+    if len(pairs) >= 3:  # every split non-empty
+        n_train = min(max(n_train, 1), len(pairs) - 2)
+        n_val = min(max(n_val, 1), len(pairs) - n_train - 1)
     split_pairs = {"train": pairs[:n_train], "val": pairs[n_train:n_train + n_val],
                    "test": pairs[n_train + n_val:]}
     splits.write_split_files(os.path.join(root, "splits"), split_pairs)
