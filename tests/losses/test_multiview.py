@@ -1,0 +1,123 @@
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from add_tf.losses import multi_view_attention_loss, random_projections, sliced_wasserstein
+
+
+def numpy_binned(a, theta, num_bins):
+    """Eqs. 4-8 / Algorithm 1 from the paper: P = A^2/||A||_F^2, cells ordered by their projected
+    position in the unit cube, ordered masses summed into equal consecutive groups."""
+    h, w, c = a.shape
+    p = a.astype(np.float64) ** 2
+    p = p / p.sum() if p.sum() > 0 else p
+    masses, keys = [], []
+    for hi in range(h):
+        for wi in range(w):
+            for ci in range(c):
+                pos = np.array([(ci + 0.5) / c, (hi + 0.5) / h, (wi + 0.5) / w])
+                keys.append(theta[0] * pos[0] + theta[1] * pos[1] + theta[2] * pos[2])
+                masses.append(p[hi, wi, ci])
+    order = np.argsort(np.array(keys), kind="stable")
+    ordered = np.array(masses)[order]
+    return ordered.reshape(num_bins, -1).sum(axis=1)
+
+
+def numpy_swd(s, t, projections, num_bins):
+    out = []
+    for i in range(s.shape[0]):
+        costs = [((numpy_binned(s[i], th, num_bins) - numpy_binned(t[i], th, num_bins)) ** 2).sum()
+                 for th in projections]
+        out.append(np.mean(costs))
+    return np.array(out)
+
+
+def _data(seed, shape=(3, 3, 4, 6)):
+    rng = np.random.default_rng(seed)
+    return rng.normal(size=shape).astype("float32"), rng.normal(size=shape).astype("float32")
+
+
+def test_swd_matches_numpy():
+    s, t = _data(0)
+    proj = random_projections(5, seed=7).numpy().astype(np.float64)
+    got = sliced_wasserstein(s, t, proj).numpy()
+    np.testing.assert_allclose(got, numpy_swd(s, t, proj, 3), rtol=1e-4, atol=1e-9)
+    got = sliced_wasserstein(s, t, proj, num_bins=6).numpy()
+    np.testing.assert_allclose(got, numpy_swd(s, t, proj, 6), rtol=1e-4, atol=1e-9)
+
+
+def test_channel_axis_projection_gives_channel_pair_attention():
+    s, t = _data(1)
+    got = sliced_wasserstein(s, t, [[1.0, 0.0, 0.0]]).numpy()
+
+    def pair_attention(a):  # (B, H, W, C) -> (B, C/2): mass of channels 2j, 2j+1
+        p = a.astype(np.float64) ** 2
+        p /= p.sum(axis=(1, 2, 3), keepdims=True)
+        per_channel = p.sum(axis=(1, 2))
+        return per_channel.reshape(a.shape[0], -1, 2).sum(-1)
+
+    expected = ((pair_attention(s) - pair_attention(t)) ** 2).sum(-1)
+    np.testing.assert_allclose(got, expected, rtol=1e-4)
+
+
+def test_zero_for_identical_and_scale_invariant_and_zero_features():
+    s, t = _data(2)
+    proj = random_projections(4, seed=1)
+    assert np.all(sliced_wasserstein(s, s, proj).numpy() == 0.0)
+    base = sliced_wasserstein(s, t, proj).numpy()
+    np.testing.assert_allclose(sliced_wasserstein(s * 37.0, t * 1e-3, proj).numpy(), base, rtol=1e-4)
+    zeros = np.zeros_like(s)
+    assert np.all(np.isfinite(sliced_wasserstein(zeros, t, proj).numpy()))
+    assert np.all(sliced_wasserstein(zeros, zeros, proj).numpy() == 0.0)
+
+
+def test_gradient_matches_finite_differences():
+    s, t = _data(3, (2, 2, 3, 4))
+    proj = random_projections(3, seed=2)
+    s64 = s.astype(np.float64)
+
+    def f(x):
+        return tf.reduce_sum(sliced_wasserstein(x, t, proj))
+
+    theoretical, numerical = tf.test.compute_gradient(lambda x: f(tf.cast(x, tf.float32)), [tf.constant(s64)], delta=1e-3)
+    np.testing.assert_allclose(theoretical[0], numerical[0], rtol=2e-2, atol=2e-4)
+
+
+def test_multi_view_loss_matches_eq9_with_numpy_pairs():
+    s, t = _data(4, (4, 2, 2, 4))
+    labels = np.array([0, 1, 0, 1])
+    # eta = 0: gamma * mean SWD, projections from the same stateless seed
+    got = float(multi_view_attention_loss(s, t, labels, num_projections=6, gamma=100.0, eta=0.0, seed=5))
+    proj = random_projections(6, seed=5).numpy().astype(np.float64)
+    np.testing.assert_allclose(got, 100.0 * numpy_swd(s, t, proj, 2).mean(), rtol=1e-4)
+    # two samples per class: T+ is the other same-class sample, T- one of the two others
+    full = float(multi_view_attention_loss(s, t, labels, num_projections=6, gamma=100.0, eta=50.0, margin=1.0, seed=5))
+    pos = np.array([2, 3, 0, 1])
+    d_pos = np.array([numpy_swd(s[i:i + 1], t[pos[i]:pos[i] + 1], proj, 2)[0] for i in range(4)])
+    d_negs = [[numpy_swd(s[i:i + 1], t[j:j + 1], proj, 2)[0] for j in range(4) if labels[j] != labels[i]] for i in range(4)]
+    base = 100.0 * numpy_swd(s, t, proj, 2).mean() + 50.0 * d_pos.mean()
+    lo = base + 50.0 * np.mean([max(1.0 - max(d), 0) for d in d_negs])
+    hi = base + 50.0 * np.mean([max(1.0 - min(d), 0) for d in d_negs])
+    assert lo * (1 - 1e-4) <= full <= hi * (1 + 1e-4)
+
+
+def test_one_class_batch_and_fresh_projections():
+    s, t = _data(5, (3, 2, 2, 4))
+    one_class = multi_view_attention_loss(s, t, [1, 1, 1], num_projections=4)
+    assert np.isfinite(float(one_class))
+    a = random_projections(1000, seed=None).numpy()
+    np.testing.assert_allclose(np.linalg.norm(a, axis=1), 1.0, rtol=1e-5)
+    assert np.all(np.abs(a.mean(axis=0)) < 0.1)  # uniform on the sphere: mean near 0
+    assert not np.allclose(random_projections(3).numpy(), random_projections(3).numpy())
+
+
+def test_finite_for_huge_activations():
+    s, t = _data(6, (2, 2, 2, 4))
+    loss = multi_view_attention_loss(s * 1e18, t, [0, 1], num_projections=3, seed=1)
+    assert np.isfinite(float(loss))
+
+
+def test_bad_num_bins_names_the_value():
+    s, t = _data(7, (1, 2, 2, 3))
+    with pytest.raises(ValueError, match="num_bins=5"):
+        sliced_wasserstein(s, t, [[1.0, 0.0, 0.0]], num_bins=5)
