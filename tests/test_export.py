@@ -17,16 +17,15 @@ from add_tf.config import Config
 SIZE = 32
 
 
-def tiny_classifier(size=SIZE, seed=0):
-    """A small classifier with the contract's layer names (add_tf.models when available)."""
+def tiny_classifier(size=SIZE, seed=0, real=False):
+    """A classifier with the contract's layer names: add_tf.models' ResNet18 when `real`, else a
+    hand-made 4-stage convnet (fast to build, save and load)."""
     import keras
 
-    try:
-        from add_tf.models import build_classifier
-    except ImportError:
-        build_classifier = None
     keras.utils.set_random_seed(seed)
-    if build_classifier is not None:
+    if real:
+        from add_tf.models import build_classifier
+
         return build_classifier(backbone="resnet18", image_size=size, weights=None)
     layers = keras.layers
     inputs = keras.Input((size, size, 3))
@@ -39,7 +38,7 @@ def tiny_classifier(size=SIZE, seed=0):
     return keras.Model(inputs, logits)
 
 
-def make_run(run_dir, size=SIZE, with_teacher=False, seed=0):
+def make_run(run_dir, size=SIZE, with_teacher=False, seed=0, real=False):
     """A fake run directory: config.yaml + student.keras (+ teacher.keras)."""
     run_dir = pathlib.Path(run_dir)
     run_dir.mkdir(parents=True, exist_ok=True)
@@ -47,17 +46,17 @@ def make_run(run_dir, size=SIZE, with_teacher=False, seed=0):
     config.model.backbone = "resnet18"
     config.model.image_size = size
     (run_dir / "config.yaml").write_text(config.to_yaml())
-    student = tiny_classifier(size, seed)
+    student = tiny_classifier(size, seed, real)
     student.save(run_dir / "student.keras")
     if with_teacher:
-        tiny_classifier(size, seed + 1).save(run_dir / "teacher.keras")
+        tiny_classifier(size, seed + 1, real).save(run_dir / "teacher.keras")
     return run_dir
 
 
 @pytest.fixture(scope="module")
 def exported(tmp_path_factory):
     root = tmp_path_factory.mktemp("export")
-    run = make_run(root / "run")
+    run = make_run(root / "run", real=True)  # the real ResNet18 classifier of add_tf.models
     target = export.main(["--run", str(run), "--out", str(root / "saved_models" / "tiny")])
     return run, target
 
