@@ -344,7 +344,39 @@ def _callbacks_module():
                 tf.summary.text("config", "```\n" + self.text + "\n```", step=0)
             writer.flush()
 
-    return NonFiniteGuard, ValidationTracker, ConfigText
+    class AUCLogger(keras.callbacks.Callback):
+        """Adds `auc` (on a fixed sample of the training split, eval mode) and `val_auc` (whole
+        validation split) to the logs after each validation, for TensorBoard and the tracker.
+        The Distiller's own metrics carry loss terms and accuracy; AUC needs all the scores."""
+
+        def __init__(self, student, val_ds, train_sample_ds):
+            super().__init__()
+            self.student = student
+            self.sets = (("val_auc", val_ds), ("auc", train_sample_ds))
+            self.infer = None
+
+        def on_epoch_end(self, epoch, logs=None):
+            import numpy as np
+            import tensorflow as tf
+
+            from add_tf.metrics import auc
+
+            if logs is None:
+                return
+            if self.infer is None:
+                self.infer = tf.function(lambda x: tf.nn.softmax(
+                    tf.cast(self.student(x, training=False), tf.float32))[:, 1])
+            for name, ds in self.sets:
+                if ds is None:
+                    continue
+                probs, labels = [], []
+                for (_, images), label in ds:
+                    probs.append(np.asarray(self.infer(images)))
+                    labels.append(np.asarray(label))
+                if labels:
+                    logs[name] = auc(np.concatenate(labels), np.concatenate(probs))
+
+    return NonFiniteGuard, ValidationTracker, ConfigText, AUCLogger
 
 
 # --------------------------------------------------------------------------- model
@@ -496,10 +528,12 @@ def train(config, run_dir, teacher_path=None, strategy=None, verbose=2, chief=Tr
             _compile(distiller, optimizer, t.jit_compile)
             _build(distiller, config.model.image_size)
 
-        NonFiniteGuard, ValidationTracker, ConfigText = _callbacks_module()
+        NonFiniteGuard, ValidationTracker, ConfigText, AUCLogger = _callbacks_module()
         tracker = ValidationTracker(student, checkpoint_dir, t.patience)
+        train_sample = dataset("train", False).unbatch().take(512).batch(batch)
         callbacks = [
             NonFiniteGuard(checkpoint_dir),
+            AUCLogger(student, dataset("val", False), train_sample),
             tracker,
             keras.callbacks.BackupAndRestore(
                 os.path.join(checkpoint_dir, "backup"), delete_checkpoint=False
