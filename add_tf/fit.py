@@ -527,6 +527,9 @@ def train(config, run_dir, teacher_path=None, strategy=None, verbose=2, chief=Tr
             )
             _compile(distiller, optimizer, t.jit_compile)
             _build(distiller, config.model.image_size)
+            # Build the optimizer on every trainable variable now, so that a head-only phase
+            # (a subset) and the later full phase share its slots and step counter.
+            optimizer.build(distiller.distillation_variables)
 
         NonFiniteGuard, ValidationTracker, ConfigText, AUCLogger = _callbacks_module()
         tracker = ValidationTracker(student, checkpoint_dir, t.patience)
