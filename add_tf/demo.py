@@ -56,6 +56,15 @@ def _pose(ident, t):
             1.0 + 0.04 * np.sin(0.2 * t + p[2]), 0.5 + 0.5 * np.sin(0.5 * t + p[3]))
 
 
+_GRIDS = {}
+
+
+def _grid(n):
+    if n not in _GRIDS:
+        _GRIDS[n] = tuple(g.astype(np.float32) / n for g in np.mgrid[0:n, 0:n])
+    return _GRIDS[n]
+
+
 def _render(ident, features, t, size, skin=None):
     """Face of `ident` (pose, background, skin) with the inner features of `features`."""
     import cv2
@@ -63,10 +72,10 @@ def _render(ident, features, t, size, skin=None):
     ss = 1  # cv2 LINE_AA anti-aliases the edges
     n = size * ss
     cx, cy, zoom, mouth_open = _pose(ident, t)
-    yy, xx = np.mgrid[0:n, 0:n] / n
+    yy, xx = _grid(n)
     ang = ident["bg_angle"]
     ramp = np.clip((np.cos(ang) * (xx - 0.5) + np.sin(ang) * (yy - 0.5)) + 0.5, 0, 1)[..., None]
-    img = (ident["bg_a"] * (1 - ramp) + ident["bg_b"] * ramp).astype(np.float32)
+    img = (ident["bg_a"].astype(np.float32) * (1 - ramp) + ident["bg_b"].astype(np.float32) * ramp)
     skin = ident["skin"] if skin is None else skin
     c = (int(cx * n), int(cy * n))
     fw, fh = int(ident["face_w"] * zoom * n), int(ident["face_h"] * zoom * n)

@@ -92,7 +92,8 @@ def list_record_files(records_dir, method, split):
         )
     split_dir = os.path.join(records_dir, split)
     if not os.path.isdir(split_dir):
-        present = sorted(d for d in os.listdir(records_dir) if os.path.isdir(os.path.join(records_dir, d)))
+        present = sorted(d for d in os.listdir(records_dir)
+                         if os.path.isdir(os.path.join(records_dir, d)) and not d.startswith("."))
         raise FileNotFoundError(
             f"No split {split!r} in {records_dir}; splits present: {', '.join(present) or 'none'}"
         )
