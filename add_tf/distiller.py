@@ -169,7 +169,7 @@ class Distiller(keras.Model):
         features = self._teacher_features(teacher_images, training=False)
         return {k: tf.stop_gradient(v) for k, v in features.items()}
 
-    def _losses(self, teacher_features, student_images, labels, training):
+    def _distill_losses(self, teacher_features, student_images, labels, training):
         student_features = self._student_features(student_images, training=training)
         logits = tf.cast(student_features["logits"], tf.float32)
         ce = tf.reduce_mean(keras.losses.sparse_categorical_crossentropy(labels, logits, from_logits=True))
@@ -198,7 +198,7 @@ class Distiller(keras.Model):
         variables = self.distillation_variables
         teacher_features = self._teacher_forward(teacher_images)  # frozen, outside the tape
         with tf.GradientTape() as tape:
-            total, ce, terms, logits = self._losses(teacher_features, student_images, labels, training=True)
+            total, ce, terms, logits = self._distill_losses(teacher_features, student_images, labels, training=True)
             scaled = total / tf.cast(tf.distribute.get_strategy().num_replicas_in_sync, tf.float32)
             if hasattr(self.optimizer, "scale_loss"):
                 scaled = self.optimizer.scale_loss(scaled)
@@ -209,5 +209,5 @@ class Distiller(keras.Model):
     def test_step(self, data):
         teacher_images, student_images, labels = self._unpack(data)
         teacher_features = self._teacher_forward(teacher_images)
-        total, ce, terms, logits = self._losses(teacher_features, student_images, labels, training=False)
+        total, ce, terms, logits = self._distill_losses(teacher_features, student_images, labels, training=False)
         return self._update_metrics(total, ce, terms, labels, logits)
