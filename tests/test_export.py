@@ -80,6 +80,7 @@ def test_missing_student_names_what_exists(tmp_path):
         export.load_run(tmp_path)
 
 
+@pytest.mark.slow
 def test_saved_model_cli_lists_both_signatures(exported):
     _, target = exported
     cli = pathlib.Path(sys.executable).with_name("saved_model_cli")
@@ -118,6 +119,7 @@ FRESH = textwrap.dedent(
 )
 
 
+@pytest.mark.slow
 def test_fresh_process_plain_tensorflow_matches_keras(exported, tmp_path):
     import keras
 
