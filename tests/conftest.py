@@ -1,7 +1,6 @@
 """Shared test set-up: two logical CPU devices (for MirroredStrategy tests) and the shared data."""
 
 import os
-import pathlib
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
@@ -13,7 +12,7 @@ tf.config.set_logical_device_configuration(
     _cpus[0], [tf.config.LogicalDeviceConfiguration(), tf.config.LogicalDeviceConfiguration()]
 )
 
-SHARED_DATA = pathlib.Path(__file__).resolve().parents[1].parent / "shared" / "data"
+from testdata import SHARED_DATA  # noqa: E402
 
 
 @pytest.fixture

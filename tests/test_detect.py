@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from add_tf import detect, export, media
-from conftest import SHARED_DATA
+from testdata import SHARED_DATA
 from test_export import make_run
 
 SIZE = 32

@@ -1,5 +1,7 @@
 import pytest
 
+from tiny_prepare import prepare_tiny
+
 
 @pytest.fixture(scope="session")
 def tiny_tree(tmp_path_factory):
@@ -9,14 +11,6 @@ def tiny_tree(tmp_path_factory):
     root = tmp_path_factory.mktemp("tiny") / "ffpp"
     demo.generate_demo_tree(str(root), seed=1, num_ids=6, frames=8, size=64)
     return root
-
-
-def prepare_tiny(tree, out, *extra):
-    from pipelines import prepare
-
-    return prepare.run(["--ffpp-root", str(tree), "--out", str(out), "--detector", "full-frame",
-                        "--frames", "4", "--size", "32", "--direct_running_mode=in_memory",
-                        "--direct_num_workers=1", *extra])
 
 
 @pytest.fixture(scope="session")

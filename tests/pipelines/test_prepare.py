@@ -11,7 +11,7 @@ from add_tf import faces, media
 from add_tf.data import schema
 from pipelines import prepare
 
-from conftest import prepare_tiny
+from tiny_prepare import prepare_tiny
 
 
 def _examples(path):
