@@ -160,14 +160,8 @@ def _downscale(rgb, max_side):
 
 
 class Detector:
-    """Faces -> crops -> scores for one frame or image.
-
-    Work-around for mtcnn 1.0.0: its image pyramid ignores `min_face_size` when counting levels, so
-    for `min_face_size` > 12 the last levels are smaller than PNet's 12 px input and the whole
-    detection fails silently (no face at all). We therefore shrink the frame ourselves so that a
-    face of `min_face_size` px (after the `detect_max_side` downscale) becomes 12 px, ask the
-    detector for 12 px faces (a correct pyramid with the same levels), and map boxes back.
-    """
+    """Faces -> crops -> scores for one frame or image (MTCNN via `add_tf.faces.FaceDetector`,
+    which also fixes mtcnn 1.0.0's image pyramid for `min_face_size` > 12)."""
 
     def __init__(self, scorer, min_face_size=40, detect_max_side=640, max_side=4096, scale=1.3):
         from add_tf import faces
@@ -175,30 +169,14 @@ class Detector:
         self.faces = faces
         self.scorer = scorer
         self.min_face_size = min_face_size
-        self.detect_max_side = detect_max_side
-        self.finder = faces.FaceDetector(min_face_size=12, detect_max_side=10**9)
+        self.finder = faces.FaceDetector(min_face_size=min_face_size, detect_max_side=detect_max_side)
         self.max_side = max_side
         self.scale = scale
 
     def find(self, rgb):
-        """Faces in `rgb` (boxes in `rgb` pixels), largest first, at least min_face_size wide."""
-        import cv2
-
-        h, w = rgb.shape[:2]
-        fit = min(1.0, self.detect_max_side / float(max(h, w)))
-        factor = fit * 12.0 / max(12.0, self.min_face_size * fit)
-        small = rgb
-        if factor < 1.0:
-            small = cv2.resize(rgb, (max(1, round(w * factor)), max(1, round(h * factor))),
-                               interpolation=cv2.INTER_AREA)
-        found = []
-        for face in self.finder.detect(small):
-            x0, y0, x1, y1 = face.box
-            box = (int(max(0, np.floor(x0 / factor))), int(max(0, np.floor(y0 / factor))),
-                   int(min(w, np.ceil(x1 / factor))), int(min(h, np.ceil(y1 / factor))))
-            if max(box[2] - box[0], box[3] - box[1]) >= 0.9 * self.min_face_size:
-                found.append(self.faces.Face(box, face.confidence))
-        return found
+        """Faces in `rgb` (boxes in `rgb` pixels), largest first, at least ~min_face_size wide."""
+        return [face for face in self.finder.detect(rgb)
+                if max(face.box[2] - face.box[0], face.box[3] - face.box[1]) >= 0.9 * self.min_face_size]
 
     def crops(self, rgb):
         """(list of face dicts without scores, uint8 crops (F, S, S, 3))."""

@@ -1,4 +1,5 @@
-"""Shared test set-up: two logical CPU devices (for MirroredStrategy tests) and the shared data."""
+"""Shared test set-up: two logical CPU devices (for MirroredStrategy tests), the shared data and a
+tiny prepared demo tree (generated once per session)."""
 
 import os
 
@@ -13,6 +14,7 @@ tf.config.set_logical_device_configuration(
 )
 
 from testdata import SHARED_DATA  # noqa: E402
+from tiny_prepare import prepare_tiny  # noqa: E402
 
 
 @pytest.fixture
@@ -21,3 +23,22 @@ def shared_data():
     if not SHARED_DATA.is_dir():
         pytest.skip(f"shared test data not found at {SHARED_DATA}")
     return SHARED_DATA
+
+
+@pytest.fixture(scope="session")
+def tiny_tree(tmp_path_factory):
+    """A small demo-generated FF++ tree: 6 ids (3 pairs), 8 frames of 64 px, raw/c23/c40."""
+    from add_tf import demo
+
+    root = tmp_path_factory.mktemp("tiny") / "ffpp"
+    demo.generate_demo_tree(str(root), seed=1, num_ids=6, frames=8, size=64)
+    return root
+
+
+@pytest.fixture(scope="session")
+def tiny_data_dir(tiny_tree, tmp_path_factory):
+    """A data dir whose `demo/` holds the tiny tree prepared (4 faces per video, 32 px): what
+    `add_tf.fit --dataset demo --data-dir` reads. Shared: tests must not write into it."""
+    base = tmp_path_factory.mktemp("data")
+    prepare_tiny(tiny_tree, base / "demo")
+    return base

@@ -52,6 +52,7 @@ def test_teacher_frozen_student_trained(method):
     assert set(val) == expected and all(np.isfinite(v) for v in val.values())
 
 
+@pytest.mark.slow
 def test_loss_falls_on_separable_problem_with_resnet18():
     raw, comp, y = separable(n=16, size=32)
     teacher = build_classifier("resnet18", 32, name="teacher")
@@ -63,6 +64,7 @@ def test_loss_falls_on_separable_problem_with_resnet18():
     assert hist.history["ce"][-1] < hist.history["ce"][0]
 
 
+@pytest.mark.slow
 def test_mirrored_step_equals_single_device_step():
     raw, comp, y = separable(n=8)
     config = LossConfig(method="add", seed=3, contrastive=False)
@@ -83,6 +85,7 @@ def test_mirrored_step_equals_single_device_step():
         np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-6)
 
 
+@pytest.mark.slow
 def test_jit_compile_and_serialisation(tmp_path):
     raw, comp, y = separable(n=8)
     distiller = Distiller(tiny_net(1, "s"), tiny_net(2, "t"), LossConfig(seed=1))

@@ -141,10 +141,9 @@ def _history(run_dir):
 
 
 @pytest.mark.slow
-def test_tiny_end_to_end(tmp_path, capsys):
-    """Teacher (auto) + ADD student on the demo data; every artefact of a run dir."""
-    pytest.importorskip("add_tf.distiller")
-    data, runs = tmp_path / "data", tmp_path / "runs"
+def test_tiny_end_to_end(tmp_path, capsys, tiny_data_dir):
+    """Teacher (auto) + ADD student on the (tiny) demo data; every artefact of a run dir."""
+    data, runs = tiny_data_dir, tmp_path / "runs"
     run_dir = fit.main(["--data-dir", str(data), "--runs-root", str(runs), *TINY])
     out = capsys.readouterr().out
     assert "Test results" in out and "teacher (raw)" in out and "add (c40)" in out
@@ -167,10 +166,9 @@ def test_tiny_end_to_end(tmp_path, capsys):
 
 
 @pytest.mark.slow
-def test_resume_after_kill_continues_step_counter(tmp_path):
+def test_resume_after_kill_continues_step_counter(tmp_path, tiny_data_dir):
     """Kill a teacher run after its first validation; the restart continues the step counter."""
-    pytest.importorskip("add_tf.distiller")
-    data, run_dir = tmp_path / "data", tmp_path / "run"
+    data, run_dir = tiny_data_dir, tmp_path / "run"
     argv = [sys.executable, "-m", "add_tf.fit", "--method", "none", "--comp", "raw",
             "--data-dir", str(data), "--run-dir", str(run_dir), "--no-evaluate",
             "--set", "train.epochs=2", "train.validations_per_epoch=4", "train.batch_size=16",
@@ -205,10 +203,9 @@ def test_resume_after_kill_continues_step_counter(tmp_path):
 
 
 @pytest.mark.slow
-def test_non_finite_loss_stops_with_message(tmp_path, capsys):
-    pytest.importorskip("add_tf.distiller")
+def test_non_finite_loss_stops_with_message(tmp_path, capsys, tiny_data_dir):
     with pytest.raises(SystemExit) as info:
-        fit.main(["--method", "none", "--comp", "raw", "--data-dir", str(tmp_path / "data"),
+        fit.main(["--method", "none", "--comp", "raw", "--data-dir", str(tiny_data_dir),
                   "--run-dir", str(tmp_path / "run"), "--no-evaluate", *TINY,
                   "train.learning_rate=1e30", "train.warmup_fraction=0"])
     err = capsys.readouterr().err
@@ -218,9 +215,8 @@ def test_non_finite_loss_stops_with_message(tmp_path, capsys):
 
 
 @pytest.mark.slow
-def test_multiworker_two_processes_on_localhost(tmp_path):
+def test_multiworker_two_processes_on_localhost(tmp_path, tiny_data_dir):
     """Two CPU workers with TF_CONFIG train one teacher together (MultiWorkerMirroredStrategy)."""
-    pytest.importorskip("add_tf.distiller")
     import socket
 
     ports = []
@@ -229,11 +225,7 @@ def test_multiworker_two_processes_on_localhost(tmp_path):
             s.bind(("localhost", 0))
             ports.append(s.getsockname()[1])
     cluster = {"worker": [f"localhost:{p}" for p in ports]}
-    data, run_dir = tmp_path / "data", tmp_path / "run"
-    # Generate the demo data once, before the workers start.
-    subprocess.run([sys.executable, "-c", "import sys; from add_tf import demo; "
-                    "demo.ensure_demo_records(sys.argv[1])", str(data)], env=_env(), check=True,
-                   timeout=300)
+    data, run_dir = tiny_data_dir, tmp_path / "run"
     procs = []
     for index in range(2):
         env = _env()

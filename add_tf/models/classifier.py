@@ -7,6 +7,10 @@ import keras
 from add_tf.models.backbones import BACKBONES, build_backbone
 
 FEATURE_NAMES = ("layer1", "layer2", "layer3", "layer4", "embedding", "logits")
+# PyTorch's default (momentum 0.1 there), which the authors trained with. Keras' 0.99 leaves the
+# moving statistics far behind the weights for the first few hundred steps, so a short run
+# (the demo, early validations) scores every face as one class at inference.
+BATCHNORM_MOMENTUM = 0.9
 
 
 def build_classifier(backbone="resnet50", image_size=128, weights=None, name=None):
@@ -14,6 +18,7 @@ def build_classifier(backbone="resnet50", image_size=128, weights=None, name=Non
 
     Layers `layer1`..`layer4` are the stage outputs `(B, h, w, c)`, `embedding` the global-average
     pooled last stage `(B, D)` and `logits` a Dense(2) kept in float32 under mixed precision.
+    Every BatchNormalization uses momentum `BATCHNORM_MOMENTUM` (PyTorch's default).
     `weights`: None (random), "imagenet" (ResNet50 / EfficientNet-B0 backbones, downloaded by Keras),
     or a local file: `*.weights.h5` saved from a classifier of the same backbone (loaded as is), or a
     `*.keras` model whose layers are copied by name where the shapes match (e.g. a backbone trained
@@ -32,6 +37,9 @@ def build_classifier(backbone="resnet50", image_size=128, weights=None, name=Non
     embedding = keras.layers.GlobalAveragePooling2D(name="embedding")(stages[-1])
     logits = keras.layers.Dense(2, name="logits", dtype="float32")(embedding)
     model = keras.Model(inputs, logits, name=name or f"{backbone}_classifier")
+    for layer in model._flatten_layers(include_self=False, recursive=True):
+        if isinstance(layer, keras.layers.BatchNormalization):
+            layer.momentum = BATCHNORM_MOMENTUM
     if local:
         load_weights(model, weights)
     return model
