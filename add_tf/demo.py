@@ -215,7 +215,6 @@ def _highpass_features(images):
 def difficulty_check(records_dir, qualities=("raw", "c23", "c40")):
     """Fake-vs-real accuracy of a logistic regression on high-pass features, trained on the
     train split and scored on val+test, per quality: {quality: accuracy}."""
-    import tensorflow as tf
     from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
@@ -237,7 +236,6 @@ def difficulty_check(records_dir, qualities=("raw", "c23", "c40")):
         model = make_pipeline(StandardScaler(), LogisticRegression(max_iter=1000))
         model.fit(_highpass_features(x_tr), y_tr)
         scores[quality] = float(model.score(_highpass_features(x_te), y_te))
-    del tf
     return scores
 
 
