@@ -116,6 +116,11 @@ class Config:
             raise KeyError(f"Unknown config key {dotted_key!r}. Valid keys: {', '.join(valid)}")
         if isinstance(value, str):
             value = yaml.safe_load(value)
+        if isinstance(getattr(section, key), float) and not isinstance(value, bool):
+            try:  # YAML reads "1e-3" (no dot) as a string
+                value = float(value)
+            except (TypeError, ValueError):
+                raise ValueError(f"{dotted_key} expects a number. Received: {value!r}") from None
         if isinstance(value, list):
             value = tuple(value)
         setattr(section, key, value)

@@ -58,6 +58,12 @@ def test_dataset_from_yaml_selects_paper_defaults(tmp_path):
     assert config.data.dataset == "faceswap" and config.model.backbone == "resnet50"
 
 
+def test_float_keys_accept_exponents_without_a_dot():
+    config = _config(["--set", "train.learning_rate=1e30", "loss.gamma_fr=1e-3", "loss.beta=20"])
+    assert config.train.learning_rate == 1e30 and config.loss.gamma_fr == 1e-3
+    assert isinstance(config.loss.beta, float) and config.loss.beta == 20.0
+
+
 @pytest.mark.parametrize(
     "argv, message",
     [
@@ -66,6 +72,7 @@ def test_dataset_from_yaml_selects_paper_defaults(tmp_path):
         (["--epochs", "0"], "train.epochs must be a positive integer"),
         (["--set", "loss.method=foo"], "Invalid loss.method: 'foo'"),
         (["--config", "/nonexistent/c.yaml"], "Config file not found"),
+        (["--set", "train.learning_rate=fast"], "train.learning_rate expects a number"),
     ],
 )
 def test_usage_errors_exit_2_with_message(argv, message, capsys):
