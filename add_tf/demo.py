@@ -13,8 +13,8 @@ FaceForensics++ used for its raw (c0) videos, and bit-exact RGB (no YUV rounding
 subsampling), so "raw" crops are exactly the rendered pixels;
 c23 / c40 = libx264 CRF 23 / 40 (yuv420p) made from raw by pipelines.compress, as FF++ did.
 
-    generate_demo_tree(root, seed=0)   # ~5 s
-    ensure_demo_records(data_dir)      # {data_dir}/demo, generated + prepared if absent (<1 min)
+    generate_demo_tree(root, seed=0)   # 64 videos x 3 qualities (103 s on the 2-core dev machine)
+    ensure_demo_records(data_dir)      # {data_dir}/demo, generated + prepared if absent (+114 s there)
 """
 
 import json
