@@ -31,7 +31,9 @@ def separable(n=16, size=16, seed=0):
     return images, noisy, labels.astype("int32")
 
 
-@pytest.mark.parametrize("method", ["add", "fitnet", "at", "nl", "kd", "none"])
+@pytest.mark.parametrize(
+    "method", ["add", "none"] + [pytest.param(m, marks=pytest.mark.slow) for m in ("fitnet", "at", "nl", "kd")]
+)
 def test_teacher_frozen_student_trained(method):
     student, teacher = tiny_net(1, "s"), tiny_net(2, "t")
     raw, comp, y = separable()
