@@ -256,29 +256,41 @@ def _callbacks_module():
     import keras
 
     class NonFiniteGuard(keras.callbacks.Callback):
-        """Like TerminateOnNaN, but raises before any checkpoint of broken weights is written."""
+        """Like TerminateOnNaN, but raises before any checkpoint of broken weights is written.
+
+        Checks the training loss terms after every batch and the validation loss terms at the
+        end of every epoch (the last update of an epoch can break the weights while the loss of
+        that batch, computed before it, is still finite); it runs before the other callbacks."""
+
+        TERMS = ("loss", "ce", "fr", "mv")
 
         def __init__(self, checkpoint_dir):
             super().__init__()
             self.checkpoint_dir = checkpoint_dir
 
-        def on_train_batch_end(self, batch, logs=None):
+        def _check(self, logs, names, what):
             import numpy as np
 
-            for name, value in (logs or {}).items():
-                if name != "loss" and name not in ("ce", "fr", "mv"):
+            for name in names:
+                if name not in (logs or {}):
                     continue
-                value = float(np.asarray(value))
+                value = float(np.asarray(logs[name]))
                 if not math.isfinite(value):
                     step = int(np.asarray(self.model.optimizer.iterations))
                     raise NonFiniteLossError(
-                        f"The training loss term {name!r} became {value} at step {step}; "
+                        f"The {what} loss term {name!r} became {value} at step {step}; "
                         f"training stopped. The last good checkpoint is kept in "
                         f"{self.checkpoint_dir} (best weights: best.weights.h5). Lower the "
                         "learning rate (--set train.learning_rate=...) or the FR sharpness "
                         "(--set loss.gamma_fr=...) and start the same command again to resume "
                         "from it."
                     )
+
+        def on_train_batch_end(self, batch, logs=None):
+            self._check(logs, self.TERMS, "training")
+
+        def on_epoch_end(self, epoch, logs=None):
+            self._check(logs, [f"val_{name}" for name in self.TERMS], "validation")
 
     class ValidationTracker(keras.callbacks.Callback):
         """Best-val-acc checkpoint + early stopping whose state survives a resume.

@@ -183,7 +183,7 @@ def test_resume_after_kill_continues_step_counter(tmp_path, tiny_data_dir):
     proc = subprocess.Popen(argv, env=_env(), cwd=tmp_path, stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL)
     backup = run_dir / "checkpoints" / "backup" / "training_metadata.json"
-    deadline = time.time() + 240
+    deadline = time.time() + 900  # importing TensorFlow alone takes 70-90 s on a slow CI machine
     try:
         while not backup.exists() and proc.poll() is None and time.time() < deadline:
             time.sleep(0.5)
@@ -197,7 +197,7 @@ def test_resume_after_kill_continues_step_counter(tmp_path, tiny_data_dir):
     assert not (run_dir / "student.keras").exists()
 
     result = subprocess.run(argv, env=_env(), cwd=tmp_path, capture_output=True, text=True,
-                            timeout=300)
+                            timeout=1200)
     assert result.returncode == 0, result.stderr[-3000:]
     after = _history(run_dir)
     resumed = after[len(before):]
