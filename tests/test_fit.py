@@ -245,7 +245,7 @@ def test_multiworker_two_processes_on_localhost(tmp_path, tiny_data_dir):
     outputs = []
     for proc in procs:
         try:
-            outputs.append(proc.communicate(timeout=300)[0])
+            outputs.append(proc.communicate(timeout=1200)[0])
         except subprocess.TimeoutExpired:
             for p in procs:
                 p.kill()
