@@ -37,9 +37,8 @@ def build_classifier(backbone="resnet50", image_size=128, weights=None, name=Non
     embedding = keras.layers.GlobalAveragePooling2D(name="embedding")(stages[-1])
     logits = keras.layers.Dense(2, name="logits", dtype="float32")(embedding)
     model = keras.Model(inputs, logits, name=name or f"{backbone}_classifier")
-    for layer in model._flatten_layers(include_self=False, recursive=True):
-        if isinstance(layer, keras.layers.BatchNormalization):
-            layer.momentum = BATCHNORM_MOMENTUM
+    for layer in batchnorm_layers(model):
+        layer.momentum = BATCHNORM_MOMENTUM
     if local:
         load_weights(model, weights)
     return model
@@ -79,7 +78,12 @@ def feature_model(classifier, names=("layer2", "layer3", "layer4", "embedding", 
 def synchronize_batchnorm(model, synchronized=True):
     """Switch every BatchNormalization of `model` to cross-replica statistics (for MirroredStrategy:
     then a distributed step on a global batch equals a single-device step on it). Returns `model`."""
-    for layer in model._flatten_layers(include_self=False, recursive=True):
-        if isinstance(layer, keras.layers.BatchNormalization):
-            layer.synchronized = synchronized
+    for layer in batchnorm_layers(model):
+        layer.synchronized = synchronized
     return model
+
+
+def batchnorm_layers(model):
+    """Every BatchNormalization layer of `model`, nested backbones included."""
+    return [layer for layer in model._flatten_layers(include_self=False, recursive=True)
+            if isinstance(layer, keras.layers.BatchNormalization)]
