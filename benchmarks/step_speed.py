@@ -2,9 +2,12 @@
 
     python benchmarks/step_speed.py --backbone resnet50 --batch-size 16
 
-Prints the median seconds of: a plain step (method "none"), an ADD step, the FR+MV losses alone
-(forward + backward on teacher/student feature maps of the real shapes), and the teacher forward
-alone; then peak memory (ru_maxrss of the process) and, last, `ratio add/none: X.XX`.
+Prints the median and the fastest seconds of: a plain step (method "none"), an ADD step, the FR+MV
+losses alone (forward + backward on teacher/student feature maps of the real shapes), and the
+teacher forward alone; the share of the losses in the ADD step; peak memory (ru_maxrss of the
+process) and, last, `ratio add/none: X.XX` (medians). The fastest time is printed because on a
+shared virtual machine single runs stall at random (the same op varies 5x between calls): the
+minimum is the least disturbed estimate, the median what a user waits.
 Random weights and random pixels (no downloads). Every step is a compiled tf.function
 (the Keras train function); `--jit` adds XLA.
 """
@@ -24,15 +27,26 @@ from add_tf.losses import frequency_attention_loss, multi_view_attention_loss
 from add_tf.models import build_classifier, feature_model
 
 
-def median_time(fn, repeats, warmup=2):
-    for _ in range(warmup):
-        fn()
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+class Timing:
+    """Median and fastest of `repeats` timed calls of `fn` (after `warmup` untimed calls)."""
+
+    def __init__(self, fn, repeats, warmup=2):
+        for _ in range(warmup):
+            fn()
+        times = []
+        for _ in range(repeats):
+            start = time.perf_counter()
+            fn()
+            times.append(time.perf_counter() - start)
+        self.median = statistics.median(times)
+        self.fastest = min(times)
+
+    def __str__(self):
+        return f"median {self.median:.3f} s, fastest {self.fastest:.3f} s"
+
+    def share_of(self, other):
+        return (f"{100 * self.median / other.median:.1f}% by medians, "
+                f"{100 * self.fastest / other.fastest:.1f}% by fastest")
 
 
 def main(argv=None):
@@ -60,8 +74,8 @@ def main(argv=None):
         distiller.make_train_function()
         train_function = distiller.train_function
         iterator = iter([data] * (args.repeats + 2))
-        results[method] = median_time(lambda: train_function(iterator), args.repeats)
-        print(f"{method} step: {results[method]:.3f} s (median of {args.repeats})", flush=True)
+        results[method] = Timing(lambda: train_function(iterator), args.repeats)
+        print(f"{method} step: {results[method]} ({args.repeats} runs)", flush=True)
 
     cfg = LossConfig()
     features = feature_model(teacher, cfg.layers)
@@ -77,15 +91,17 @@ def main(argv=None):
         return tape.gradient(total, list(feats_s.values()))
 
     teacher_forward = tf.function(lambda: features(raw, training=False), jit_compile=args.jit)
-    results["losses"] = median_time(losses_only, args.repeats)
-    results["teacher"] = median_time(teacher_forward, args.repeats)
-    print(f"FR+MV forward+backward: {results['losses']:.3f} s ({100 * results['losses'] / results['add']:.1f}% of the ADD step)")
-    print(f"teacher forward: {results['teacher']:.3f} s (of the plain step: "
-          f"{100 * results['teacher'] / results['none']:.0f}%)")
+    results["losses"] = Timing(losses_only, args.repeats)
+    results["teacher"] = Timing(teacher_forward, args.repeats)
+    print(f"FR+MV forward+backward: {results['losses']}; of the ADD step: "
+          f"{results['losses'].share_of(results['add'])}")
+    print(f"teacher forward: {results['teacher']}; of the plain step: "
+          f"{results['teacher'].share_of(results['none'])}")
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"peak memory (ru_maxrss): {peak_mb:.0f} MB")
     print(f"backbone={args.backbone} batch={args.batch_size} size={args.image_size} jit={args.jit}")
-    print(f"ratio add/none: {results['add'] / results['none']:.2f}")
+    print(f"ratio add/none: {results['add'].median / results['none'].median:.2f} "
+          f"(fastest: {results['add'].fastest / results['none'].fastest:.2f})")
     return results
 
 

@@ -40,6 +40,7 @@ def attention_density(features):
 
 def cell_order(height, width, channels, projections):
     """Order of the grid cells along each projection and each cell's rank: two `(K, N)` int32.
+    `projections`: `(K, 3)` with static K.
 
     Cell `(h, w, c)` (flat row-major index `(h*W + w)*C + c`) sits at
     `((c+0.5)/C, (h+0.5)/H, (w+0.5)/W)`; cells are sorted by `<theta, position>` ascending, ties by
@@ -59,12 +60,7 @@ def cell_order(height, width, channels, projections):
     proj = tf.reshape(proj, (tf.shape(theta)[0], -1))  # (K, N)
     order = tf.argsort(proj, axis=-1, stable=True, direction="ASCENDING")
     order = tf.cast(order, tf.int32)
-    num = height * width * channels
-    k = tf.shape(order)[0]
-    kk = tf.broadcast_to(tf.range(k)[:, None], tf.shape(order))
-    rank = tf.scatter_nd(
-        tf.stack([kk, order], axis=-1), tf.broadcast_to(tf.range(num)[None, :], tf.shape(order)), tf.shape(order)
-    )
+    rank = tf.stack([tf.math.invert_permutation(order[k]) for k in range(projections.shape[0])])
     return order, rank
 
 
