@@ -19,7 +19,9 @@ c23 / c40 = libx264 CRF 23 / 40 (yuv420p) made from raw by pipelines.compress, a
 
 import json
 import logging
+import multiprocessing
 import os
+from concurrent.futures import ProcessPoolExecutor
 
 import numpy as np
 
@@ -128,12 +130,31 @@ def _frames(target, source, size, frames, rng, fake):
     return out
 
 
+def _write_video(job):
+    """One demo video `target` (face of `source` pasted when given) in every quality."""
+    from add_tf import media
+    from pipelines import compress, layout
+
+    root, seed, target, source, target_ident, source_ident, size, frames, qualities = job
+    method = layout.ORIGINAL if source is None else layout.DEMO_METHOD
+    name = target if source is None else f"{target}_{source}"
+    frame_rng = np.random.default_rng([seed] + [ord(ch) for ch in name])
+    raw_path = os.path.join(layout.source_dir(root, method, "raw"), f"{name}.mp4")
+    imgs = _frames(target_ident, source_ident, size, frames, frame_rng, source is not None)
+    media.write_video(raw_path, imgs, fps=FPS, codec="libx264rgb",
+                      options={"qp": "0", "preset": "veryfast"}, pix_fmt="rgb24")
+    for quality in qualities:
+        if quality != "raw":
+            dst = os.path.join(layout.source_dir(root, method, quality), f"{name}.mp4")
+            compress.compress_video(raw_path, dst, compress.CRF[quality], preset="medium")
+
+
 def generate_demo_tree(root, seed=0, num_ids=NUM_IDS, frames=NUM_FRAMES, size=FRAME_SIZE,
                        qualities=("raw", "c23", "c40")):
     """Write the demo tree under `root` (FaceForensics++ layout, method folder "Demo",
-    splits/{train,val,test}.json). Deterministic for a given seed. Returns `root`."""
-    from add_tf import media
-    from pipelines import compress, layout, splits
+    splits/{train,val,test}.json), one worker process per core. Deterministic for a given seed.
+    Returns `root`."""
+    from pipelines import layout, splits
 
     rng = np.random.default_rng(seed)
     ids = [f"{i:03d}" for i in range(num_ids)]
@@ -148,19 +169,15 @@ def generate_demo_tree(root, seed=0, num_ids=NUM_IDS, frames=NUM_FRAMES, size=FR
                    "test": pairs[n_train + n_val:]}
     splits.write_split_files(os.path.join(root, "splits"), split_pairs)
     jobs = [(vid, None) for vid in ids] + [(a, b) for a, b in pairs] + [(b, a) for a, b in pairs]
-    for target, source in jobs:
-        method = layout.ORIGINAL if source is None else layout.DEMO_METHOD
-        name = target if source is None else f"{target}_{source}"
-        frame_rng = np.random.default_rng([seed] + [ord(ch) for ch in name])
-        raw_path = os.path.join(layout.source_dir(root, method, "raw"), f"{name}.mp4")
-        imgs = _frames(identities[target], identities.get(source), size, frames, frame_rng, source is not None)
-        media.write_video(raw_path, imgs, fps=FPS, codec="libx264rgb",
-                          options={"qp": "0", "preset": "veryfast"}, pix_fmt="rgb24")
-        for quality in qualities:
-            if quality == "raw":
-                continue
-            dst = os.path.join(layout.source_dir(root, method, quality), f"{name}.mp4")
-            compress.compress_video(raw_path, dst, compress.CRF[quality], preset="medium")
+    work = [(root, seed, target, source, identities[target], identities.get(source), size, frames,
+             tuple(qualities)) for target, source in jobs]
+    workers = min(os.cpu_count() or 1, len(work))
+    if workers > 1:  # spawn: safe when the caller has TensorFlow (threads) loaded
+        context = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(workers, mp_context=context) as pool:
+            list(pool.map(_write_video, work, chunksize=4))
+    else:
+        list(map(_write_video, work))
     if "raw" not in qualities:
         import shutil
 

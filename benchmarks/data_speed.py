@@ -4,8 +4,10 @@
 
 1. Face extraction, end to end on 720p video: decode, sample `--frames` frames evenly, MTCNN on
    the downscaled frame, 1.3x box, crop + PNG of every quality (here: one quality, c23) ->
-   sampled frames per second (one process, so per core). Default video: the shared FF++ 720p
-   clip when present, else a synthetic 720p clip made with PyAV.
+   sampled frames per second (one process, so per core), with the `pipelines.prepare` defaults
+   and, as the baseline, the earlier defaults (min face 40 px, detection at 640 px), and their
+   ratio.
+   Default video: the shared FF++ 720p clip when present, else a synthetic 720p clip (PyAV).
 2. tf.data: paired examples per second with augmentation (training mode) from prepared
    records (default: the demo records, prepared if absent).
 """
@@ -16,6 +18,7 @@ import pathlib
 import tempfile
 import time
 
+BEFORE = (40, 640)  # (min face size, detection max side) before 2026-11-26
 SHARED = pathlib.Path(__file__).resolve().parents[2] / "shared" / "data" / "ffpp_c23_mini"
 
 
@@ -31,21 +34,29 @@ def synthetic_720p(path, n=64):
     return path
 
 
-def face_extraction(video, frames):
+def face_extraction(video, frames, min_face_size, detect_max_side):
+    """Sampled frames per second of prepare.process_video with these MTCNN settings."""
     from add_tf.faces import FaceDetector
     from pipelines import prepare
 
     settings = {"qualities": ["c23"], "size": 128, "frames": frames, "box_scale": 1.3}
-    detector = FaceDetector()
+    detector = FaceDetector(min_face_size, detect_max_side)
     item = {"method": "original", "video_id": "bench", "label": 0, "paths": {"c23": video}}
     list(prepare.process_video(dict(item), dict(settings, frames=1), detector))  # load + trace
     start = time.time()
     outcome = list(prepare.process_video(item, settings, detector))
     elapsed = time.time() - start
     faces = sum(1 for kind, _ in outcome if kind == "example")
-    print(f"face extraction: {frames} sampled frames of {video} in {elapsed:.1f}s -> "
-          f"{frames / elapsed:.2f} sampled frames/s (one process), {faces} faces")
+    print(f"face extraction (min face {min_face_size} px, detection at {detect_max_side} px): "
+          f"{frames} sampled frames of {video} in {elapsed:.1f}s -> {frames / elapsed:.2f} "
+          f"sampled frames/s (one process), {faces} faces", flush=True)
     return frames / elapsed
+
+
+def prepare_defaults():
+    from pipelines import prepare
+
+    return prepare.build_parser().parse_args(["--ffpp-root", ".", "--out", "."])
 
 
 def input_pipeline(records, batch, steps):
@@ -79,7 +90,10 @@ def main(argv=None):
         shared = SHARED / "original_sequences" / "youtube" / "c23" / "videos" / "004.mp4"
         video = str(shared) if shared.is_file() else synthetic_720p(
             os.path.join(tempfile.gettempdir(), "add_tf_720p.mp4"))
-    face_extraction(video, args.frames)
+    defaults = prepare_defaults()
+    before = face_extraction(video, args.frames, *BEFORE)
+    now = face_extraction(video, args.frames, defaults.min_face_size, defaults.detect_max_side)
+    print(f"face extraction, prepare defaults / the earlier defaults {BEFORE}: {now / before:.2f}")
     records = args.records
     if records is None:
         from add_tf.demo import ensure_demo_records

@@ -2,12 +2,12 @@
 
     python benchmarks/step_speed.py --backbone resnet50 --batch-size 16
 
-Prints the median and the fastest seconds of: a plain step (method "none"), an ADD step, the FR+MV
-losses alone (forward + backward on teacher/student feature maps of the real shapes), and the
-teacher forward alone; the share of the losses in the ADD step; peak memory (ru_maxrss of the
-process) and, last, `ratio add/none: X.XX` (medians). The fastest time is printed because on a
-shared virtual machine single runs stall at random (the same op varies 5x between calls): the
-minimum is the least disturbed estimate, the median what a user waits.
+Times, in one process and interleaved round by round (plain, ADD, losses, teacher, plain, ...;
+so a slow spell of a shared machine hits all four alike): a plain step (method "none"), an ADD
+step, the FR+MV losses alone (forward + backward on teacher/student feature maps of the real
+shapes) and the teacher forward alone. Prints the median and fastest seconds of each, the share of
+the losses in the ADD step (median of the per-round shares), peak memory (ru_maxrss of the
+process) and, last, `ratio add/none: X.XX` (median of the per-round ratios).
 Random weights and random pixels (no downloads). Every step is a compiled tf.function
 (the Keras train function); `--jit` adds XLA.
 """
@@ -27,26 +27,30 @@ from add_tf.losses import frequency_attention_loss, multi_view_attention_loss
 from add_tf.models import build_classifier, feature_model
 
 
-class Timing:
-    """Median and fastest of `repeats` timed calls of `fn` (after `warmup` untimed calls)."""
+def timed(fn):
+    start = time.perf_counter()
+    fn()
+    return time.perf_counter() - start
 
-    def __init__(self, fn, repeats, warmup=2):
-        for _ in range(warmup):
+
+def interleaved(functions, repeats, warmup=2):
+    """{name: [seconds per round]}: each round calls every function once, in order."""
+    for _ in range(warmup):
+        for fn in functions.values():
             fn()
-        times = []
-        for _ in range(repeats):
-            start = time.perf_counter()
-            fn()
-            times.append(time.perf_counter() - start)
-        self.median = statistics.median(times)
-        self.fastest = min(times)
+    times = {name: [] for name in functions}
+    for _ in range(repeats):
+        for name, fn in functions.items():
+            times[name].append(timed(fn))
+    return times
 
-    def __str__(self):
-        return f"median {self.median:.3f} s, fastest {self.fastest:.3f} s"
 
-    def share_of(self, other):
-        return (f"{100 * self.median / other.median:.1f}% by medians, "
-                f"{100 * self.fastest / other.fastest:.1f}% by fastest")
+def describe(seconds):
+    return f"median {statistics.median(seconds):.3f} s, fastest {min(seconds):.3f} s"
+
+
+def median_ratio(numerators, denominators):
+    return statistics.median(n / d for n, d in zip(numerators, denominators))
 
 
 def main(argv=None):
@@ -66,16 +70,14 @@ def main(argv=None):
     data = ((raw, comp), labels)
 
     teacher = build_classifier(args.backbone, args.image_size, name="teacher")
-    results = {}
+    steps = {}
     for method in ("none", "add"):
         student = build_classifier(args.backbone, args.image_size, name=f"student_{method}")
         distiller = Distiller(student, None if method == "none" else teacher, LossConfig(method=method))
         distiller.compile(optimizer=keras.optimizers.Adam(2e-4), jit_compile=args.jit)
         distiller.make_train_function()
-        train_function = distiller.train_function
         iterator = iter([data] * (args.repeats + 2))
-        results[method] = Timing(lambda: train_function(iterator), args.repeats)
-        print(f"{method} step: {results[method]} ({args.repeats} runs)", flush=True)
+        steps[method] = lambda f=distiller.train_function, it=iterator: f(it)
 
     cfg = LossConfig()
     features = feature_model(teacher, cfg.layers)
@@ -91,18 +93,19 @@ def main(argv=None):
         return tape.gradient(total, list(feats_s.values()))
 
     teacher_forward = tf.function(lambda: features(raw, training=False), jit_compile=args.jit)
-    results["losses"] = Timing(losses_only, args.repeats)
-    results["teacher"] = Timing(teacher_forward, args.repeats)
-    print(f"FR+MV forward+backward: {results['losses']}; of the ADD step: "
-          f"{results['losses'].share_of(results['add'])}")
-    print(f"teacher forward: {results['teacher']}; of the plain step: "
-          f"{results['teacher'].share_of(results['none'])}")
+    times = interleaved({"none": steps["none"], "add": steps["add"], "losses": losses_only,
+                         "teacher": teacher_forward}, args.repeats)
+    print(f"plain step (none): {describe(times['none'])} ({args.repeats} rounds)")
+    print(f"ADD step: {describe(times['add'])}")
+    print(f"FR+MV forward+backward: {describe(times['losses'])} "
+          f"({100 * median_ratio(times['losses'], times['add']):.1f}% of the ADD step)")
+    print(f"teacher forward: {describe(times['teacher'])} "
+          f"({100 * median_ratio(times['teacher'], times['none']):.0f}% of the plain step)")
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"peak memory (ru_maxrss): {peak_mb:.0f} MB")
     print(f"backbone={args.backbone} batch={args.batch_size} size={args.image_size} jit={args.jit}")
-    print(f"ratio add/none: {results['add'].median / results['none'].median:.2f} "
-          f"(fastest: {results['add'].fastest / results['none'].fastest:.2f})")
-    return results
+    print(f"ratio add/none: {median_ratio(times['add'], times['none']):.2f}")
+    return times
 
 
 if __name__ == "__main__":

@@ -272,8 +272,11 @@ def build_parser():
     parser.add_argument("--detector", default="mtcnn", choices=["mtcnn", "full-frame"],
                         help="full-frame: the frames are already face crops (e.g. the demo data)")
     parser.add_argument("--box-scale", type=float, default=1.3)
-    parser.add_argument("--min-face-size", type=int, default=40)
-    parser.add_argument("--detect-max-side", type=int, default=640)
+    parser.add_argument("--min-face-size", type=int, default=80,
+                        help="smallest face in original pixels (FF++ faces are larger; lower it for "
+                             "sources with small faces, at some speed)")
+    parser.add_argument("--detect-max-side", type=int, default=480,
+                        help="MTCNN runs on the frame downscaled to this longer side; boxes are mapped back")
     parser.add_argument("--examples-per-shard", type=int, default=EXAMPLES_PER_SHARD)
     parser.add_argument("--overwrite", action="store_true", help="discard a previous preparation in --out")
     return parser
