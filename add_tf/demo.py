@@ -13,8 +13,8 @@ FaceForensics++ used for its raw (c0) videos, and bit-exact RGB (no YUV rounding
 subsampling), so "raw" crops are exactly the rendered pixels;
 c23 / c40 = libx264 CRF 23 / 40 (yuv420p) made from raw by pipelines.compress, as FF++ did.
 
-    generate_demo_tree(root, seed=0)   # 64 videos x 3 qualities (103 s on the 2-core dev machine)
-    ensure_demo_records(data_dir)      # {data_dir}/demo, generated + prepared if absent (+114 s there)
+    generate_demo_tree(root, seed=0)   # 64 videos x 3 qualities (44 s on the 2-core dev machine)
+    ensure_demo_records(data_dir)      # {data_dir}/demo, generated + prepared if absent (+53 s there)
 """
 
 import json
@@ -150,10 +150,12 @@ def _write_video(job):
 
 
 def generate_demo_tree(root, seed=0, num_ids=NUM_IDS, frames=NUM_FRAMES, size=FRAME_SIZE,
-                       qualities=("raw", "c23", "c40")):
+                       qualities=("raw", "c23", "c40"), workers=None):
     """Write the demo tree under `root` (FaceForensics++ layout, method folder "Demo",
-    splits/{train,val,test}.json), one worker process per core. Deterministic for a given seed.
-    Returns `root`."""
+    splits/{train,val,test}.json). Deterministic for a given seed. Returns `root`.
+
+    workers: processes writing videos (default: one per core; 1 = in this process). They are
+    spawned, so a script calling this needs the usual `if __name__ == "__main__":` guard."""
     from pipelines import layout, splits
 
     rng = np.random.default_rng(seed)
@@ -171,7 +173,7 @@ def generate_demo_tree(root, seed=0, num_ids=NUM_IDS, frames=NUM_FRAMES, size=FR
     jobs = [(vid, None) for vid in ids] + [(a, b) for a, b in pairs] + [(b, a) for a, b in pairs]
     work = [(root, seed, target, source, identities[target], identities.get(source), size, frames,
              tuple(qualities)) for target, source in jobs]
-    workers = min(os.cpu_count() or 1, len(work))
+    workers = min(workers or os.cpu_count() or 1, len(work))
     if workers > 1:  # spawn: safe when the caller has TensorFlow (threads) loaded
         context = multiprocessing.get_context("spawn")
         with ProcessPoolExecutor(workers, mp_context=context) as pool:
