@@ -5,8 +5,8 @@
 1. Face extraction, end to end on 720p video: decode, sample `--frames` frames evenly, MTCNN on
    the downscaled frame, 1.3x box, crop + PNG of every quality (here: one quality, c23) ->
    sampled frames per second (one process, so per core), with the `pipelines.prepare` defaults
-   and, as the baseline, the earlier defaults (min face 40 px, detection at 640 px), and their
-   ratio.
+   and, as the baseline, the earlier defaults (min face 40 px, detection at 640 px), interleaved
+   for `--rounds` rounds, and the median of the per-round speed ratios.
    Default video: the shared FF++ 720p clip when present, else a synthetic 720p clip (PyAV).
 2. tf.data: paired examples per second with augmentation (training mode) from prepared
    records (default: the demo records, prepared if absent).
@@ -15,6 +15,7 @@
 import argparse
 import os
 import pathlib
+import statistics
 import tempfile
 import time
 
@@ -34,23 +35,48 @@ def synthetic_720p(path, n=64):
     return path
 
 
-def face_extraction(video, frames, min_face_size, detect_max_side):
-    """Sampled frames per second of prepare.process_video with these MTCNN settings."""
-    from add_tf.faces import FaceDetector
-    from pipelines import prepare
+class FaceExtraction:
+    """prepare.process_video on one video with given MTCNN settings; `run()` -> seconds."""
 
-    settings = {"qualities": ["c23"], "size": 128, "frames": frames, "box_scale": 1.3}
-    detector = FaceDetector(min_face_size, detect_max_side)
-    item = {"method": "original", "video_id": "bench", "label": 0, "paths": {"c23": video}}
-    list(prepare.process_video(dict(item), dict(settings, frames=1), detector))  # load + trace
-    start = time.time()
-    outcome = list(prepare.process_video(item, settings, detector))
-    elapsed = time.time() - start
-    faces = sum(1 for kind, _ in outcome if kind == "example")
-    print(f"face extraction (min face {min_face_size} px, detection at {detect_max_side} px): "
-          f"{frames} sampled frames of {video} in {elapsed:.1f}s -> {frames / elapsed:.2f} "
-          f"sampled frames/s (one process), {faces} faces", flush=True)
-    return frames / elapsed
+    def __init__(self, video, frames, min_face_size, detect_max_side):
+        from add_tf.faces import FaceDetector
+
+        self.label = f"min face {min_face_size} px, detection at {detect_max_side} px"
+        self.settings = {"qualities": ["c23"], "size": 128, "frames": frames, "box_scale": 1.3}
+        self.detector = FaceDetector(min_face_size, detect_max_side)
+        self.item = {"method": "original", "video_id": "bench", "label": 0, "paths": {"c23": video}}
+        self._process(dict(self.settings, frames=1))  # load + trace
+
+    def _process(self, settings):
+        from pipelines import prepare
+
+        return list(prepare.process_video(dict(self.item), settings, self.detector))
+
+    def run(self):
+        start = time.time()
+        outcome = self._process(self.settings)
+        elapsed = time.time() - start
+        self.faces = sum(1 for kind, _ in outcome if kind == "example")
+        return elapsed
+
+
+def face_extraction(video, frames, rounds):
+    """Earlier defaults (baseline) and prepare's defaults, interleaved for `rounds` rounds."""
+    defaults = prepare_defaults()
+    runs = {"before": FaceExtraction(video, frames, *BEFORE),
+            "now": FaceExtraction(video, frames, defaults.min_face_size, defaults.detect_max_side)}
+    seconds = {name: [] for name in runs}
+    for _ in range(rounds):
+        for name, run in runs.items():
+            seconds[name].append(run.run())
+    for name, run in runs.items():
+        median = statistics.median(seconds[name])
+        print(f"face extraction ({run.label}): {frames} sampled frames of {video}, median of "
+              f"{rounds}: {median:.1f}s -> {frames / median:.2f} sampled frames/s (one process), "
+              f"{run.faces} faces", flush=True)
+    ratio = statistics.median(b / n for b, n in zip(seconds["before"], seconds["now"]))
+    print(f"face extraction speed, prepare defaults / earlier defaults {BEFORE}: {ratio:.2f} "
+          f"(median of per-round ratios)")
 
 
 def prepare_defaults():
@@ -80,6 +106,7 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--video", default=None)
     parser.add_argument("--frames", type=int, default=16)
+    parser.add_argument("--rounds", type=int, default=3, help="face-extraction rounds (interleaved)")
     parser.add_argument("--records", default=None)
     parser.add_argument("--data-dir", default=os.path.join(tempfile.gettempdir(), "add_tf_bench"))
     parser.add_argument("--batch", type=int, default=32)
@@ -90,10 +117,7 @@ def main(argv=None):
         shared = SHARED / "original_sequences" / "youtube" / "c23" / "videos" / "004.mp4"
         video = str(shared) if shared.is_file() else synthetic_720p(
             os.path.join(tempfile.gettempdir(), "add_tf_720p.mp4"))
-    defaults = prepare_defaults()
-    before = face_extraction(video, args.frames, *BEFORE)
-    now = face_extraction(video, args.frames, defaults.min_face_size, defaults.detect_max_side)
-    print(f"face extraction, prepare defaults / the earlier defaults {BEFORE}: {now / before:.2f}")
+    face_extraction(video, args.frames, args.rounds)
     records = args.records
     if records is None:
         from add_tf.demo import ensure_demo_records
