@@ -19,6 +19,8 @@ import statistics
 import tempfile
 import time
 
+from timing import interleaved, median_ratio
+
 BEFORE = (40, 640)  # (min face size, detection max side) before 2026-11-26
 SHARED = pathlib.Path(__file__).resolve().parents[2] / "shared" / "data" / "ffpp_c23_mini"
 
@@ -36,7 +38,7 @@ def synthetic_720p(path, n=64):
 
 
 class FaceExtraction:
-    """prepare.process_video on one video with given MTCNN settings; `run()` -> seconds."""
+    """prepare.process_video on one video with given MTCNN settings (a call); `faces` found."""
 
     def __init__(self, video, frames, min_face_size, detect_max_side):
         from add_tf.faces import FaceDetector
@@ -52,37 +54,27 @@ class FaceExtraction:
 
         return list(prepare.process_video(dict(self.item), settings, self.detector))
 
-    def run(self):
-        start = time.time()
-        outcome = self._process(self.settings)
-        elapsed = time.time() - start
-        self.faces = sum(1 for kind, _ in outcome if kind == "example")
-        return elapsed
+    def __call__(self):
+        self.faces = sum(1 for kind, _ in self._process(self.settings) if kind == "example")
 
 
 def face_extraction(video, frames, rounds):
     """Earlier defaults (baseline) and prepare's defaults, interleaved for `rounds` rounds."""
-    defaults = prepare_defaults()
+    from pipelines import prepare
+
+    parser = prepare.build_parser()
     runs = {"before": FaceExtraction(video, frames, *BEFORE),
-            "now": FaceExtraction(video, frames, defaults.min_face_size, defaults.detect_max_side)}
-    seconds = {name: [] for name in runs}
-    for _ in range(rounds):
-        for name, run in runs.items():
-            seconds[name].append(run.run())
+            "now": FaceExtraction(video, frames, parser.get_default("min_face_size"),
+                                  parser.get_default("detect_max_side"))}
+    seconds = interleaved(runs, rounds, warmup=0)
     for name, run in runs.items():
         median = statistics.median(seconds[name])
         print(f"face extraction ({run.label}): {frames} sampled frames of {video}, median of "
               f"{rounds}: {median:.1f}s -> {frames / median:.2f} sampled frames/s (one process), "
               f"{run.faces} faces", flush=True)
-    ratio = statistics.median(b / n for b, n in zip(seconds["before"], seconds["now"]))
+    ratio = median_ratio(seconds["before"], seconds["now"])
     print(f"face extraction speed, prepare defaults / earlier defaults {BEFORE}: {ratio:.2f} "
           f"(median of per-round ratios)")
-
-
-def prepare_defaults():
-    from pipelines import prepare
-
-    return prepare.build_parser().parse_args(["--ffpp-root", ".", "--out", "."])
 
 
 def input_pipeline(records, batch, steps):

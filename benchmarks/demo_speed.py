@@ -14,11 +14,7 @@ import shutil
 import tempfile
 import time
 
-
-def timed(fn):
-    start = time.time()
-    fn()
-    return time.time() - start
+from timing import timed
 
 
 def main():

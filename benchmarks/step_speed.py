@@ -14,8 +14,6 @@ Random weights and random pixels (no downloads). Every step is a compiled tf.fun
 
 import argparse
 import resource
-import statistics
-import time
 
 import keras
 import numpy as np
@@ -25,32 +23,7 @@ from add_tf.config import LossConfig
 from add_tf.distiller import Distiller
 from add_tf.losses import frequency_attention_loss, multi_view_attention_loss
 from add_tf.models import build_classifier, feature_model
-
-
-def timed(fn):
-    start = time.perf_counter()
-    fn()
-    return time.perf_counter() - start
-
-
-def interleaved(functions, repeats, warmup=2):
-    """{name: [seconds per round]}: each round calls every function once, in order."""
-    for _ in range(warmup):
-        for fn in functions.values():
-            fn()
-    times = {name: [] for name in functions}
-    for _ in range(repeats):
-        for name, fn in functions.items():
-            times[name].append(timed(fn))
-    return times
-
-
-def describe(seconds):
-    return f"median {statistics.median(seconds):.3f} s, fastest {min(seconds):.3f} s"
-
-
-def median_ratio(numerators, denominators):
-    return statistics.median(n / d for n, d in zip(numerators, denominators))
+from timing import describe, interleaved, median_ratio
 
 
 def main(argv=None):
