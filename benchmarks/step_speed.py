@@ -6,8 +6,9 @@ Times, in one process and interleaved round by round (plain, ADD, losses, teache
 so a slow spell of a shared machine hits all four alike): a plain step (method "none"), an ADD
 step, the FR+MV losses alone (forward + backward on teacher/student feature maps of the real
 shapes) and the teacher forward alone. Prints the median and fastest seconds of each, the share of
-the losses in the ADD step (median of the per-round shares), peak memory (ru_maxrss of the
-process) and, last, `ratio add/none: X.XX` (median of the per-round ratios).
+the losses in the ADD step (median of the per-round shares, and fastest over fastest: on a
+machine whose stalls hit short calls at random, the fastest is the closest to the work done), peak memory (ru_maxrss of the
+process), the stall share of the machine (`timing.stall_share`) and, last, `ratio add/none: X.XX` (median of the per-round ratios).
 Random weights and random pixels (no downloads). Every step is a compiled tf.function
 (the Keras train function); `--jit` adds XLA.
 """
@@ -23,7 +24,7 @@ from add_tf.config import LossConfig
 from add_tf.distiller import Distiller
 from add_tf.losses import frequency_attention_loss, multi_view_attention_loss
 from add_tf.models import build_classifier, feature_model
-from timing import describe, interleaved, median_ratio
+from timing import describe, interleaved, median_ratio, stall_share
 
 
 def main(argv=None):
@@ -71,9 +72,11 @@ def main(argv=None):
     print(f"plain step (none): {describe(times['none'])} ({args.repeats} rounds)")
     print(f"ADD step: {describe(times['add'])}")
     print(f"FR+MV forward+backward: {describe(times['losses'])} "
-          f"({100 * median_ratio(times['losses'], times['add']):.1f}% of the ADD step)")
+          f"({100 * median_ratio(times['losses'], times['add']):.1f}% of the ADD step by medians, "
+          f"{100 * min(times['losses']) / min(times['add']):.1f}% by fastest)")
     print(f"teacher forward: {describe(times['teacher'])} "
           f"({100 * median_ratio(times['teacher'], times['none']):.0f}% of the plain step)")
+    print(f"machine stalls: {100 * stall_share():.0f}% of wall time in a 3 s probe after the rounds")
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"peak memory (ru_maxrss): {peak_mb:.0f} MB")
     print(f"backbone={args.backbone} batch={args.batch_size} size={args.image_size} jit={args.jit}")

@@ -31,3 +31,14 @@ def describe(seconds):
 def median_ratio(numerators, denominators):
     """Median of the per-round ratios."""
     return statistics.median(n / d for n, d in zip(numerators, denominators))
+
+
+def stall_share(seconds=3.0):
+    """Share of wall time lost to machine stalls (0 on a quiet machine): a fixed pure-Python chunk
+    (~1 ms) is timed back to back for `seconds`; every call's excess over the fastest is a stall.
+    Printed next to a benchmark's figures so that a noisy run can be told from a slow program."""
+    chunks = []
+    deadline = time.perf_counter() + seconds
+    while time.perf_counter() < deadline:
+        chunks.append(timed(lambda: sum(range(100_000))))
+    return 1.0 - len(chunks) * min(chunks) / sum(chunks)

@@ -2,9 +2,9 @@
 
 The binning of a density over the (channel, height, width) grid along a projection only depends
 on the grid shape and the projection, not on the data: the cell order is one stable sort per
-projection, shared by every sample of the student and the teacher. Masses are gathered in that
-order and summed in consecutive equal groups (linear in P); the backward pass is a gather of the
-bin gradients by each cell's bin index (custom gradient: no scatter, no (K, N, B) buffer kept).
+projection, shared by every sample of the student and the teacher. Masses are summed in that order
+in consecutive equal groups (linear in P), and the backward pass sums, for each cell, the gradients
+of the K bins it fell into; both are one fused `tf.sparse.segment_sum` (see `bin_densities`).
 """
 
 import tensorflow as tf
@@ -66,28 +66,27 @@ def cell_order(height, width, channels, projections):
 
 def bin_densities(densities, order, rank, num_bins):
     """Sum the masses of `densities` `(R, N)` in each projection's order into `num_bins` equal
-    consecutive groups: `(K, num_bins, R)`."""
-    num_projections = order.shape[0]
-    num_cells = densities.shape[1]
+    consecutive groups: `(K, num_bins, R)`.
+
+    Both directions are one fused gather-and-sum (`tf.sparse.segment_sum`): forward, bin `(k, j)`
+    sums the rows `order[k, j*G:(j+1)*G]` of `P^T` (G = N / num_bins); backward, cell n sums the
+    K bin gradients it fell into. Nothing of size K x N x R is materialised (a plain gather
+    followed by a sum wrote and re-read 12 x 16 MB per direction on ResNet50's layer2)."""
+    num_projections, num_cells = order.shape[0], densities.shape[1]
     group = num_cells // num_bins
-    bin_ids = [rank[k] // group + k * num_bins for k in range(num_projections)]
+    bin_of_entry = tf.range(num_projections * num_cells) // group  # (K*N,): bin of each ordered cell
+    bin_of_cell = tf.reshape(tf.transpose(rank // group + tf.range(num_projections)[:, None] * num_bins), (-1,))
+    cell_of_entry = tf.range(num_cells * num_projections) // num_projections  # (N*K,)
 
     @tf.custom_gradient
     def _bin(p):
-        pt = tf.transpose(p)  # (N, R): each gathered row is contiguous
-        rows = tf.shape(pt)[1]
-        v = [
-            tf.reduce_sum(tf.reshape(tf.gather(pt, order[k]), (num_bins, group, rows)), axis=1)
-            for k in range(num_projections)
-        ]
-        v = tf.stack(v, axis=0)
+        v = tf.sparse.segment_sum(tf.transpose(p), tf.reshape(order, (-1,)), bin_of_entry)  # (K*g, R)
 
         def grad(dv):
-            flat = tf.reshape(dv, (num_projections * num_bins, rows))
-            dpt = tf.add_n([tf.gather(flat, bin_ids[k]) for k in range(num_projections)])
-            return tf.transpose(dpt)
+            flat = tf.reshape(dv, (num_projections * num_bins, -1))
+            return tf.transpose(tf.sparse.segment_sum(flat, bin_of_cell, cell_of_entry, num_segments=num_cells))
 
-        return v, grad
+        return tf.reshape(v, (num_projections, num_bins, -1)), grad
 
     return _bin(densities)
 
