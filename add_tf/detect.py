@@ -226,11 +226,10 @@ def analyse_video(path, detector, frames=32, threshold=0.5, progress=None):
         return _fail(entry, "empty", "video has no frames")
     indices = media.even_frame_indices(count, frames)
     per_frame, all_crops = [], []
-    frames_iter = getattr(media, "iter_video_frames", None) or media.read_video_frames
     broken = None
     try:
         # frames are decoded in order and only the sampled ones kept: bounded memory
-        for index, rgb in frames_iter(path, indices):
+        for index, rgb in media.iter_video_frames(path, indices):
             entry.setdefault("width", int(rgb.shape[1]))
             entry.setdefault("height", int(rgb.shape[0]))
             faces, crops = detector.crops(rgb)

@@ -1,7 +1,8 @@
 """Reading images and video frames (RGB uint8), with one error type for every bad input.
 
 Videos are decoded with PyAV (no external ffmpeg); memory stays bounded because frames are
-decoded in order and only the requested indices are kept (`iter_video_frames` holds one frame).
+decoded in order and only the requested indices are kept (`iter_video_frames` holds one frame);
+H.264 frames that no other frame references are skipped unless requested.
 """
 
 import os
@@ -149,35 +150,93 @@ def _decode(path, rgb=True):
         container.close()
 
 
+def _presentation_indices(path):
+    """{pts: frame index} of the video stream from one demux pass (no decoding), or None when the
+    timestamps cannot index frames (missing or repeated pts, unreadable container)."""
+    import av
+
+    try:
+        container = _open(path)
+    except MediaError:
+        return None
+    try:
+        stamps = [packet.pts for packet in container.demux(container.streams.video[0]) if packet.size]
+    except (av.error.FFmpegError, ValueError):
+        return None
+    finally:
+        container.close()
+    if not stamps or None in stamps or len(set(stamps)) != len(stamps):
+        return None
+    return {pts: index for index, pts in enumerate(sorted(stamps))}
+
+
+def _nal_length_size(stream):
+    """Bytes of the NAL length prefix of an H.264 stream stored as in MP4/MKV (avcC extradata), or
+    None (another codec, or Annex B start codes)."""
+    extradata = stream.codec_context.extradata or b""
+    if stream.codec_context.name != "h264" or len(extradata) < 7 or extradata[0] != 1:
+        return None
+    return (extradata[4] & 3) + 1
+
+
+def is_disposable(data, length_size):
+    """True when an H.264 access unit (NAL units, each after a `length_size`-byte length) holds
+    slices that are all non-reference (nal_ref_idc = 0): no other frame is predicted from it, so
+    it can be left undecoded without changing any other frame. False when unsure."""
+    slices, position = 0, 0
+    while position + length_size < len(data):
+        length = int.from_bytes(data[position:position + length_size], "big")
+        header = data[position + length_size]
+        position += length_size + length
+        if length == 0 or position > len(data):
+            return False
+        if header & 0x1F in (1, 5):  # coded slice (non-IDR, IDR)
+            if header & 0x60:
+                return False
+            slices += 1
+    return slices > 0 and position == len(data)
+
+
 def iter_video_frames(path, indices):
     """Yield (index, RGB uint8) for the requested frame indices, in increasing order.
 
-    Frames are decoded sequentially (exact, codec-independent indexing); only the current frame
-    is held. Indices past the end are not yielded (the caller sees which are missing); a file
-    that cannot be decoded at all raises MediaError."""
+    Exact indexing: a frame's index is the rank of its timestamp (from a demux pass), or its
+    position in decoding output when the timestamps cannot tell. H.264 frames that nothing
+    references (nal_ref_idc = 0, about 45 % of FaceForensics++'s libx264 frames) are not decoded
+    unless requested: every other frame decodes bit for bit as in a full sequential decode.
+    Decoding stops after the last requested frame; only the current frame is held. Indices past
+    the end are not yielded (the caller sees which are missing); a file that cannot be decoded at
+    all raises MediaError."""
     import av
 
-    wanted = sorted(set(int(i) for i in indices))
+    wanted = set(int(i) for i in indices)
     if not wanted:
         return
+    last = max(wanted)
+    index_of = _presentation_indices(path)
     container = _open(path)
-    position = -1
+    decoded = 0
     try:
         stream = container.streams.video[0]
         stream.thread_type = "AUTO"
-        k = 0
+        length_size = _nal_length_size(stream) if index_of else None
         try:
-            for position, frame in enumerate(container.decode(stream)):
-                if position == wanted[k]:
-                    yield position, frame.to_ndarray(format="rgb24")
-                    k += 1
-                    if k == len(wanted):
-                        break
+            for packet in container.demux(stream):
+                if (length_size and packet.size and index_of.get(packet.pts) not in wanted
+                        and is_disposable(bytes(packet), length_size)):
+                    continue
+                for frame in packet.decode():
+                    position = index_of.get(frame.pts, -1) if index_of else decoded
+                    decoded += 1
+                    if position in wanted:
+                        yield position, frame.to_ndarray(format="rgb24")
+                    if position >= last:
+                        return
         except (av.error.FFmpegError, ValueError) as error:
             raise MediaError(
-                path, "corrupt", f"decoding failed after {position + 1} frames: {error}"
+                path, "corrupt", f"decoding failed after {decoded} frames: {error}"
             ) from None
-        if position < 0:
+        if decoded == 0:
             raise MediaError(path, "empty", "video has no decodable frames")
     finally:
         container.close()

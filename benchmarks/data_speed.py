@@ -8,7 +8,10 @@
    and, as the baseline, the earlier defaults (min face 40 px, detection at 640 px), interleaved
    for `--rounds` rounds, and the median of the per-round speed ratios.
    Default video: the shared FF++ 720p clip when present, else a synthetic 720p clip (PyAV).
-2. tf.data: paired examples per second with augmentation (training mode) from prepared
+2. Decoding alone, the same sampled frames: `media.iter_video_frames` (leaves unreferenced H.264
+   frames undecoded) against the baseline of decoding every frame up to the last sample,
+   interleaved for `--rounds` rounds.
+3. tf.data: paired examples per second with augmentation (training mode) from prepared
    records (default: the demo records, prepared if absent).
 """
 
@@ -19,7 +22,7 @@ import statistics
 import tempfile
 import time
 
-from timing import interleaved, median_ratio
+from timing import interleaved, median_ratio, stall_share
 
 BEFORE = (40, 640)  # (min face size, detection max side) before 2026-11-26
 SHARED = pathlib.Path(__file__).resolve().parents[2] / "shared" / "data" / "ffpp_c23_mini"
@@ -77,6 +80,36 @@ def face_extraction(video, frames, rounds):
           f"(median of per-round ratios)")
 
 
+def decode_sequentially(video, indices):
+    """Baseline: decode every frame up to the last requested one, convert the requested ones."""
+    import av
+
+    wanted = set(indices)
+    with av.open(video) as container:
+        stream = container.streams.video[0]
+        stream.thread_type = "AUTO"
+        for position, frame in enumerate(container.decode(stream)):
+            if position in wanted:
+                frame.to_ndarray(format="rgb24")
+            if position >= max(wanted):
+                return
+
+
+def decoding(video, frames, rounds):
+    from add_tf import media
+
+    indices = media.even_frame_indices(media.video_frame_count(video), frames)
+    runs = {"sequential": lambda: decode_sequentially(video, indices),
+            "skipping": lambda: list(media.iter_video_frames(video, indices))}
+    seconds = interleaved(runs, rounds, warmup=1)
+    for name in runs:
+        median = statistics.median(seconds[name])
+        print(f"decoding {frames} sampled frames ({name}): median {median:.2f}s, fastest "
+              f"{min(seconds[name]):.2f}s -> {frames / median:.1f} sampled frames/s")
+    ratio = median_ratio(seconds["sequential"], seconds["skipping"])
+    print(f"decoding speed, skipping unreferenced frames / sequential: {ratio:.2f} (median of per-round ratios)")
+
+
 def input_pipeline(records, batch, steps):
     from add_tf.data import make_dataset
 
@@ -110,12 +143,14 @@ def main(argv=None):
         video = str(shared) if shared.is_file() else synthetic_720p(
             os.path.join(tempfile.gettempdir(), "add_tf_720p.mp4"))
     face_extraction(video, args.frames, args.rounds)
+    decoding(video, args.frames, args.rounds)
     records = args.records
     if records is None:
         from add_tf.demo import ensure_demo_records
 
         records = ensure_demo_records(args.data_dir)
     input_pipeline(records, args.batch, args.steps)
+    print(f"machine stalls: {100 * stall_share():.0f}% of wall time in a 3 s probe")
 
 
 if __name__ == "__main__":

@@ -75,3 +75,57 @@ def test_corrupt_and_truncated_video(tmp_path):
 def test_is_video_is_image():
     assert media.is_video("a/B.MP4") and not media.is_video("a.png")
     assert media.is_image("x.JPG") and not media.is_image("x.mp4")
+
+
+def _moving_video(path, n=40):
+    """libx264 at CRF 23 with its default B-frames: some frames are never referenced."""
+    rng = np.random.default_rng(1)
+    base = rng.integers(0, 255, (64, 96, 3), dtype=np.uint8)
+    media.write_video(str(path), [np.roll(base, 3 * i, axis=1) for i in range(n)], fps=25, options={"crf": "23"})
+
+
+def _sequential(path, indices):
+    """Reference: decode every frame in order, keep the requested ones."""
+    frames = list(media._decode(path))
+    return [(i, frames[i]) for i in sorted(indices) if i < len(frames)]
+
+
+def _disposable_count(path):
+    import av
+
+    with av.open(str(path)) as container:
+        stream = container.streams.video[0]
+        size = media._nal_length_size(stream)
+        return sum(media.is_disposable(bytes(p), size) for p in container.demux(stream) if p.size)
+
+
+def test_skipping_unreferenced_frames_is_exact(tmp_path):
+    path = tmp_path / "b.mp4"
+    _moving_video(path)
+    assert _disposable_count(path) >= 5  # the skipping path is exercised
+    for indices in ([0, 7, 13, 22, 39], list(range(1, 40, 3)), [38, 45]):
+        got = media.read_video_frames(path, indices)
+        want = _sequential(path, indices)
+        assert [i for i, _ in got] == [i for i, _ in want]
+        assert all(np.array_equal(a, b) for (_, a), (_, b) in zip(got, want))
+
+
+def test_is_disposable_parses_nal_units():
+    def unit(header, payload=b"\x88\x80"):
+        return len(payload + b"x").to_bytes(4, "big") + bytes([header]) + payload
+
+    assert media.is_disposable(unit(0x01), 4)  # non-IDR slice, nal_ref_idc 0
+    assert not media.is_disposable(unit(0x21), 4)  # referenced slice
+    assert not media.is_disposable(unit(0x65), 4)  # IDR
+    assert media.is_disposable(unit(0x06) + unit(0x01), 4)  # SEI + unreferenced slice
+    assert not media.is_disposable(unit(0x06), 4)  # no slice at all
+    assert not media.is_disposable(unit(0x01)[:-1], 4)  # truncated: unsure, decode it
+
+
+def test_shared_ffpp_clip_frames_exact(shared_data):
+    path = shared_data / "ffpp_c23_mini" / "original_sequences" / "youtube" / "c23" / "videos" / "004.mp4"
+    indices = media.even_frame_indices(media.video_frame_count(path), 8)
+    got = media.read_video_frames(path, indices)
+    want = _sequential(path, indices)
+    assert [i for i, _ in got] == indices == [i for i, _ in want]
+    assert all(np.array_equal(a, b) for (_, a), (_, b) in zip(got, want))
