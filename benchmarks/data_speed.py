@@ -6,7 +6,9 @@
    the downscaled frame, 1.3x box, crop + PNG of every quality (here: one quality, c23) ->
    sampled frames per second (one process, so per core), with the `pipelines.prepare` defaults
    and, as the baseline, the earlier defaults (min face 40 px, detection at 640 px), interleaved
-   for `--rounds` rounds, and the median of the per-round speed ratios.
+   for `--rounds` rounds, and the median of the per-round speed ratios. Also the time of each
+   sampled frame (median, lower quartile): on a machine that freezes now and then, the lower
+   quartile is the closest to the work a frame takes.
    Default video: the shared FF++ 720p clip when present, else a synthetic 720p clip (PyAV).
 2. Decoding alone, the same sampled frames: `media.iter_video_frames` (leaves unreferenced H.264
    frames undecoded) against the baseline of decoding every frame up to the last sample,
@@ -50,15 +52,21 @@ class FaceExtraction:
         self.settings = {"qualities": ["c23"], "size": 128, "frames": frames, "box_scale": 1.3}
         self.detector = FaceDetector(min_face_size, detect_max_side)
         self.item = {"method": "original", "video_id": "bench", "label": 0, "paths": {"c23": video}}
-        self._process(dict(self.settings, frames=1))  # load + trace
-
-    def _process(self, settings):
-        from pipelines import prepare
-
-        return list(prepare.process_video(dict(self.item), settings, self.detector))
+        self.per_frame = []
+        self()  # load + trace
+        self.per_frame = []
 
     def __call__(self):
-        self.faces = sum(1 for kind, _ in self._process(self.settings) if kind == "example")
+        """One pass; also records the seconds each sampled frame took (decode + detect + crop)."""
+        from pipelines import prepare
+
+        self.faces = 0
+        start = time.perf_counter()
+        for kind, _ in prepare.process_video(dict(self.item), self.settings, self.detector):
+            now = time.perf_counter()
+            self.per_frame.append(now - start)
+            start = now
+            self.faces += kind == "example"
 
 
 def face_extraction(video, frames, rounds):
@@ -74,7 +82,8 @@ def face_extraction(video, frames, rounds):
         median = statistics.median(seconds[name])
         print(f"face extraction ({run.label}): {frames} sampled frames of {video}, median of "
               f"{rounds}: {median:.1f}s -> {frames / median:.2f} sampled frames/s (one process), "
-              f"{run.faces} faces", flush=True)
+              f"{run.faces} faces; per sampled frame: median {statistics.median(run.per_frame):.3f}s, "
+              f"lower quartile {statistics.quantiles(run.per_frame, n=4)[0]:.3f}s", flush=True)
     ratio = median_ratio(seconds["before"], seconds["now"])
     print(f"face extraction speed, prepare defaults / earlier defaults {BEFORE}: {ratio:.2f} "
           f"(median of per-round ratios)")
