@@ -152,7 +152,8 @@ def _decode(path, rgb=True):
 
 def _presentation_indices(path):
     """{pts: frame index} of the video stream from one demux pass (no decoding), or None when the
-    timestamps cannot index frames (missing or repeated pts, unreadable container)."""
+    timestamps cannot index frames (missing or repeated pts, unreadable container). Packets an
+    edit list discards are not counted: the decoder does not output their frames either."""
     import av
 
     try:
@@ -160,7 +161,8 @@ def _presentation_indices(path):
     except MediaError:
         return None
     try:
-        stamps = [packet.pts for packet in container.demux(container.streams.video[0]) if packet.size]
+        stamps = [packet.pts for packet in container.demux(container.streams.video[0])
+                  if packet.size and not packet.is_discard]
     except (av.error.FFmpegError, ValueError):
         return None
     finally:
