@@ -202,8 +202,9 @@ def is_disposable(data, length_size):
 def iter_video_frames(path, indices):
     """Yield (index, RGB uint8) for the requested frame indices, in increasing order.
 
-    Exact indexing: a frame's index is the rank of its timestamp (from a demux pass), or its
-    position in decoding output when the timestamps cannot tell. H.264 frames that nothing
+    Exact indexing: for length-prefixed H.264 (MP4, MKV) a frame's index is the rank of its
+    timestamp (from a demux pass); otherwise, or when the timestamps cannot tell, its position
+    in decoding output. H.264 frames that nothing
     references (nal_ref_idc = 0, about 45 % of FaceForensics++'s libx264 frames) are not decoded
     unless requested: every other frame decodes bit for bit as in a full sequential decode.
     Decoding stops after the last requested frame; only the current frame is held. Indices past
@@ -215,16 +216,16 @@ def iter_video_frames(path, indices):
     if not wanted:
         return
     last = max(wanted)
-    index_of = _presentation_indices(path)
     container = _open(path)
     decoded = 0
     try:
         stream = container.streams.video[0]
         stream.thread_type = "AUTO"
-        length_size = _nal_length_size(stream) if index_of else None
+        length_size = _nal_length_size(stream)
+        index_of = _presentation_indices(path) if length_size else None  # skipping needs both
         try:
             for packet in container.demux(stream):
-                if (length_size and packet.size and index_of.get(packet.pts) not in wanted
+                if (index_of and packet.size and index_of.get(packet.pts) not in wanted
                         and is_disposable(bytes(packet), length_size)):
                     continue
                 for frame in packet.decode():

@@ -93,14 +93,14 @@ def decode_sequentially(video, indices):
     """Baseline: decode every frame up to the last requested one, convert the requested ones."""
     import av
 
-    wanted = set(indices)
+    wanted, last = set(indices), max(indices)
     with av.open(video) as container:
         stream = container.streams.video[0]
         stream.thread_type = "AUTO"
         for position, frame in enumerate(container.decode(stream)):
             if position in wanted:
                 frame.to_ndarray(format="rgb24")
-            if position >= max(wanted):
+            if position >= last:
                 return
 
 

@@ -5,10 +5,11 @@
 Times, in one process and interleaved round by round (plain, ADD, losses, teacher, plain, ...;
 so a slow spell of a shared machine hits all four alike): a plain step (method "none"), an ADD
 step, the FR+MV losses alone (forward + backward on teacher/student feature maps of the real
-shapes) and the teacher forward alone. Prints the median and fastest seconds of each, the share of
-the losses in the ADD step (median of the per-round shares, and fastest over fastest: on a
-machine whose stalls hit short calls at random, the fastest is the closest to the work done), peak memory (ru_maxrss of the
-process), the stall share of the machine (`timing.stall_share`) and, last, `ratio add/none: X.XX` (median of the per-round ratios).
+shapes) and the teacher forward alone. Prints the median and fastest seconds of each; the share
+of the losses in the ADD step (median of the per-round shares, and fastest over fastest: on a
+machine whose stalls hit short calls at random, the fastest is the closest to the work done);
+the machine's stall share (`timing.stall_share`); peak memory (ru_maxrss of the process) and,
+last, `ratio add/none: X.XX` (median of the per-round ratios).
 Random weights and random pixels (no downloads). Every step is a compiled tf.function
 (the Keras train function); `--jit` adds XLA.
 """
