@@ -12,6 +12,8 @@ from typing import NamedTuple
 import numpy as np
 
 DETECTORS = ("mtcnn", "full-frame")
+NEAR_REGION = 2.0  # side of the region searched around a face from a nearby frame, x the face side
+NEAR_FACE_PX = 64  # that region is scaled so the face is about this many pixels
 
 
 class Face(NamedTuple):
@@ -78,25 +80,47 @@ class FaceDetector:
             self._mtcnn = mtcnn
         return self._mtcnn
 
-    def detect(self, rgb):
-        """list[Face] sorted largest first (empty when there is no face)."""
-        import cv2
+    def detect(self, rgb, near=None):
+        """list[Face] sorted largest first (empty when there is no face).
 
+        near: optional box (x0, y0, x1, y1) of the face in a nearby frame of the same video. The
+            detector then looks first only in a square `NEAR_REGION` x that face's side around it,
+            scaled so the face is about `NEAR_FACE_PX` pixels (a few small pyramid levels instead
+            of the whole frame's), for faces at least half as large; when it finds none there, it
+            searches the whole frame."""
         rgb = np.asarray(rgb)
+        if near is not None:
+            found = self._detect_near(rgb, near)
+            if found:
+                return found
         height, width = rgb.shape[:2]
         scale = min(1.0, float(self.detect_max_side) / max(height, width))
-        small = rgb
+        return self._detect_in(rgb, (0, 0, width, height), scale, self.min_face_size * scale)
+
+    def _detect_near(self, rgb, box):
+        height, width = rgb.shape[:2]
+        side = max(box[2] - box[0], box[3] - box[1], 1)
+        region = square_box(box, rgb.shape, NEAR_REGION)
+        scale = min(1.0, NEAR_FACE_PX / side)
+        return self._detect_in(rgb, region, scale, max(self.min_face_size, side / 2.0) * scale)
+
+    def _detect_in(self, rgb, region, scale, min_face):
+        """Faces found in `region` (x0, y0, x1, y1) of `rgb` resized by `scale`, looking for faces
+        of at least `min_face` resized pixels; boxes in the original frame's pixels."""
+        import cv2
+
+        height, width = rgb.shape[:2]
+        left, top, right, bottom = region
+        patch = rgb[top:bottom, left:right]
         if scale < 1.0:
-            small = cv2.resize(
-                rgb, (max(1, round(width * scale)), max(1, round(height * scale))),
-                interpolation=cv2.INTER_AREA,
-            )
-        min_face = max(12, int(round(self.min_face_size * scale)))
-        if min(small.shape[:2]) < min_face:
+            size = (max(1, round((right - left) * scale)), max(1, round((bottom - top) * scale)))
+            patch = cv2.resize(patch, size, interpolation=cv2.INTER_AREA)
+        min_face = max(12, int(round(min_face)))
+        if min(patch.shape[:2]) < min_face:
             return []
         try:
             found = self._model().detect_faces(
-                np.ascontiguousarray(small), min_face_size=min_face, box_format="xyxy"
+                np.ascontiguousarray(patch), min_face_size=min_face, box_format="xyxy"
             )
         except ValueError:  # degenerate images (e.g. smaller than the MTCNN input)
             found = []
@@ -106,12 +130,12 @@ class FaceDetector:
             if confidence < self.min_confidence:
                 continue
             x0, y0, x1, y1 = [float(v) / scale for v in item["box"]]
-            box = (
-                int(max(0, np.floor(x0))), int(max(0, np.floor(y0))),
-                int(min(width, np.ceil(x1))), int(min(height, np.ceil(y1))),
+            face_box = (
+                int(max(0, np.floor(x0 + left))), int(max(0, np.floor(y0 + top))),
+                int(min(width, np.ceil(x1 + left))), int(min(height, np.ceil(y1 + top))),
             )
-            if box[2] > box[0] and box[3] > box[1]:
-                faces.append(Face(box, confidence))
+            if face_box[2] > face_box[0] and face_box[3] > face_box[1]:
+                faces.append(Face(face_box, confidence))
         faces.sort(key=lambda f: (-f.area, -f.confidence))
         return faces
 
@@ -121,7 +145,7 @@ class FullFrameDetector:
 
     name = "full-frame"
 
-    def detect(self, rgb):
+    def detect(self, rgb, near=None):
         height, width = np.asarray(rgb).shape[:2]
         return [Face((0, 0, int(width), int(height)), 1.0)]
 

@@ -1,15 +1,18 @@
 """Data-pipeline speed on this machine (a benchmark, not a test).
 
-    python benchmarks/data_speed.py [--video PATH] [--frames 16] [--records DIR] [--batch 32]
+    python benchmarks/data_speed.py [--video PATH] [--frames 64] [--records DIR] [--batch 32]
 
-1. Face extraction, end to end on 720p video: decode, sample `--frames` frames evenly, MTCNN on
-   the downscaled frame, 1.3x box, crop + PNG of every quality (here: one quality, c23) ->
-   sampled frames per second (one process, so per core), with the `pipelines.prepare` defaults
-   and, as the baseline, the earlier defaults (min face 40 px, detection at 640 px), interleaved
-   for `--rounds` rounds, and the median of the per-round speed ratios. Also the time of each
-   sampled frame (median, lower quartile): on a machine that freezes now and then, the lower
-   quartile is the closest to the work a frame takes.
+1. Face extraction, end to end on 720p video: decode, sample `--frames` frames evenly (default:
+   prepare's 64), MTCNN, 1.3x box, crop + PNG of every quality (here: one quality, c23) ->
+   sampled frames per second, with the `pipelines.prepare` defaults (the whole
+   frame searched every 8th sampled frame, only around the previous face in between) and, as the
+   baseline, the whole frame searched at every sampled frame, interleaved for `--rounds` rounds,
+   and the median of the per-round speed ratios. Also the time of each sampled frame (median,
+   lower quartile): on a machine that freezes now and then, the lower quartile is the closest to
+   the work a frame takes.
    Default video: the shared FF++ 720p clip when present, else a synthetic 720p clip (PyAV).
+   The targets are per core: by default the process is pinned to one CPU (`--cores`), so
+   TensorFlow, FFmpeg and tf.data size their thread pools to it.
 2. Decoding alone, the same sampled frames: `media.iter_video_frames` (leaves unreferenced H.264
    frames undecoded) against the baseline of decoding every frame up to the last sample,
    interleaved for `--rounds` rounds.
@@ -26,7 +29,6 @@ import time
 
 from timing import interleaved, median_ratio, stall_share
 
-BEFORE = (40, 640)  # (min face size, detection max side) before 2026-11-26
 SHARED = pathlib.Path(__file__).resolve().parents[2] / "shared" / "data" / "ffpp_c23_mini"
 
 
@@ -43,14 +45,18 @@ def synthetic_720p(path, n=64):
 
 
 class FaceExtraction:
-    """prepare.process_video on one video with given MTCNN settings (a call); `faces` found."""
+    """prepare.process_video on one video with prepare's defaults, searching the whole frame for
+    the face every `full_frame_every` sampled frames (a call); `faces` found."""
 
-    def __init__(self, video, frames, min_face_size, detect_max_side):
+    def __init__(self, video, frames, full_frame_every):
         from add_tf.faces import FaceDetector
+        from pipelines import prepare
 
-        self.label = f"min face {min_face_size} px, detection at {detect_max_side} px"
-        self.settings = {"qualities": ["c23"], "size": 128, "frames": frames, "box_scale": 1.3}
-        self.detector = FaceDetector(min_face_size, detect_max_side)
+        default = prepare.build_parser().get_default
+        self.label = f"whole frame every {full_frame_every} sampled frames"
+        self.settings = {"qualities": ["c23"], "size": default("size"), "frames": frames,
+                         "box_scale": default("box_scale"), "full_frame_every": full_frame_every}
+        self.detector = FaceDetector(default("min_face_size"), default("detect_max_side"))
         self.item = {"method": "original", "video_id": "bench", "label": 0, "paths": {"c23": video}}
         self.per_frame = []
         self()  # load + trace
@@ -70,22 +76,22 @@ class FaceExtraction:
 
 
 def face_extraction(video, frames, rounds):
-    """Earlier defaults (baseline) and prepare's defaults, interleaved for `rounds` rounds."""
+    """Whole-frame search on every sampled frame (baseline) and prepare's defaults (whole frame
+    every FULL_FRAME_EVERY, near the previous face in between), interleaved for `rounds` rounds."""
     from pipelines import prepare
 
-    parser = prepare.build_parser()
-    runs = {"before": FaceExtraction(video, frames, *BEFORE),
-            "now": FaceExtraction(video, frames, parser.get_default("min_face_size"),
-                                  parser.get_default("detect_max_side"))}
+    runs = {"whole": FaceExtraction(video, frames, 1),
+            "now": FaceExtraction(video, frames, prepare.FULL_FRAME_EVERY)}
     seconds = interleaved(runs, rounds, warmup=0)
     for name, run in runs.items():
         median = statistics.median(seconds[name])
         print(f"face extraction ({run.label}): {frames} sampled frames of {video}, median of "
-              f"{rounds}: {median:.1f}s -> {frames / median:.2f} sampled frames/s (one process), "
-              f"{run.faces} faces; per sampled frame: median {statistics.median(run.per_frame):.3f}s, "
-              f"lower quartile {statistics.quantiles(run.per_frame, n=4)[0]:.3f}s", flush=True)
-    ratio = median_ratio(seconds["before"], seconds["now"])
-    print(f"face extraction speed, prepare defaults / earlier defaults {BEFORE}: {ratio:.2f} "
+              f"{rounds}: {median:.1f}s, fastest {min(seconds[name]):.1f}s -> {frames / median:.2f} "
+              f"sampled frames/s, {run.faces} faces; per sampled frame: median "
+              f"{statistics.median(run.per_frame):.3f}s, lower quartile "
+              f"{statistics.quantiles(run.per_frame, n=4)[0]:.3f}s", flush=True)
+    ratio = median_ratio(seconds["whole"], seconds["now"])
+    print(f"face extraction speed, prepare defaults / whole frame every sampled frame: {ratio:.2f} "
           f"(median of per-round ratios)")
 
 
@@ -139,13 +145,25 @@ def input_pipeline(records, batch, steps):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--video", default=None)
-    parser.add_argument("--frames", type=int, default=16)
+    parser.add_argument("--frames", type=int, default=None, help="sampled frames per video "
+                        "(default: prepare's, 64)")
     parser.add_argument("--rounds", type=int, default=3, help="face-extraction rounds (interleaved)")
     parser.add_argument("--records", default=None)
     parser.add_argument("--data-dir", default=os.path.join(tempfile.gettempdir(), "add_tf_bench"))
+    parser.add_argument("--cores", type=int, default=1,
+                        help="CPUs the process may use (the targets are per core; 0: all)")
     parser.add_argument("--batch", type=int, default=32)
     parser.add_argument("--steps", type=int, default=50)
     args = parser.parse_args(argv)
+    cpus = sorted(os.sched_getaffinity(0))
+    if args.cores:  # before TensorFlow and FFmpeg size their thread pools
+        cpus = cpus[:args.cores]
+        os.sched_setaffinity(0, cpus)
+    print(f"running on {len(cpus)} core(s): CPUs {cpus}")
+    if args.frames is None:
+        from pipelines import prepare
+
+        args.frames = prepare.build_parser().get_default("frames")
     video = args.video
     if video is None:
         shared = SHARED / "original_sequences" / "youtube" / "c23" / "videos" / "004.mp4"

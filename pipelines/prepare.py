@@ -37,6 +37,7 @@ from pipelines import splits as splits_lib
 log = logging.getLogger("pipelines.prepare")
 STATE = ".state"
 EXAMPLES_PER_SHARD = 512
+FULL_FRAME_EVERY = 8  # sampled frames; in between, faces are searched near the previous one
 
 
 # --------------------------------------------------------------------------- per video
@@ -83,6 +84,8 @@ def process_video(video, settings, detector):
     current = {q: (-1, None) for q in qualities}
     exhausted = {}
     made = 0
+    every = settings.get("full_frame_every", FULL_FRAME_EVERY)
+    previous = None  # face box of the last sampled frame, where the next search starts
     for n, index in enumerate(indices):
         frames = {}
         for q in qualities:
@@ -102,7 +105,8 @@ def process_video(video, settings, detector):
             yield "skip", {"item": f"{key}#{index}", "reason": reasons}
             continue
         base = frames[ref]
-        found = detector.detect(base)
+        found = detector.detect(base, near=previous if n % every else None)
+        previous = found[0].box if found else None
         if not found:
             yield "skip", {"item": f"{key}#{index}", "reason": "no face"}
             continue
@@ -277,6 +281,10 @@ def build_parser():
                              "sources with small faces, at some speed)")
     parser.add_argument("--detect-max-side", type=int, default=480,
                         help="MTCNN runs on the frame downscaled to this longer side; boxes are mapped back")
+    parser.add_argument("--full-frame-every", type=int, default=FULL_FRAME_EVERY,
+                        help="search the whole frame for the largest face every N sampled frames of a "
+                             "video (and whenever the face is lost); in between, only around the "
+                             "previous sample's face (faster). 1: always the whole frame")
     parser.add_argument("--examples-per-shard", type=int, default=EXAMPLES_PER_SHARD)
     parser.add_argument("--overwrite", action="store_true", help="discard a previous preparation in --out")
     return parser
@@ -306,7 +314,7 @@ def run(argv=None):
         "methods": found.methods, "size": args.size, "frames": args.frames,
         "detector": args.detector, "box_scale": args.box_scale,
         "min_face_size": args.min_face_size, "detect_max_side": args.detect_max_side,
-        "splits": split_desc, "ffpp_root": found.root, "sampling": "even (segment centres)",
+        "full_frame_every": args.full_frame_every, "splits": split_desc, "ffpp_root": found.root, "sampling": "even (segment centres)",
         "crop_format": "png", "label": "1 = fake",
     }
     skipped, by_split = [], {}

@@ -139,3 +139,27 @@ def test_shared_mini_with_mtcnn(shared_data, tmp_path):
     assert manifest["counts"]["test"]["FaceSwap"]["examples"] == 2
     assert manifest["counts"]["test"]["original"]["examples"] == 2
     assert "train" in manifest["counts"] and "val" in manifest["counts"]
+
+
+class _RecordingDetector:
+    """Finds one fixed face except on the frames listed in `faceless` (by call number)."""
+
+    def __init__(self, faceless=()):
+        self.near, self.faceless = [], set(faceless)
+
+    def detect(self, rgb, near=None):
+        self.near.append(near)
+        if len(self.near) - 1 in self.faceless:
+            return []
+        return [faces.Face((1, 1, 9, 9), 1.0)]
+
+
+def test_whole_frame_every_n_samples_and_after_a_lost_face(tiny_tree):
+    video = tiny_tree / "original_sequences" / "youtube" / "raw" / "videos"
+    path = str(sorted(video.glob("*.mp4"))[0])
+    item = {"method": "original", "video_id": "x", "label": 0, "paths": {"raw": path}}
+    settings = {"qualities": ["raw"], "size": 8, "frames": 8, "box_scale": 1.3, "full_frame_every": 3}
+    detector = _RecordingDetector(faceless={4})
+    kinds = [kind for kind, _ in prepare.process_video(item, settings, detector)]
+    assert kinds.count("example") == 7
+    assert [near is None for near in detector.near] == [True, False, False, True, False, True, True, False]
