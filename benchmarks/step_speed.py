@@ -8,7 +8,9 @@ step, the FR+MV losses alone (forward + backward on teacher/student feature maps
 shapes) and the teacher forward alone. Prints the median and fastest seconds of each; the share
 of the losses in the ADD step (median of the per-round shares, and fastest over fastest: on a
 machine whose stalls hit short calls at random, the fastest is the closest to the work done);
-the machine's stall share (`timing.stall_share`); peak memory (ru_maxrss of the process) and,
+the op work of the plain step, the ADD step and the losses (`timing.op_work`: each TensorFlow
+op's shortest time over a few profiled calls, summed; robust to the freezes of the development
+VM, which hit long calls every time); the machine's stall share (`timing.stall_share`); peak memory (ru_maxrss of the process) and,
 last, `ratio add/none: X.XX` (median of the per-round ratios).
 Random weights and random pixels (no downloads). Every step is a compiled tf.function
 (the Keras train function); `--jit` adds XLA.
@@ -25,7 +27,7 @@ from add_tf.config import LossConfig
 from add_tf.distiller import Distiller
 from add_tf.losses import frequency_attention_loss, multi_view_attention_loss
 from add_tf.models import build_classifier, feature_model
-from timing import describe, interleaved, median_ratio, stall_share
+from timing import describe, interleaved, median_ratio, op_work, stall_share
 
 
 def main(argv=None):
@@ -34,6 +36,8 @@ def main(argv=None):
     parser.add_argument("--batch-size", type=int, default=16)
     parser.add_argument("--image-size", type=int, default=128)
     parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--profile-calls", type=int, default=5,
+                        help="calls of each step profiled for the op work (0: skip)")
     parser.add_argument("--jit", action="store_true", help="compile the steps with XLA")
     args = parser.parse_args(argv)
 
@@ -51,7 +55,7 @@ def main(argv=None):
         distiller = Distiller(student, None if method == "none" else teacher, LossConfig(method=method))
         distiller.compile(optimizer=keras.optimizers.Adam(2e-4), jit_compile=args.jit)
         distiller.make_train_function()
-        iterator = iter([data] * (args.repeats + 2))
+        iterator = iter([data] * (args.repeats + 2 + args.profile_calls))
         steps[method] = lambda f=distiller.train_function, it=iterator: f(it)
 
     cfg = LossConfig()
@@ -77,6 +81,12 @@ def main(argv=None):
           f"{100 * min(times['losses']) / min(times['add']):.1f}% by fastest)")
     print(f"teacher forward: {describe(times['teacher'])} "
           f"({100 * median_ratio(times['teacher'], times['none']):.0f}% of the plain step)")
+    if args.profile_calls:
+        work = {name: op_work(steps[name] if name in steps else losses_only, args.profile_calls)
+                for name in ("none", "add", "losses")}
+        print(f"op work (each op's shortest of {args.profile_calls} profiled calls, summed): plain "
+              f"{work['none']:.3f} s, ADD {work['add']:.3f} s ({work['add'] / work['none']:.2f}x), "
+              f"FR+MV {work['losses']:.3f} s ({100 * work['losses'] / work['add']:.1f}% of the ADD step)")
     print(f"machine stalls: {100 * stall_share():.0f}% of wall time in a 3 s probe after the rounds")
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"peak memory (ru_maxrss): {peak_mb:.0f} MB")

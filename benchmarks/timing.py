@@ -42,3 +42,41 @@ def stall_share(seconds=3.0):
     while time.perf_counter() < deadline:
         chunks.append(timed(lambda: sum(range(100_000))))
     return 1.0 - len(chunks) * min(chunks) / sum(chunks)
+
+
+# Ops that run other ops (whose own events are counted): left out so nothing is counted twice.
+CALL_OPS = {"PartitionedCall", "StatefulPartitionedCall", "While", "StatelessWhile", "If",
+            "StatelessIf", "Case", "StatelessCase"}
+
+
+def op_work(fn, calls=5):
+    """Seconds of TensorFlow op time in one call of `fn`, robust to machine stalls: `fn` is
+    profiled for `calls` calls (tf.profiler); each op's time is its shortest over the calls (a
+    freeze rarely hits the same op every time), summed over the ops of one call. Ops that run
+    side by side are both counted, so this is the work, not the wall time, of a call."""
+    import collections
+    import glob
+    import tempfile
+
+    import tensorflow as tf
+    from tensorflow.tsl.profiler.protobuf import xplane_pb2
+
+    with tempfile.TemporaryDirectory() as logdir:
+        tf.profiler.experimental.start(logdir)
+        for _ in range(calls):
+            fn()
+        tf.profiler.experimental.stop()
+        space = xplane_pb2.XSpace()
+        with open(glob.glob(f"{logdir}/**/*.xplane.pb", recursive=True)[0], "rb") as f:
+            space.ParseFromString(f.read())
+    durations = collections.defaultdict(list)  # "node:OpType" -> picoseconds of each run
+    for plane in space.planes:
+        names = {key: meta.name for key, meta in plane.event_metadata.items()}
+        for line in plane.lines:
+            if line.name.startswith("tf_Compute"):
+                for event in line.events:
+                    name = names.get(event.metadata_id, "")
+                    op_type = name.rpartition(":")[2]
+                    if ":" in name and op_type not in CALL_OPS and not name.startswith("ExecutorState"):
+                        durations[name].append(event.duration_ps)
+    return sum(min(d) * len(d) / calls for d in durations.values()) / 1e12
