@@ -98,7 +98,6 @@ class FaceDetector:
         return self._detect_in(rgb, (0, 0, width, height), scale, self.min_face_size * scale)
 
     def _detect_near(self, rgb, box):
-        height, width = rgb.shape[:2]
         side = max(box[2] - box[0], box[3] - box[1], 1)
         region = square_box(box, rgb.shape, NEAR_REGION)
         scale = min(1.0, NEAR_FACE_PX / side)

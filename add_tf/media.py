@@ -204,9 +204,9 @@ def iter_video_frames(path, indices):
 
     Exact indexing: for length-prefixed H.264 (MP4, MKV) a frame's index is the rank of its
     timestamp (from a demux pass); otherwise, or when the timestamps cannot tell, its position
-    in decoding output. H.264 frames that nothing
-    references (nal_ref_idc = 0, about 45 % of FaceForensics++'s libx264 frames) are not decoded
-    unless requested: every other frame decodes bit for bit as in a full sequential decode.
+    in decoding output. H.264 frames that nothing references (nal_ref_idc = 0, about 45 % of
+    FaceForensics++'s libx264 frames) are not decoded unless requested: every other frame decodes
+    bit for bit as in a full sequential decode.
     Decoding stops after the last requested frame; only the current frame is held. Indices past
     the end are not yielded (the caller sees which are missing); a file that cannot be decoded at
     all raises MediaError."""

@@ -10,8 +10,9 @@ of the losses in the ADD step (median of the per-round shares, and fastest over 
 machine whose stalls hit short calls at random, the fastest is the closest to the work done);
 the op work of the plain step, the ADD step and the losses (`timing.op_work`: each TensorFlow
 op's shortest time over a few profiled calls, summed; robust to the freezes of the development
-VM, which hit long calls every time); the machine's stall share (`timing.stall_share`); peak memory (ru_maxrss of the process) and,
-last, `ratio add/none: X.XX` (median of the per-round ratios).
+VM, which hit long calls every time); the machine's stall share (`timing.stall_share`); peak
+memory (ru_maxrss of the process) and, last, `ratio add/none: X.XX` (median of the per-round
+ratios).
 Random weights and random pixels (no downloads). Every step is a compiled tf.function
 (the Keras train function); `--jit` adds XLA.
 """

@@ -259,6 +259,13 @@ def _pipeline_options(beam_args):
 
 
 # --------------------------------------------------------------------------- driver
+def _positive_int(text):
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, received {value}")
+    return value
+
+
 def build_parser():
     parser = argparse.ArgumentParser(prog="python -m pipelines.prepare", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -281,7 +288,7 @@ def build_parser():
                              "sources with small faces, at some speed)")
     parser.add_argument("--detect-max-side", type=int, default=480,
                         help="MTCNN runs on the frame downscaled to this longer side; boxes are mapped back")
-    parser.add_argument("--full-frame-every", type=int, default=FULL_FRAME_EVERY,
+    parser.add_argument("--full-frame-every", type=_positive_int, default=FULL_FRAME_EVERY,
                         help="search the whole frame for the largest face every N sampled frames of a "
                              "video (and whenever the face is lost); in between, only around the "
                              "previous sample's face (faster). 1: always the whole frame")
@@ -314,8 +321,8 @@ def run(argv=None):
         "methods": found.methods, "size": args.size, "frames": args.frames,
         "detector": args.detector, "box_scale": args.box_scale,
         "min_face_size": args.min_face_size, "detect_max_side": args.detect_max_side,
-        "full_frame_every": args.full_frame_every, "splits": split_desc, "ffpp_root": found.root, "sampling": "even (segment centres)",
-        "crop_format": "png", "label": "1 = fake",
+        "full_frame_every": args.full_frame_every, "splits": split_desc, "ffpp_root": found.root,
+        "sampling": "even (segment centres)", "crop_format": "png", "label": "1 = fake",
     }
     skipped, by_split = [], {}
     for video in found.videos:
