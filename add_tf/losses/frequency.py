@@ -22,19 +22,38 @@ def frequency_attention_loss(student, teacher, gamma=1.0):
     Eq. 3: `w(b,u,v) = exp(gamma * mean_c d(b,u,v,c))`, a constant (no gradient flows through it);
     `L = mean_b sum_{u,v,c} w(b,u,v) d(b,u,v,c)`.
 
+    The maps are real, so `d` and `w` are symmetric, `(u, v) -> (-u, -v)`: only the half spectrum
+    of `rfft2d` is computed, each column v counted twice except v = 0 and v = W/2, and the gradient
+    `2 / B * irfft2d(w * F)` is written out (one inverse transform; no complex-valued autodiff).
+
     Stabilisation: the released code's unbounded weight has blown the loss up to ~1.4e7. Here the
     exponent `x = gamma * mean_c d` is used exactly while `x <= FR_EXPONENT_CAP` (= 10, weight up to
     e^10 ~ 2.2e4) and replaced beyond by `cap + tanh(x - cap)`, so the weight never exceeds
     e^11 ~ 6e4 and stays monotone in x. Loss and gradients are therefore finite whenever d is.
     """
-    student = tf.cast(student, tf.float32)
-    teacher = tf.cast(teacher, tf.float32)
-    height, width = tf.shape(student)[1], tf.shape(student)[2]
-    diff = tf.transpose(student - teacher, (0, 3, 1, 2))  # (B, C, H, W): fft2d is on the last 2 axes
-    spectrum = tf.signal.fft2d(tf.complex(diff, tf.zeros_like(diff)))
-    scale = tf.cast(height * width, tf.float32)
-    d = tf.square(tf.math.real(spectrum) / scale) + tf.square(tf.math.imag(spectrum) / scale)
-    exponent = gamma * tf.reduce_mean(d, axis=1)  # (B, H, W)
-    weight = tf.stop_gradient(tf.exp(soft_capped_exponent(exponent)))
-    per_sample = tf.reduce_sum(weight * tf.reduce_sum(d, axis=1), axis=(1, 2))
-    return tf.reduce_mean(per_sample)
+    diff = tf.cast(student, tf.float32) - tf.cast(teacher, tf.float32)
+    return _weighted_spectral_energy(tf.transpose(diff, (0, 3, 1, 2)), gamma)  # rfft2d: last 2 axes
+
+
+def _weighted_spectral_energy(diff, gamma):
+    """`mean_b sum_{u,v,c} w(b,u,v) |F(b,c,u,v)|^2` for `diff` `(B, C, H, W)`, F = rfft2d / (H W)."""
+    height, width = diff.shape[2], diff.shape[3]
+    if height is None or width is None:
+        raise ValueError(f"frequency_attention_loss needs static H and W. Received: shape={diff.shape}")
+    counted = [1.0] + [2.0] * ((width - 1) // 2) + [1.0] * (1 - width % 2)  # v = 0, pairs, W/2
+
+    @tf.custom_gradient
+    def energy(x):
+        spectrum = tf.signal.rfft2d(x) / complex(height * width)  # (B, C, H, W//2 + 1)
+        d = tf.square(tf.math.real(spectrum)) + tf.square(tf.math.imag(spectrum))
+        weight = tf.exp(soft_capped_exponent(gamma * tf.reduce_mean(d, axis=1)))  # (B, H, W//2 + 1)
+        per_sample = tf.reduce_sum(weight * tf.reduce_sum(d, axis=1) * counted, axis=(1, 2))
+        batch = tf.cast(tf.shape(x)[0], tf.float32)
+
+        def grad(upstream):
+            weighted = spectrum * tf.cast(weight[:, None] * (2.0 * upstream / batch), tf.complex64)
+            return tf.signal.irfft2d(weighted, fft_length=[height, width])
+
+        return tf.reduce_mean(per_sample), grad
+
+    return energy(diff)

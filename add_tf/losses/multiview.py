@@ -7,6 +7,7 @@ in consecutive equal groups (linear in P), and the backward pass sums, for each 
 of the K bins it fell into; both are one fused `tf.sparse.segment_sum` (see `bin_densities`).
 """
 
+import numpy as np
 import tensorflow as tf
 
 
@@ -34,61 +35,105 @@ def attention_density(features):
     """Eq. 4: `P = A^2 / ||A||_F^2` per sample, flattened row-major over (H, W, C): `(B, H*W*C)`.
     An all-zero map gives P = 0 (the denominator is floored at 1e-30)."""
     a = tf.cast(features, tf.float32)
-    a2 = tf.reshape(tf.square(a), (tf.shape(a)[0], -1))
-    return a2 / tf.maximum(tf.reduce_sum(a2, axis=1, keepdims=True), 1e-30)
+
+    @tf.custom_gradient
+    def density(a):
+        a2 = tf.square(a)
+        scale = 1.0 / tf.maximum(tf.reduce_sum(a2, axis=1, keepdims=True), 1e-30)
+        p = a2 * scale
+        # dP_i/dA_k = 2 A_k (delta_ik - P_i) / sum A^2: four elementwise passes instead of autodiff's seven.
+        return p, lambda dp: 2.0 * scale * a * (dp - tf.reduce_sum(dp * p, axis=1, keepdims=True))
+
+    return density(tf.reshape(a, (tf.shape(a)[0], -1)))
 
 
-def cell_order(height, width, channels, projections):
-    """Order of the grid cells along each projection and each cell's rank: two `(K, N)` int32.
+def cumulative_sum(x, block=32):
+    """Inclusive cumulative sum of an int32 `(R, L)` along axis 1, as two small float32 matmuls
+    (within blocks of `block`, then over the block totals): ~4x faster than `tf.cumsum` on CPU.
+    Exact while every partial sum stays below 2**24 (checked by the caller, `cell_rank`)."""
+    length = x.shape[1]
+    blocks = -(-length // block)
+    x = tf.pad(tf.cast(x, tf.float32), [[0, 0], [0, blocks * block - length]])
+    within = tf.einsum("rab,bc->rac", tf.reshape(x, (-1, blocks, block)), np.triu(np.ones((block, block), np.float32)))
+    before = tf.einsum("ra,ac->rc", within[:, :, -1], np.triu(np.ones((blocks, blocks), np.float32), 1))
+    return tf.cast(tf.reshape(within + before[:, :, None], (-1, blocks * block))[:, :length], tf.int32)
+
+
+def cell_rank(height, width, channels, projections):
+    """Rank of each grid cell along each projection, `(K, H*W*C)` int32 (row-major (H, W, C) cells).
     `projections`: `(K, 3)` with static K.
 
-    Cell `(h, w, c)` (flat row-major index `(h*W + w)*C + c`) sits at
-    `((c+0.5)/C, (h+0.5)/H, (w+0.5)/W)`; cells are sorted by `<theta, position>` ascending, ties by
-    flat index (stable sort; positions in float64 so near-ties are not decided by rounding)."""
-    c = (tf.range(channels, dtype=tf.float64) + 0.5) / channels
+    Cell `(h, w, c)` sits at `((c+0.5)/C, (h+0.5)/H, (w+0.5)/W)`; its rank is the number of cells
+    before it when all are sorted by `<theta, position>` ascending, ties by flat index. No sort:
+    the cells of one grid column p = (h, w) lie on an arithmetic progression
+    `key(p, c) = o_p + delta * (c + 0.5)` with the same step `delta = theta_c / C` for every column,
+    so the number of cells of column q before cell (p, c) is `clamp(c + e_pq, 0, C)` with one
+    integer `e_pq = ceil((o_p - o_q) / |delta|)` per pair of columns (+1 on an exact tie when q < p;
+    channels counted from the top when delta < 0; +-C when delta = 0). Summed over q this is
+    piecewise linear in c: its slope is built from 2 events per (p, q) and two cumulative sums,
+    `O(K * (P^2 + N))` integer work for `P = H*W` columns and `N = P*C` cells, instead of K sorts
+    of N float64 keys (1.5 M keys on ResNet50's layer2).
+    Ties are exact where the decomposition is exact (equal offsets, theta_c = 0, theta = (1,0,0));
+    keys that differ only by float64 rounding may be ordered differently from a float64 sort.
+    """
+    num_cols, num_projections = height * width, projections.shape[0]
+    if num_cols * channels >= 2**24:
+        raise ValueError(f"at most 2**24 cells are supported. Received: H, W, C = {height}, {width}, {channels}")
+    theta = tf.cast(projections, tf.float64)
     h = (tf.range(height, dtype=tf.float64) + 0.5) / height
     w = (tf.range(width, dtype=tf.float64) + 0.5) / width
-    theta = tf.cast(projections, tf.float64)
-    hh = h[:, None, None]
-    ww = w[None, :, None]
-    cc = c[None, None, :]
-    proj = (
-        theta[:, 0, None, None, None] * cc
-        + theta[:, 1, None, None, None] * hh
-        + theta[:, 2, None, None, None] * ww
-    )
-    proj = tf.reshape(proj, (tf.shape(theta)[0], -1))  # (K, N)
-    order = tf.argsort(proj, axis=-1, stable=True, direction="ASCENDING")
-    order = tf.cast(order, tf.int32)
-    rank = tf.stack([tf.math.invert_permutation(order[k]) for k in range(projections.shape[0])])
-    return order, rank
+    offset = tf.reshape(theta[:, 1, None, None] * h[:, None] + theta[:, 2, None, None] * w, (-1, num_cols))
+    step = tf.abs(theta[:, 0])[:, None, None] / channels  # (K, 1, 1)
+    gap = offset[:, :, None] - offset[:, None, :]  # (K, p, q): o_p - o_q
+    col = tf.range(num_cols)
+    q_first = col[None, :] < col[:, None]  # (p, q): q's cells win ties
+    ratio = gap / tf.where(step > 0, step, 1.0)
+    ahead = tf.math.ceil(ratio)
+    ahead += tf.cast(tf.logical_and(tf.equal(ratio, ahead), q_first), tf.float64)
+    ahead_flat = tf.where(tf.logical_or(gap > 0, tf.logical_and(tf.equal(gap, 0.0), q_first)), 1.0, -1.0) * channels
+    ahead = tf.where(step > 0, ahead, tf.cast(ahead_flat, tf.float64))
+    ahead = tf.where(tf.equal(col[None, :], col[:, None]), tf.zeros_like(ahead), ahead)
+    e = tf.cast(tf.clip_by_value(ahead, -channels, channels), tf.int32)  # (K, p, q)
+    # Column q adds one cell per step of c while 0 <= c + e < C: slope events at max(0, -e), min(C, C - e).
+    rows = num_projections * num_cols
+    first = tf.reshape(tf.range(rows) * (channels + 1), (num_projections, num_cols, 1))
+    events = tf.concat([tf.reshape(first + tf.maximum(-e, 0), (-1,)), tf.reshape(first + tf.minimum(channels - e, channels), (-1,))], 0)
+    signs = tf.concat([tf.ones((rows * num_cols,), tf.int32), -tf.ones((rows * num_cols,), tf.int32)], 0)
+    slope = cumulative_sum(tf.reshape(tf.math.unsorted_segment_sum(signs, events, rows * (channels + 1)), (rows, -1)))
+    at_zero = tf.reshape(tf.reduce_sum(tf.clip_by_value(e, 0, channels), axis=2), (rows, 1))
+    rank = at_zero + tf.pad(cumulative_sum(slope[:, :channels - 1]), [[0, 0], [1, 0]])  # (K*P, C)
+    rank = tf.reshape(rank, (num_projections, num_cols, channels))
+    rank = tf.where(theta[:, 0, None, None] < 0, tf.reverse(rank, [2]), rank)
+    return tf.reshape(rank, (num_projections, -1))
 
 
-def bin_densities(densities, order, rank, num_bins):
-    """Sum the masses of `densities` `(R, N)` in each projection's order into `num_bins` equal
-    consecutive groups: `(K, num_bins, R)`.
+def bin_densities(student, teacher, rank, num_bins):
+    """Sum the masses of the student's and the teacher's densities `(B, N)` in each projection's
+    cell order (`rank`, `(K, N)`) into `num_bins` equal consecutive groups: two `(K, num_bins, B)`.
 
-    Both directions are one fused gather-and-sum (`tf.sparse.segment_sum`): forward, bin `(k, j)`
-    sums the rows `order[k, j*G:(j+1)*G]` of `P^T` (G = N / num_bins); backward, cell n sums the
-    K bin gradients it fell into. Nothing of size K x N x R is materialised (a plain gather
-    followed by a sum wrote and re-read 12 x 16 MB per direction on ResNet50's layer2)."""
-    num_projections, num_cells = order.shape[0], densities.shape[1]
+    Forward, one fused gather-and-sum over both (`tf.sparse.segment_sum`, rows of 2B masses): bin
+    `(k, j)` sums the cells ranked `j*G .. (j+1)*G - 1` (G = N / num_bins). Backward, cell n sums
+    the K bin gradients it fell into, separately for each input, so a teacher that needs no
+    gradient costs nothing. Nothing of size K x N x B is materialised."""
+    num_projections, num_cells = rank.shape[0], student.shape[1]
     group = num_cells // num_bins
+    order = tf.reshape(tf.stack([tf.math.invert_permutation(rank[k]) for k in range(num_projections)]), (-1,))
     bin_of_entry = tf.range(num_projections * num_cells) // group  # (K*N,): bin of each ordered cell
     bin_of_cell = tf.reshape(tf.transpose(rank // group + tf.range(num_projections)[:, None] * num_bins), (-1,))
     cell_of_entry = tf.range(num_cells * num_projections) // num_projections  # (N*K,)
 
+    def unbin(dv):  # (K, g, B) -> (B, N)
+        flat = tf.reshape(dv, (num_projections * num_bins, -1))
+        return tf.transpose(tf.sparse.segment_sum(flat, bin_of_cell, cell_of_entry, num_segments=num_cells))
+
     @tf.custom_gradient
-    def _bin(p):
-        v = tf.sparse.segment_sum(tf.transpose(p), tf.reshape(order, (-1,)), bin_of_entry)  # (K*g, R)
+    def _bin(p_s, p_t):
+        v = tf.sparse.segment_sum(tf.transpose(tf.concat([p_s, p_t], 0)), order, bin_of_entry)  # (K*g, 2B)
+        v = tf.reshape(v, (num_projections, num_bins, -1))
+        batch = tf.shape(p_s)[0]
+        return (v[:, :, :batch], v[:, :, batch:]), lambda dv_s, dv_t: (unbin(dv_s), unbin(dv_t))
 
-        def grad(dv):
-            flat = tf.reshape(dv, (num_projections * num_bins, -1))
-            return tf.transpose(tf.sparse.segment_sum(flat, bin_of_cell, cell_of_entry, num_segments=num_cells))
-
-        return tf.reshape(v, (num_projections, num_bins, -1)), grad
-
-    return _bin(densities)
+    return _bin(student, teacher)
 
 
 def _binned_pair(student, teacher, projections, num_bins):
@@ -108,12 +153,11 @@ def _binned_pair(student, teacher, projections, num_bins):
         )
     if projections.shape.rank != 2 or projections.shape[0] is None or projections.shape[1] != 3:
         raise ValueError(f"projections must be (K, 3) with static K. Received: shape={projections.shape}")
-    order, rank = cell_order(height, width, channels, projections)
-    batch = tf.shape(student)[0]
-    densities = tf.concat([attention_density(student), attention_density(teacher)], axis=0)
-    densities = tf.ensure_shape(densities, (None, height * width * channels))
-    v = bin_densities(densities, order, rank, num_bins)  # (K, g, 2B)
-    return v[:, :, :batch], v[:, :, batch:]
+    rank = cell_rank(height, width, channels, projections)
+    num_cells = height * width * channels
+    density_s = tf.ensure_shape(attention_density(student), (None, num_cells))
+    density_t = tf.ensure_shape(attention_density(teacher), (None, num_cells))
+    return bin_densities(density_s, density_t, rank, num_bins)
 
 
 def _swd(v_a, v_b):
