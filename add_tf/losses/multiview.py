@@ -1,11 +1,11 @@
 """Multi-view attention distillation (ADD, Le & Woo, AAAI 2022, Sec. 3.3, eqs. 4-9, Algorithm 1).
 
 The binning of a density over the (channel, height, width) grid along a projection only depends
-on the grid shape and the projection, not on the data: the cell order is one stable sort per
-projection, shared by every sample of the student and the teacher. Masses are summed in that order
-in consecutive equal groups (linear in P), and the backward pass sums, for each cell, the gradients
-of the K bins it fell into; both are one fused `tf.sparse.segment_sum` (see `bin_densities`).
-"""
+on the grid shape and the projection, not on the data: the cell ranks (`cell_rank`, computed
+from the grid's structure without sorting) are shared by every sample of the student and the
+teacher. Masses are summed in rank order in consecutive equal groups (linear in P), and the
+backward pass sums, for each cell, the gradients of the K bins it fell into; both are one fused
+gather-and-sum (`gather_sum`), the backward one per input so a frozen teacher costs nothing."""
 
 import numpy as np
 import tensorflow as tf
@@ -107,6 +107,16 @@ def cell_rank(height, width, channels, projections):
     return tf.reshape(rank, (num_projections, -1))
 
 
+def gather_sum(data, indices, segment_ids, num_segments):
+    """`out[s] = sum of data[indices[i]] over i with segment_ids[i] == s` (segment_ids sorted).
+
+    One fused `tf.sparse.segment_sum`, which XLA cannot compile; inside an XLA-compiled function
+    (`jit_compile=True`) a gather followed by `unsorted_segment_sum`, which XLA fuses."""
+    if tf.__internal__.get_enclosing_xla_context() is not None:
+        return tf.math.unsorted_segment_sum(tf.gather(data, indices), segment_ids, num_segments)
+    return tf.sparse.segment_sum(data, indices, segment_ids, num_segments=num_segments)
+
+
 def bin_densities(student, teacher, rank, num_bins):
     """Sum the masses of the student's and the teacher's densities `(B, N)` in each projection's
     cell order (`rank`, `(K, N)`) into `num_bins` equal consecutive groups: two `(K, num_bins, B)`.
@@ -124,11 +134,12 @@ def bin_densities(student, teacher, rank, num_bins):
 
     def unbin(dv):  # (K, g, B) -> (B, N)
         flat = tf.reshape(dv, (num_projections * num_bins, -1))
-        return tf.transpose(tf.sparse.segment_sum(flat, bin_of_cell, cell_of_entry, num_segments=num_cells))
+        return tf.transpose(gather_sum(flat, bin_of_cell, cell_of_entry, num_cells))
 
     @tf.custom_gradient
     def _bin(p_s, p_t):
-        v = tf.sparse.segment_sum(tf.transpose(tf.concat([p_s, p_t], 0)), order, bin_of_entry)  # (K*g, 2B)
+        both = tf.transpose(tf.concat([p_s, p_t], 0))  # (N, 2B)
+        v = gather_sum(both, order, bin_of_entry, num_projections * num_bins)  # (K*g, 2B)
         v = tf.reshape(v, (num_projections, num_bins, -1))
         batch = tf.shape(p_s)[0]
         return (v[:, :, :batch], v[:, :, batch:]), lambda dv_s, dv_t: (unbin(dv_s), unbin(dv_t))
@@ -193,7 +204,8 @@ def multi_view_attention_loss(
     with K = num_projections fresh uniform projections, T_b+ the teacher feature of a random other
     sample of the same class (itself when it is alone in its class) and T_b- of a random sample of
     the opposite class; a one-class batch has no negative term. `labels`: `(B,)` ints.
-    `seed`: None (global RNG) or an int / `(2,)` int tensor for stateless, reproducible draws.
+    `seed`: None (global RNG) or an int / `(2,)` int tensor for stateless, reproducible draws
+    (XLA-compiled functions draw other, equally reproducible, numbers for the same seed).
     eta = 0 skips the contrastive pairs.
     """
     projections = random_projections(num_projections, seed)
