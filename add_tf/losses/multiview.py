@@ -52,7 +52,7 @@ def cumulative_sum(x, block=32):
     (within blocks of `block`, then over the block totals): ~4x faster than `tf.cumsum` on CPU.
     Exact while every partial sum stays below 2**24 (checked by the caller, `cell_rank`)."""
     length = x.shape[1]
-    blocks = -(-length // block)
+    blocks = max(-(-length // block), 1)
     x = tf.pad(tf.cast(x, tf.float32), [[0, 0], [0, blocks * block - length]])
     within = tf.einsum("rab,bc->rac", tf.reshape(x, (-1, blocks, block)), np.triu(np.ones((block, block), np.float32)))
     before = tf.einsum("ra,ac->rc", within[:, :, -1], np.triu(np.ones((blocks, blocks), np.float32), 1))
@@ -97,11 +97,12 @@ def cell_rank(height, width, channels, projections):
     # Column q adds one cell per step of c while 0 <= c + e < C: slope events at max(0, -e), min(C, C - e).
     rows = num_projections * num_cols
     first = tf.reshape(tf.range(rows) * (channels + 1), (num_projections, num_cols, 1))
-    events = tf.concat([tf.reshape(first + tf.maximum(-e, 0), (-1,)), tf.reshape(first + tf.minimum(channels - e, channels), (-1,))], 0)
+    starts, ends = first + tf.maximum(-e, 0), first + tf.minimum(channels - e, channels)
+    events = tf.concat([tf.reshape(starts, (-1,)), tf.reshape(ends, (-1,))], 0)
     signs = tf.concat([tf.ones((rows * num_cols,), tf.int32), -tf.ones((rows * num_cols,), tf.int32)], 0)
     slope = cumulative_sum(tf.reshape(tf.math.unsorted_segment_sum(signs, events, rows * (channels + 1)), (rows, -1)))
     at_zero = tf.reshape(tf.reduce_sum(tf.clip_by_value(e, 0, channels), axis=2), (rows, 1))
-    rank = at_zero + tf.pad(cumulative_sum(slope[:, :channels - 1]), [[0, 0], [1, 0]])  # (K*P, C)
+    rank = at_zero + tf.pad(cumulative_sum(slope[:, :-2]), [[0, 0], [1, 0]])  # (K*P, C)
     rank = tf.reshape(rank, (num_projections, num_cols, channels))
     rank = tf.where(theta[:, 0, None, None] < 0, tf.reverse(rank, [2]), rank)
     return tf.reshape(rank, (num_projections, -1))

@@ -47,7 +47,7 @@ def test_swd_matches_numpy():
     np.testing.assert_allclose(got, numpy_swd(s, t, proj, 6), rtol=1e-4, atol=1e-9)
 
 
-@pytest.mark.parametrize("shape", [(2, 2, 4), (5, 3, 8), (4, 4, 64), (2, 3, 130)])
+@pytest.mark.parametrize("shape", [(2, 2, 1), (2, 2, 4), (5, 3, 8), (4, 4, 64), (2, 3, 130)])
 def test_cell_rank_matches_a_float64_stable_sort(shape):
     h, w, c = shape
     axes = np.concatenate([np.eye(3), -np.eye(3), [[0.0, 0.6, 0.8], [0.6, 0.0, -0.8], [0.0, 0.0, 0.0]]])
