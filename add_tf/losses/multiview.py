@@ -48,15 +48,15 @@ def attention_density(features):
 
 
 def cumulative_sum(x, block=32):
-    """Inclusive cumulative sum of an int32 `(R, L)` along axis 1, as two small float32 matmuls
-    (within blocks of `block`, then over the block totals): ~4x faster than `tf.cumsum` on CPU.
-    Exact while every partial sum stays below 2**24 (checked by the caller, `cell_rank`)."""
+    """Inclusive cumulative sum of a float32 `(R, L)` along axis 1, as two small matmuls (within
+    blocks of `block`, then over the block totals): ~4x faster than `tf.cumsum` on CPU. Exact for
+    integers while every partial sum stays below 2**24 (checked by the caller, `cell_rank`)."""
     length = x.shape[1]
     blocks = max(-(-length // block), 1)
-    x = tf.pad(tf.cast(x, tf.float32), [[0, 0], [0, blocks * block - length]])
+    x = tf.pad(x, [[0, 0], [0, blocks * block - length]])
     within = tf.einsum("rab,bc->rac", tf.reshape(x, (-1, blocks, block)), np.triu(np.ones((block, block), np.float32)))
     before = tf.einsum("ra,ac->rc", within[:, :, -1], np.triu(np.ones((blocks, blocks), np.float32), 1))
-    return tf.cast(tf.reshape(within + before[:, :, None], (-1, blocks * block))[:, :length], tf.int32)
+    return tf.reshape(within + before[:, :, None], (-1, blocks * block))[:, :length]
 
 
 def cell_rank(height, width, channels, projections):
@@ -99,11 +99,11 @@ def cell_rank(height, width, channels, projections):
     first = tf.reshape(tf.range(rows) * (channels + 1), (num_projections, num_cols, 1))
     starts, ends = first + tf.maximum(-e, 0), first + tf.minimum(channels - e, channels)
     events = tf.concat([tf.reshape(starts, (-1,)), tf.reshape(ends, (-1,))], 0)
-    signs = tf.concat([tf.ones((rows * num_cols,), tf.int32), -tf.ones((rows * num_cols,), tf.int32)], 0)
+    signs = np.repeat(np.float32([1.0, -1.0]), rows * num_cols)
     slope = cumulative_sum(tf.reshape(tf.math.unsorted_segment_sum(signs, events, rows * (channels + 1)), (rows, -1)))
     at_zero = tf.reshape(tf.reduce_sum(tf.clip_by_value(e, 0, channels), axis=2), (rows, 1))
-    rank = at_zero + tf.pad(cumulative_sum(slope[:, :-2]), [[0, 0], [1, 0]])  # (K*P, C)
-    rank = tf.reshape(rank, (num_projections, num_cols, channels))
+    rank = tf.cast(at_zero, tf.float32) + tf.pad(cumulative_sum(slope[:, :-2]), [[0, 0], [1, 0]])  # (K*P, C)
+    rank = tf.reshape(tf.cast(rank, tf.int32), (num_projections, num_cols, channels))
     rank = tf.where(theta[:, 0, None, None] < 0, tf.reverse(rank, [2]), rank)
     return tf.reshape(rank, (num_projections, -1))
 
@@ -129,9 +129,9 @@ def bin_densities(student, teacher, rank, num_bins):
     num_projections, num_cells = rank.shape[0], student.shape[1]
     group = num_cells // num_bins
     order = tf.reshape(tf.stack([tf.math.invert_permutation(rank[k]) for k in range(num_projections)]), (-1,))
-    bin_of_entry = tf.range(num_projections * num_cells) // group  # (K*N,): bin of each ordered cell
+    bin_of_entry = np.arange(num_projections * num_cells, dtype=np.int32) // group  # (K*N,): of each ordered cell
     bin_of_cell = tf.reshape(tf.transpose(rank // group + tf.range(num_projections)[:, None] * num_bins), (-1,))
-    cell_of_entry = tf.range(num_cells * num_projections) // num_projections  # (N*K,)
+    cell_of_entry = np.arange(num_cells * num_projections, dtype=np.int32) // num_projections  # (N*K,)
 
     def unbin(dv):  # (K, g, B) -> (B, N)
         flat = tf.reshape(dv, (num_projections * num_bins, -1))
