@@ -8,11 +8,11 @@ step, the FR+MV losses alone (forward + backward on teacher/student feature maps
 shapes) and the teacher forward alone. Prints the median and fastest seconds of each; the share
 of the losses in the ADD step (median of the per-round shares, and fastest over fastest: on a
 machine whose stalls hit short calls at random, the fastest is the closest to the work done);
-the op work of the plain step, the ADD step and the losses (`timing.op_work`: each TensorFlow
-op's shortest time over a few profiled calls, summed; robust to the freezes of the development
-VM, which hit long calls every time); the machine's stall share (`timing.stall_share`); peak
-memory (ru_maxrss of the process) and, last, `ratio add/none: X.XX` (median of the per-round
-ratios).
+the op work of the plain step, the ADD step and the losses, and the losses' costliest op types
+(`timing.op_work`: each TensorFlow op's shortest time over a few profiled calls, summed; robust
+to the freezes of the development VM, which hit long calls every time); the machine's stall
+share (`timing.stall_share`); peak memory (ru_maxrss of the process) and, last,
+`ratio add/none: X.XX` (median of the per-round ratios).
 Random weights and random pixels (no downloads). Every step is a compiled tf.function
 (the Keras train function); `--jit` adds XLA.
 """
@@ -39,6 +39,7 @@ def main(argv=None):
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--profile-calls", type=int, default=5,
                         help="calls of each step profiled for the op work (0: skip)")
+    parser.add_argument("--top-ops", type=int, default=8, help="op types of the FR+MV op work listed")
     parser.add_argument("--jit", action="store_true", help="compile the steps with XLA")
     args = parser.parse_args(argv)
 
@@ -85,9 +86,12 @@ def main(argv=None):
     if args.profile_calls:
         work = {name: op_work(steps[name] if name in steps else losses_only, args.profile_calls)
                 for name in ("none", "add", "losses")}
+        total = {name: w[0] for name, w in work.items()}
         print(f"op work (each op's shortest of {args.profile_calls} profiled calls, summed): plain "
-              f"{work['none']:.3f} s, ADD {work['add']:.3f} s ({work['add'] / work['none']:.2f}x), "
-              f"FR+MV {work['losses']:.3f} s ({100 * work['losses'] / work['add']:.1f}% of the ADD step)")
+              f"{total['none']:.3f} s, ADD {total['add']:.3f} s ({total['add'] / total['none']:.2f}x), "
+              f"FR+MV {total['losses']:.3f} s ({100 * total['losses'] / total['add']:.1f}% of the ADD step)")
+        print("FR+MV op work by op type (ms): "
+              + ", ".join(f"{op} {1e3 * t:.1f}" for op, t in work["losses"][1].most_common(args.top_ops)))
     print(f"machine stalls: {100 * stall_share():.0f}% of wall time in a 3 s probe after the rounds")
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"peak memory (ru_maxrss): {peak_mb:.0f} MB")

@@ -50,10 +50,11 @@ CALL_OPS = {"PartitionedCall", "StatefulPartitionedCall", "While", "StatelessWhi
 
 
 def op_work(fn, calls=5):
-    """Seconds of TensorFlow op time in one call of `fn`, robust to machine stalls: `fn` is
-    profiled for `calls` calls (tf.profiler); each op's time is its shortest over the calls (a
-    freeze rarely hits the same op every time), summed over the ops of one call. Ops that run
-    side by side are both counted, so this is the work, not the wall time, of a call."""
+    """Seconds of TensorFlow op time in one call of `fn`, robust to machine stalls, and the same
+    split by op type (a `collections.Counter`): `fn` is profiled for `calls` calls (tf.profiler);
+    each op's time is its shortest over the calls (a freeze rarely hits the same op every time),
+    summed over the ops of one call. Ops that run side by side are both counted, so this is the
+    work, not the wall time, of a call."""
     import collections
     import glob
     import tempfile
@@ -79,4 +80,7 @@ def op_work(fn, calls=5):
                     op_type = name.rpartition(":")[2]
                     if ":" in name and op_type not in CALL_OPS and not name.startswith("ExecutorState"):
                         durations[name].append(event.duration_ps)
-    return sum(min(d) * len(d) / calls for d in durations.values()) / 1e12
+    by_type = collections.Counter()
+    for name, d in durations.items():
+        by_type[name.rpartition(":")[2]] += min(d) * len(d) / calls / 1e12
+    return sum(by_type.values()), by_type
