@@ -122,7 +122,7 @@ def bin_densities(student, teacher, rank, num_bins):
     """Sum the masses of the student's and the teacher's densities `(B, N)` in each projection's
     cell order (`rank`, `(K, N)`) into `num_bins` equal consecutive groups: two `(K, num_bins, B)`.
 
-    Forward, one fused gather-and-sum over both (`tf.sparse.segment_sum`, rows of 2B masses): bin
+    Forward, one fused gather-and-sum over both (`gather_sum`, rows of 2B masses): bin
     `(k, j)` sums the cells ranked `j*G .. (j+1)*G - 1` (G = N / num_bins). Backward, cell n sums
     the K bin gradients it fell into, separately for each input, so a teacher that needs no
     gradient costs nothing. Nothing of size K x N x B is materialised."""
