@@ -47,16 +47,18 @@ def attention_density(features):
     return density(tf.reshape(a, (tf.shape(a)[0], -1)))
 
 
-def cumulative_sum(x, block=32):
-    """Inclusive cumulative sum of a float32 `(R, L)` along axis 1, as two small matmuls (within
-    blocks of `block`, then over the block totals): ~4x faster than `tf.cumsum` on CPU. Exact for
-    integers while every partial sum stays below 2**24 (checked by the caller, `cell_rank`)."""
-    length = x.shape[1]
-    blocks = max(-(-length // block), 1)
-    x = tf.pad(x, [[0, 0], [0, blocks * block - length]])
+CUMSUM_BLOCK = 32
+
+
+def cumulative_sum(x):
+    """Inclusive cumulative sum of a float32 `(R, L)` along axis 1, L a multiple of `CUMSUM_BLOCK`,
+    as two small matmuls (within blocks, then over the block totals): ~4x faster than `tf.cumsum`
+    on CPU. Exact for integers while every partial sum stays below 2**24 (checked by `cell_rank`)."""
+    length, block = x.shape[1], CUMSUM_BLOCK
+    blocks = length // block
     within = tf.einsum("rab,bc->rac", tf.reshape(x, (-1, blocks, block)), np.triu(np.ones((block, block), np.float32)))
     before = tf.einsum("ra,ac->rc", within[:, :, -1], np.triu(np.ones((blocks, blocks), np.float32), 1))
-    return tf.reshape(within + before[:, :, None], (-1, blocks * block))[:, :length]
+    return tf.reshape(within + before[:, :, None], (-1, length))
 
 
 def cell_rank(height, width, channels, projections):
@@ -69,40 +71,47 @@ def cell_rank(height, width, channels, projections):
     `key(p, c) = o_p + delta * (c + 0.5)` with the same step `delta = theta_c / C` for every column,
     so the number of cells of column q before cell (p, c) is `clamp(c + e_pq, 0, C)` with one
     integer `e_pq = ceil((o_p - o_q) / |delta|)` per pair of columns (+1 on an exact tie when q < p;
-    channels counted from the top when delta < 0; +-C when delta = 0). Summed over q this is
-    piecewise linear in c: its slope is built from 2 events per (p, q) and two cumulative sums,
+    channels counted from the top when delta < 0; +-C when delta = 0), a function of the offset
+    p - q only (computed once per offset, `(2H-1)(2W-1)` of them, and gathered). Summed over q this
+    is piecewise linear in c: its slope is built from 2 events per (p, q) and two cumulative sums,
     `O(K * (P^2 + N))` integer work for `P = H*W` columns and `N = P*C` cells, instead of K sorts
     of N float64 keys (1.5 M keys on ResNet50's layer2).
     Ties are exact where the decomposition is exact (equal offsets, theta_c = 0, theta = (1,0,0));
     keys that differ only by float64 rounding may be ordered differently from a float64 sort.
     """
     num_cols, num_projections = height * width, projections.shape[0]
-    if num_cols * channels >= 2**24:
-        raise ValueError(f"at most 2**24 cells are supported. Received: H, W, C = {height}, {width}, {channels}")
+    row_length = -(-(channels + 2) // CUMSUM_BLOCK) * CUMSUM_BLOCK  # event positions 1..C+1 of one row
+    if num_cols * row_length >= 2**24:
+        raise ValueError(f"H*W*C must be below ~2**24 (exact float32 counts). Received: H, W, C = {height}, {width}, {channels}")
     theta = tf.cast(projections, tf.float64)
-    h = (tf.range(height, dtype=tf.float64) + 0.5) / height
-    w = (tf.range(width, dtype=tf.float64) + 0.5) / width
-    offset = tf.reshape(theta[:, 1, None, None] * h[:, None] + theta[:, 2, None, None] * w, (-1, num_cols))
-    step = tf.abs(theta[:, 0])[:, None, None] / channels  # (K, 1, 1)
-    gap = offset[:, :, None] - offset[:, None, :]  # (K, p, q): o_p - o_q
-    col = tf.range(num_cols)
-    q_first = col[None, :] < col[:, None]  # (p, q): q's cells win ties
+    # o_p - o_q depends only on the column offset (dh, dw) = p - q: work on the (2H-1) x (2W-1) offsets.
+    dh, dw = np.meshgrid(np.arange(1 - height, height), np.arange(1 - width, width), indexing="ij")
+    dh, dw = dh.ravel(), dw.ravel()
+    gap = theta[:, 1, None] * (dh / height) + theta[:, 2, None] * (dw / width)  # (K, D): o_p - o_q
+    q_first = (dh > 0) | ((dh == 0) & (dw > 0))  # (D,): q comes before p in the flat order, wins ties
+    step = tf.abs(theta[:, 0, None]) / channels  # (K, 1)
     ratio = gap / tf.where(step > 0, step, 1.0)
     ahead = tf.math.ceil(ratio)
     ahead += tf.cast(tf.logical_and(tf.equal(ratio, ahead), q_first), tf.float64)
     ahead_flat = tf.where(tf.logical_or(gap > 0, tf.logical_and(tf.equal(gap, 0.0), q_first)), 1.0, -1.0) * channels
     ahead = tf.where(step > 0, ahead, tf.cast(ahead_flat, tf.float64))
-    ahead = tf.where(tf.equal(col[None, :], col[:, None]), tf.zeros_like(ahead), ahead)
-    e = tf.cast(tf.clip_by_value(ahead, -channels, channels), tf.int32)  # (K, p, q)
-    # Column q adds one cell per step of c while 0 <= c + e < C: slope events at max(0, -e), min(C, C - e).
+    e = tf.cast(tf.clip_by_value(tf.where((dh == 0) & (dw == 0), np.float64(0.0), ahead), -channels, channels), tf.int32)
+    # Column q adds one cell per step of c while 0 <= c + e < C: slope events at max(0, -e), min(C, C - e),
+    # placed one further on so that the second cumulative sum counts the cells before c, not up to c.
+    bounds = tf.transpose(tf.concat([tf.maximum(1 - e, 1), tf.minimum(channels + 1 - e, channels + 1)], 0))  # (D, 2K)
+    col_h, col_w = np.divmod(np.arange(num_cols), width)
+    offset_index = (col_h[:, None] - col_h + height - 1) * (2 * width - 1) + col_w[:, None] - col_w + width - 1
     rows = num_projections * num_cols
-    first = tf.reshape(tf.range(rows) * (channels + 1), (num_projections, num_cols, 1))
-    starts, ends = first + tf.maximum(-e, 0), first + tf.minimum(channels - e, channels)
-    events = tf.concat([tf.reshape(starts, (-1,)), tf.reshape(ends, (-1,))], 0)
-    signs = np.repeat(np.float32([1.0, -1.0]), rows * num_cols)
-    slope = cumulative_sum(tf.reshape(tf.math.unsorted_segment_sum(signs, events, rows * (channels + 1)), (rows, -1)))
-    at_zero = tf.reshape(tf.reduce_sum(tf.clip_by_value(e, 0, channels), axis=2), (rows, 1))
-    rank = tf.cast(at_zero, tf.float32) + tf.pad(cumulative_sum(slope[:, :-2]), [[0, 0], [1, 0]])  # (K*P, C)
+    first = (np.arange(num_cols)[:, None, None] + np.tile(np.arange(num_projections) * num_cols, 2)) * row_length
+    events = tf.reshape(first + tf.gather(bounds, offset_index), (-1,))  # (p, q, start | end, k): row k*P + p
+    signs = np.tile(np.float32([1.0, -1.0]).repeat(num_projections), num_cols * num_cols)
+    slope_events = tf.reshape(tf.math.unsorted_segment_sum(signs, events, rows * row_length), (rows, row_length))
+    # At c = 0, column q has clamp(e, 0, C) cells before: summed over the H x W window of offsets p - q.
+    area = tf.reshape(tf.clip_by_value(e, 0, channels), (num_projections, 2 * height - 1, 2 * width - 1))
+    area = tf.pad(tf.cumsum(tf.cumsum(area, axis=1), axis=2), [[0, 0], [1, 0], [1, 0]])  # summed-area table
+    at_zero = area[:, height:, width:] - area[:, :height, width:] - area[:, height:, :width] + area[:, :height, :width]
+    at_zero = tf.reshape(at_zero, (rows, 1))
+    rank = tf.cast(at_zero, tf.float32) + cumulative_sum(cumulative_sum(slope_events))[:, :channels]  # (K*P, C)
     rank = tf.reshape(tf.cast(rank, tf.int32), (num_projections, num_cols, channels))
     rank = tf.where(theta[:, 0, None, None] < 0, tf.reverse(rank, [2]), rank)
     return tf.reshape(rank, (num_projections, -1))
