@@ -98,6 +98,26 @@ def test_gradient_matches_finite_differences():
     np.testing.assert_allclose(theoretical[0], numerical[0], rtol=2e-2, atol=2e-4)
 
 
+def test_batch_of_several_column_chunks_with_unknown_size():
+    """19 samples: 38 density rows forward, 19 backward, i.e. several padded chunks of columns of the
+    sparse product, in a graph whose batch size is unknown; each sample is binned on its own."""
+    s, t = _data(4, (19, 2, 3, 4))
+    proj = random_projections(4, seed=5)
+
+    @tf.function(input_signature=[tf.TensorSpec((None, 2, 3, 4), tf.float32)] * 2)
+    def swd_and_grad(x, y):
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            swd = sliced_wasserstein(x, y, proj)
+            total = tf.reduce_sum(swd)
+        return swd, tape.gradient(total, x)
+
+    swd, grad = swd_and_grad(s, t)
+    np.testing.assert_allclose(swd.numpy(), numpy_swd(s, t, proj.numpy().astype(np.float64), 2), rtol=1e-4, atol=1e-9)
+    one_by_one = np.concatenate([swd_and_grad(s[i:i + 1], t[i:i + 1])[1].numpy() for i in range(19)])
+    np.testing.assert_allclose(grad.numpy(), one_by_one, rtol=1e-5, atol=1e-7)
+
+
 def test_xla_compiled_losses_and_gradients_match_eager():
     s, t = _data(8, (2, 3, 2, 4))
     s = tf.constant(s)
