@@ -131,9 +131,9 @@ def index_pairs(rows, cols):
     return tf.bitcast(tf.bitwise.bitwise_or(packed, tf.cast(low, tf.int64)), tf.int32)
 
 
-def assignment_product(rows, cols, shape, x, transpose):
+def assignment_product(pairs, shape, x, transpose):
     """`x A` (transpose=False: x `(M, R)` -> `(M, S)`) or `x A^T` (`(M, S)` -> `(M, R)`) for the
-    0/1 matrix A `(R, S)` with ones at `(rows[i], cols[i])` (int32 `(nnz,)`, sorted by row).
+    0/1 matrix A `(R, S)` with ones at `pairs` (`(nnz, 2)` int32 `[row, col]`, sorted by row).
 
     SparseTensorDenseMatMul on `CHUNK_COLUMNS` columns of x^T at a time: in row order it reads
     each row of the big side once and adds it into the small side (cache resident). Its CPU kernel
@@ -141,14 +141,14 @@ def assignment_product(rows, cols, shape, x, transpose):
     to another code path), hence the chunks. Under XLA, which has no kernel for it, a gather and
     an `unsorted_segment_sum`, which XLA fuses."""
     if tf.__internal__.get_enclosing_xla_context() is not None:
+        rows, cols = pairs[:, 0], pairs[:, 1]
         source, target, size = (rows, cols, shape[1]) if not transpose else (cols, rows, shape[0])
         return tf.transpose(tf.math.unsorted_segment_sum(tf.gather(tf.transpose(x), source), target, size))
     num_rows = tf.shape(x)[0]
     chunks = -(-num_rows // CHUNK_COLUMNS)
     x = tf.pad(x, [[0, chunks * CHUNK_COLUMNS - num_rows], [0, 0]])
     x = tf.transpose(tf.reshape(x, (chunks, CHUNK_COLUMNS, -1)), (0, 2, 1))  # (chunks, R or S, CHUNK_COLUMNS)
-    pairs = index_pairs(rows, cols)
-    ones = tf.ones(tf.shape(cols), x.dtype)
+    ones = tf.ones(tf.shape(pairs)[:1], x.dtype)
     dense_shape = np.array(shape, np.int64)
 
     def product(chunk):
@@ -166,29 +166,28 @@ def bin_densities(student, teacher, rank, num_bins):
 
     Bin `(k, j)` sums the cells ranked `j*G .. (j+1)*G - 1` (G = N / num_bins): a product with the
     0/1 assignment matrix A `(N, K*num_bins)`, one 1 per (cell, projection), listed cell by cell
-    (`assignment_product`), forward for both densities at once; backward, each cell sums the K
-    bin gradients it fell into (`dv A^T`), separately for each input, so a teacher that needs no
-    gradient costs nothing. Nothing of size K x N x B is materialised."""
+    (`assignment_product`), for each input separately; backward, each cell sums the K bin
+    gradients it fell into (`dv A^T`), again per input, so a teacher that needs no gradient costs
+    nothing. Nothing of size K x N x B is materialised."""
     num_projections, num_cells = rank.shape
     group = num_cells // num_bins
     bins = rank // group + np.arange(num_projections, dtype=np.int32)[:, None] * num_bins  # (K, N)
     cells = np.repeat(np.arange(num_cells, dtype=np.int32), num_projections)  # (N*K,): cell by cell
-    bins = tf.reshape(tf.transpose(bins), (-1,))
+    pairs = index_pairs(cells, tf.reshape(tf.transpose(bins), (-1,)))
     shape = (num_cells, num_projections * num_bins)
+
+    def to_bins(p):  # (B, N) -> (B, K, num_bins)
+        return tf.reshape(assignment_product(pairs, shape, p, transpose=False), (-1, num_projections, num_bins))
 
     @tf.custom_gradient
     def _bin(p_s, p_t):
-        v = assignment_product(cells, bins, shape, tf.concat([p_s, p_t], 0), transpose=False)
-        v = tf.reshape(v, (-1, num_projections, num_bins))
-        batch = tf.shape(p_s)[0]
-
         def grad(dv_s, dv_t):
             return tuple(
-                assignment_product(cells, bins, shape, tf.reshape(dv, (batch, -1)), transpose=True)
+                assignment_product(pairs, shape, tf.reshape(dv, (tf.shape(dv)[0], -1)), transpose=True)
                 for dv in (dv_s, dv_t)
             )
 
-        return (v[:batch], v[batch:]), grad
+        return (to_bins(p_s), to_bins(p_t)), grad
 
     return _bin(student, teacher)
 

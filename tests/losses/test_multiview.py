@@ -99,8 +99,8 @@ def test_gradient_matches_finite_differences():
 
 
 def test_batch_of_several_column_chunks_with_unknown_size():
-    """19 samples: 38 density rows forward, 19 backward, i.e. several padded chunks of columns of the
-    sparse product, in a graph whose batch size is unknown; each sample is binned on its own."""
+    """19 samples: two chunks of columns (the second padded) in each sparse product, in a graph
+    whose batch size is unknown; each sample is binned on its own."""
     s, t = _data(4, (19, 2, 3, 4))
     proj = random_projections(4, seed=5)
 
