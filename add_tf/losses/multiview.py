@@ -126,9 +126,12 @@ CHUNK_COLUMNS = 16
 def index_pairs(rows, cols):
     """`(nnz, 2)` int32 `[row, col]` from `(nnz,)` int32 `rows` (numpy) and `cols` (tensor), both
     non-negative: each pair as one int64 read back as two int32 (3x faster than `tf.stack` on CPU)."""
-    low, high = (rows, cols) if sys.byteorder == "little" else (cols, rows)
-    packed = tf.bitwise.left_shift(tf.cast(high, tf.int64), 32)
-    return tf.bitcast(tf.bitwise.bitwise_or(packed, tf.cast(low, tf.int64)), tf.int32)
+    rows, cols = rows.astype(np.int64), tf.cast(cols, tf.int64)
+    if sys.byteorder == "little":  # the first int32 of an int64 holds its low word
+        packed = tf.bitwise.bitwise_or(tf.bitwise.left_shift(cols, 32), rows)
+    else:
+        packed = tf.bitwise.bitwise_or(cols, rows << 32)
+    return tf.bitcast(packed, tf.int32)
 
 
 def assignment_product(pairs, shape, x, transpose):
