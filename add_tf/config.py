@@ -27,7 +27,9 @@ QUALITIES = ("raw", "c23", "c40")
 class ModelConfig:
     backbone: str = "resnet50"
     image_size: int = 128
-    weights: str | None = None  # None, "imagenet" or a local .weights.h5 / .keras file
+    # None (random), "imagenet", "teacher" (start from the run's teacher) or a local
+    # .weights.h5 / .keras file
+    weights: str | None = None
 
 
 @dataclass

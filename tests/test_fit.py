@@ -108,6 +108,22 @@ def test_run_dirs():
     assert config.loss.method == "add"  # the original is not modified
 
 
+def test_students_can_start_from_the_teacher(tmp_path):
+    config = _config([])  # the demo: model.weights = teacher
+    assert config.model.weights == "teacher"
+    assert fit.teacher_config(config).model.weights is None  # a teacher starts from random weights
+    run_dir = tmp_path / "teacher"
+    run_dir.mkdir()
+    (run_dir / "student.keras").write_bytes(b"")
+    assert fit.initial_weights(config, str(run_dir)) == str(run_dir / "student.keras")
+    with pytest.raises(fit.UsageError, match="model.weights=teacher needs a teacher"):
+        fit.initial_weights(config, None)
+    with pytest.raises(fit.UsageError, match="No model at"):
+        fit.initial_weights(config, str(tmp_path / "empty-run"))
+    paper = _config(["--dataset", "deepfakes"])
+    assert fit.initial_weights(paper, None) is None
+
+
 def test_one_cycle_schedule():
     schedule = fit.one_cycle_schedule(1e-3, total_steps=100, warmup_fraction=0.3)
     lr = [float(schedule(step)) for step in (0, 15, 30, 65, 100)]
