@@ -51,7 +51,7 @@ DEMO_DEFAULTS = {
     "train.learning_rate": 1e-3,
     # Every student starts from the teacher's weights, as the paper's students and teacher all start
     # from the same ImageNet weights (which cannot be downloaded here). From random weights the
-    # demo's ADD student failed: FR (~1e5, its weight capped) swamped the cross-entropy and it
+    # demo's ADD student failed: FR (1e4-6e5, its weight at the cap) swamped the cross-entropy; it
     # ended at test accuracy 0.56, where a plain student reached 0.97.
     "model.weights": "teacher",
 }
