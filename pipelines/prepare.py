@@ -74,12 +74,11 @@ def process_video(video, settings, detector):
         return
     ref = qualities[0]
     indices = media.even_frame_indices(info[ref]["frames"], settings["frames"])
-    mapped = {}
-    for q in qualities:
-        same = info[q]["frames"] == info[ref]["frames"]
-        if not same:
-            yield "info", {"item": key, "mismatch": {k: info[k]["frames"] for k in qualities}}
-        mapped[q] = [_frame_map(i, info[ref]["fps"], info[q]["fps"], same) for i in indices]
+    counts = {q: info[q]["frames"] for q in qualities}
+    if len(set(counts.values())) > 1:
+        yield "info", {"item": key, "mismatch": counts}
+    mapped = {q: [_frame_map(i, info[ref]["fps"], info[q]["fps"], counts[q] == counts[ref])
+                  for i in indices] for q in qualities}
     generators = {q: media.iter_video_frames(paths[q], mapped[q]) for q in qualities}
     current = {q: (-1, None) for q in qualities}
     exhausted = {}
