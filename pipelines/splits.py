@@ -60,21 +60,29 @@ def groups(video_ids):
     return sorted(sorted(g) for g in out.values())
 
 
+def hash_split(groups, seed=0, fractions=FRACTIONS):
+    """{split: [group, ...]}: groups (lists of names that must stay together) ordered by a
+    seeded hash of their names and cut by count in `fractions` (train, val, test; a 0 leaves
+    that split empty). With at least as many groups as non-empty splits, each gets one."""
+    gs = sorted(groups, key=lambda g: hashlib.sha256(f"{seed}:{','.join(g)}".encode()).hexdigest())
+    active = [(split, f) for split, f in zip(SPLITS, fractions) if f > 0]
+    total, n, start = sum(f for _, f in active), len(gs), 0
+    out = {split: [] for split in SPLITS}
+    for i, (split, fraction) in enumerate(active):
+        later = len(active) - i - 1
+        size = n - start
+        if later:
+            size = int(round(fraction / total * n))
+            if n >= len(active):
+                size = min(max(size, 1), n - start - later)
+        out[split] = gs[start:start + size]
+        start += size
+    return out
+
+
 def generated_pairs(video_ids, seed=0):
-    """{split: [group, ...]}: groups ordered by a seeded hash, cut 72/14/14 by group count."""
-    gs = groups(video_ids)
-    gs.sort(key=lambda g: hashlib.sha256(f"{seed}:{','.join(g)}".encode()).hexdigest())
-    n = len(gs)
-    n_train = int(round(FRACTIONS[0] * n))
-    n_val = int(round(FRACTIONS[1] * n))
-    if n >= 3:
-        n_train = min(max(n_train, 1), n - 2)
-        n_val = min(max(n_val, 1), n - n_train - 1)
-    return {
-        "train": gs[:n_train],
-        "val": gs[n_train:n_train + n_val],
-        "test": gs[n_train + n_val:],
-    }
+    """{split: [group, ...]}: FF++ id groups (`groups`) cut 72/14/14 by `hash_split`."""
+    return hash_split(groups(video_ids), seed)
 
 
 def generated_mapping(video_ids, seed=0):
