@@ -3,7 +3,6 @@ import pytest
 import tensorflow as tf
 
 from add_tf.losses import frequency_attention_loss, multi_view_attention_loss, random_projections, sliced_wasserstein
-from add_tf.losses.multiview import cell_rank
 
 
 def numpy_binned(a, theta, num_bins):
@@ -45,20 +44,6 @@ def test_swd_matches_numpy():
     np.testing.assert_allclose(got, numpy_swd(s, t, proj, 3), rtol=1e-4, atol=1e-9)
     got = sliced_wasserstein(s, t, proj, num_bins=6).numpy()
     np.testing.assert_allclose(got, numpy_swd(s, t, proj, 6), rtol=1e-4, atol=1e-9)
-
-
-@pytest.mark.parametrize("shape", [(2, 2, 1), (2, 2, 4), (5, 3, 8), (4, 4, 64), (2, 3, 130)])
-def test_cell_rank_matches_a_float64_stable_sort(shape):
-    h, w, c = shape
-    axes = np.concatenate([np.eye(3), -np.eye(3), [[0.0, 0.6, 0.8], [0.6, 0.0, -0.8], [0.0, 0.0, 0.0]]])
-    theta = np.concatenate([axes, random_projections(40, seed=3).numpy()]).astype(np.float32)
-    hh, ww, cc = np.meshgrid((np.arange(h) + 0.5) / h, (np.arange(w) + 0.5) / w, (np.arange(c) + 0.5) / c, indexing="ij")
-    got = cell_rank(h, w, c, tf.constant(theta)).numpy()
-    for k, t in enumerate(theta.astype(np.float64)):
-        keys = (t[0] * cc + t[1] * hh + t[2] * ww).ravel()
-        expected = np.empty(keys.size, np.int64)
-        expected[np.argsort(keys, kind="stable")] = np.arange(keys.size)
-        np.testing.assert_array_equal(got[k], expected, err_msg=f"theta={t}")
 
 
 def test_channel_axis_projection_gives_channel_pair_attention():
