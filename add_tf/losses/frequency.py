@@ -16,8 +16,8 @@ def frequency_attention_loss(student, teacher, gamma=1.0):
     """Frequency attention loss L_FR, eqs. 1-3. Returns a float32 scalar.
 
     student, teacher: `(B, H, W, C)` feature maps (cast to float32).
-    Eq. 1: `F(b,u,v,c) = (1 / (H W)) sum_{h,w} A(b,h,w,c) exp(-2 pi i (u h / H + v w / W))` (tf fft2d
-    over H, W of each channel, divided by `H*W`).
+    Eq. 1: `F(b,u,v,c) = (1 / (H W)) sum_{h,w} A(b,h,w,c) exp(-2 pi i (u h / H + v w / W))`
+    (`tf.signal.rfft2d` over H, W of each channel, divided by `H*W`: the half spectrum, below).
     Eq. 2: `d(b,u,v,c) = |F_S - F_T|^2` (computed as |FFT(S - T)|^2: the DFT is linear).
     Eq. 3: `w(b,u,v) = exp(gamma * mean_c d(b,u,v,c))`, a constant (no gradient flows through it);
     `L = mean_b sum_{u,v,c} w(b,u,v) d(b,u,v,c)`.
@@ -36,10 +36,13 @@ def frequency_attention_loss(student, teacher, gamma=1.0):
 
 
 def _weighted_spectral_energy(diff, gamma):
-    """`mean_b sum_{u,v,c} w(b,u,v) |F(b,c,u,v)|^2` for `diff` `(B, C, H, W)`, F = rfft2d / (H W)."""
+    """`mean_b sum_{u,v,c} w(b,u,v) |F(b,c,u,v)|^2` for `diff` `(B, C, H, W)`,
+    F = rfft2d / (H W)."""
     height, width = diff.shape[2], diff.shape[3]
     if height is None or width is None:
-        raise ValueError(f"frequency_attention_loss needs static H and W. Received: shape={diff.shape}")
+        raise ValueError(
+            f"frequency_attention_loss needs static H and W. Received: shape={diff.shape}"
+        )
     counted = [1.0] + [2.0] * ((width - 1) // 2) + [1.0] * (1 - width % 2)  # v = 0, pairs, W/2
 
     @tf.custom_gradient
