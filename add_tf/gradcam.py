@@ -168,23 +168,23 @@ def load_images(paths, size, detect_faces=False, jpeg_quality=None):
 
 
 def load_records(records_dir, method, split, comp, teacher_comp, count):
-    """(raw, compressed, labels) from prepared records, half real / half fake when possible."""
+    """(raw, compressed, labels) from prepared records: `count` faces, half real / half fake,
+    the rest from the other class when one has too few."""
     from add_tf.data import make_dataset
 
     ds = make_dataset(records_dir, method, split, comp, teacher_quality=teacher_comp,
                       batch_size=32, training=False)
     want = {0: count - count // 2, 1: count // 2}
-    picked = {0: [], 1: []}
+    picked = {0: [], 1: []}  # up to `count` of each class, to fill in for the other
     for (teacher, student), label in ds:
         for t, s, y in zip(teacher.numpy(), student.numpy(), label.numpy()):
-            if len(picked[int(y)]) < want[int(y)]:
+            if len(picked[int(y)]) < count:
                 picked[int(y)].append((t, s, int(y)))
         if all(len(picked[k]) >= want[k] for k in picked):
             break
-    items = picked[0] + picked[1]
-    if len(items) < count:  # one class short: fill from the other
-        extra = [x for k in picked for x in picked[k]]
-        items = extra[:count]
+    items = picked[0][:want[0]] + picked[1][:want[1]]
+    spare = picked[0][want[0]:] + picked[1][want[1]:]
+    items += spare[:count - len(items)]
     if not items:
         raise ValueError(f"no examples in {records_dir} for method={method!r} split={split!r}")
     raw = np.stack([np.uint8(np.clip(t, 0, 255)) for t, _, _ in items])
@@ -193,7 +193,8 @@ def load_records(records_dir, method, split, comp, teacher_comp, count):
 
 
 def parse_args(argv=None):
-    parser = argparse.ArgumentParser(prog="python -m add_tf.gradcam", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m add_tf.gradcam",
+                                     description=__doc__.split("\n\n")[0])
     parser.add_argument("--add-run", help="ADD run dir (student.keras, teacher.keras, config.yaml)")
     parser.add_argument("--baseline-run", help="no-distillation run dir (its student.keras)")
     parser.add_argument("--teacher", help="teacher .keras or run dir (default: the ADD run's)")
@@ -227,8 +228,9 @@ def main(argv=None):
     if args.baseline_run:
         models.append(("baseline", load_run(args.baseline_run)[0], "compressed"))
     teacher_path = args.teacher
-    if teacher_path is None and args.add_run and (pathlib.Path(args.add_run) / "teacher.keras").is_file():
-        teacher_path = pathlib.Path(args.add_run) / "teacher.keras"
+    run_teacher = pathlib.Path(args.add_run) / "teacher.keras" if args.add_run else None
+    if teacher_path is None and run_teacher is not None and run_teacher.is_file():
+        teacher_path = run_teacher
     if teacher_path:
         models.append(("teacher", load_run(teacher_path, "teacher")[0], "raw"))
     if args.add_run:

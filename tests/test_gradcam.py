@@ -43,6 +43,16 @@ def test_gallery_layout():
     np.testing.assert_allclose(results["teacher"][1], same, atol=1e-6)
 
 
+def test_load_records_half_each_class_or_filled_from_the_other(tiny_data_dir):
+    records = tiny_data_dir / "demo"  # 8 real and 8 fake faces per split
+    raw, compressed, labels = gradcam.load_records(records, "Demo", "test", "c40", None, 5)
+    assert raw.shape == compressed.shape == (5, 32, 32, 3) and raw.dtype == np.uint8
+    assert sorted(labels) == [0, 0, 0, 1, 1]
+    # only real faces: the fake half is filled with more real ones
+    raw, _, labels = gradcam.load_records(records, "original", "test", "c40", None, 6)
+    assert raw.shape[0] == 6 and list(labels) == [0] * 6
+
+
 def test_cli_writes_png_and_tensorboard(tmp_path):
     add = make_run(tmp_path / "add", SIZE, with_teacher=True, seed=3)
     base = make_run(tmp_path / "none", SIZE, seed=1)
