@@ -9,8 +9,11 @@ from dataclasses import dataclass, field
 
 import yaml
 
+from add_tf import methods
+
+# The backbone names: the paper's (Table 1) first, then Table 3's, in its order.
 BACKBONES = ("resnet50", "resnet18", "resnet34", "efficientnet_b0")
-METHODS = ("add", "none", "fitnet", "at", "nl", "kd")
+METHODS = tuple(methods.METHODS)  # the names of the method table, add_tf.methods.METHODS
 # Dataset name -> FaceForensics++ manipulation folder (originals are always included).
 DATASETS = {
     "demo": "Demo",
@@ -36,7 +39,7 @@ class ModelConfig:
 class LossConfig:
     """Eq. 10: CE + alpha * sum_l w_fr[l] FR_l + beta * sum_l w_mv[l] MV_l (authors' layer weights)."""
 
-    method: str = "add"
+    method: str = "add"  # a key of add_tf.methods.METHODS (the Table 2 ablations included)
     layers: tuple[str, ...] = ("layer2", "layer3", "layer4")
     alpha: float = 1.0
     beta: float = 16.0
@@ -47,9 +50,6 @@ class LossConfig:
     eta_mv: float = 50.0
     margin: float = 0.012
     num_projections: int = 12
-    use_fr: bool = True  # Table 2 ablation switches
-    use_mv: bool = True
-    contrastive: bool = True
     kd_temperature: float = 4.0
     baseline_weight: float = 1.0  # weight of the FitNet / AT / NL / KD term
     seed: int | None = None  # MV projections / pairs: None = global RNG, int = stateless per step

@@ -1,17 +1,21 @@
 """The Distiller: a keras.Model that trains a student from a frozen teacher (ADD and baselines).
 
 Fed `((teacher_image, student_image), label)`. The teacher runs outside the gradient tape with
-`training=False` on the raw image; the student on the compressed one. Loss (eq. 10):
-`CE + alpha * sum_l w_fr[l] FR_l + beta * sum_l w_mv[l] MV_l` for method "add", or
-`CE + baseline_weight * term` for "fitnet" / "at" / "nl" / "kd", or plain `CE` for "none" (no
-teacher needed). Every loss is computed in float32, also under mixed precision.
+`training=False` on the raw image; the student on the compressed one. Loss: `CE + sum of the
+terms` of method `loss_config.method` (`add_tf.methods.METHODS`), e.g. eq. 10
+`CE + alpha * sum_l w_fr[l] FR_l + beta * sum_l w_mv[l] MV_l` for "add", `CE + baseline_weight *
+term` for "fitnet" / "at" / "nl" / "kd", plain `CE` for "none" (no teacher needed). Each term
+(`add_tf.losses.terms`) names the layers it reads and computes itself; the Distiller builds one
+feature extractor per model from the union of those names. Every loss is computed in float32,
+also under mixed precision.
 
 Metrics: "loss", "ce", one per term ("fr", "mv", "fitnet", "at", "nl", "kd", the weighted
 contribution of the term to "loss") and "acc". Under tf.distribute the per-replica loss is divided
 by the number of replicas (gradients are summed across replicas), so a distributed step on a
 global batch equals a single-device step on it when the model has no per-replica statistics
 (use `add_tf.models.synchronize_batchnorm` for BatchNorm) and the loss terms are deterministic
-(`LossConfig.seed` set, `contrastive=False`: random pairs are drawn within each replica).
+(`LossConfig.seed` set and no contrastive term, e.g. "add_fr" or "add_mv_nocontrast": random
+pairs are drawn within each replica).
 """
 
 import dataclasses
@@ -20,16 +24,7 @@ import keras
 import tensorflow as tf
 
 from add_tf.config import LossConfig
-from add_tf.losses import (
-    NonLocalBlock,
-    attention_transfer_loss,
-    fitnet_loss,
-    frequency_attention_loss,
-    get_method,
-    hinton_kd_loss,
-    multi_view_attention_loss,
-    nonlocal_loss,
-)
+from add_tf.losses import build_terms
 from add_tf.models import feature_model
 
 
@@ -46,46 +41,34 @@ def _as_loss_config(loss_config):
     return config
 
 
+def _layer_names(terms, *extra):
+    """The sorted union of the layers the terms read, and `extra`."""
+    return tuple(sorted({name for term in terms for name in term.features} | set(extra)))
+
+
 @keras.saving.register_keras_serializable(package="add_tf")
 class Distiller(keras.Model):
-    """Student + frozen teacher + loss set chosen by `loss_config.method` (see add_tf.losses.METHODS)."""
+    """Student + frozen teacher + the loss terms of `loss_config.method` (see add_tf.methods)."""
 
     def __init__(self, student, teacher=None, loss_config=None, **kwargs):
         super().__init__(**kwargs)
         self.loss_config = _as_loss_config(loss_config)
-        cfg = self.loss_config
-        self.terms = get_method(cfg.method)
+        self.terms = build_terms(self.loss_config, student)
         if self.terms and teacher is None:
-            raise ValueError(f"Method {cfg.method!r} needs a teacher. Received: teacher=None")
-        if "fr" in self.terms and len(cfg.fr_weights) != len(cfg.layers):
-            raise ValueError(f"fr_weights {cfg.fr_weights} must match layers {cfg.layers}")
-        if "mv" in self.terms and len(cfg.mv_weights) != len(cfg.layers):
-            raise ValueError(f"mv_weights {cfg.mv_weights} must match layers {cfg.layers}")
+            raise ValueError(
+                f"Method {self.loss_config.method!r} needs a teacher. Received: teacher=None"
+            )
         self.student = student
         self.teacher = teacher
-        names = set()
-        if {"fr", "mv", "at", "nl"} & set(self.terms):
-            names |= set(cfg.layers)
-        if "fitnet" in self.terms:
-            names.add("embedding")
-        if "kd" in self.terms:
-            names.add("logits")
-        self._feature_names = tuple(sorted(names))
-        self._student_features = feature_model(student, self._feature_names + ("logits",) * ("logits" not in names))
+        self._student_features = feature_model(student, _layer_names(self.terms, "logits"))
+        self._teacher_features = None
         if teacher is not None:
             teacher.trainable = False
-            self._teacher_features = feature_model(teacher, self._feature_names) if self.terms else None
-        else:
-            self._teacher_features = None
-        self.nl_blocks = []
-        if "nl" in self.terms:
-            for layer in cfg.layers:
-                block = NonLocalBlock(name=f"nonlocal_{layer}")
-                block.build(student.get_layer(layer).output.shape)
-                self.nl_blocks.append(block)
+            if self.terms:
+                self._teacher_features = feature_model(teacher, _layer_names(self.terms))
         self.loss_tracker = keras.metrics.Mean(name="loss")
         self.ce_tracker = keras.metrics.Mean(name="ce")
-        self.term_trackers = {t: keras.metrics.Mean(name=t) for t in self.terms}
+        self.term_trackers = [keras.metrics.Mean(name=term.name) for term in self.terms]
         self.accuracy = keras.metrics.SparseCategoricalAccuracy(name="acc")
 
     # -- Keras plumbing -------------------------------------------------------------------
@@ -96,7 +79,7 @@ class Distiller(keras.Model):
 
     @property
     def metrics(self):
-        return [self.loss_tracker, self.ce_tracker, *self.term_trackers.values(), self.accuracy]
+        return [self.loss_tracker, self.ce_tracker, *self.term_trackers, self.accuracy]
 
     def get_config(self):
         config = super().get_config()
@@ -117,52 +100,14 @@ class Distiller(keras.Model):
 
     @property
     def distillation_variables(self):
-        """Trainable variables updated by the optimizer: the student's and the non-local blocks'."""
+        """Trainable variables updated by the optimizer: the student's and the terms' own (the
+        non-local blocks of "nl")."""
         variables = list(self.student.trainable_variables)
-        for block in self.nl_blocks:
-            variables += block.trainable_variables
+        for term in self.terms:
+            variables += term.trainable_variables
         return variables
 
     # -- losses ---------------------------------------------------------------------------
-    def _seed(self, salt):
-        if self.loss_config.seed is None:
-            return None
-        step = tf.cast(self.optimizer.iterations if self.optimizer is not None else 0, tf.int32)
-        return tf.stack([tf.constant(int(self.loss_config.seed) * 1000 + salt, tf.int32), step])
-
-    def _term(self, name, s, t, labels):
-        cfg = self.loss_config
-        if name == "fr":
-            if not cfg.use_fr:
-                return tf.constant(0.0)
-            total = tf.add_n([
-                w * frequency_attention_loss(s[layer], t[layer], gamma=cfg.gamma_fr)
-                for layer, w in zip(cfg.layers, cfg.fr_weights)
-            ])
-            return cfg.alpha * total
-        if name == "mv":
-            if not cfg.use_mv:
-                return tf.constant(0.0)
-            total = tf.add_n([
-                w * multi_view_attention_loss(
-                    s[layer], t[layer], labels, num_projections=cfg.num_projections, gamma=cfg.gamma_mv,
-                    eta=cfg.eta_mv if cfg.contrastive else 0, margin=cfg.margin, seed=self._seed(i),
-                )
-                for i, (layer, w) in enumerate(zip(cfg.layers, cfg.mv_weights))
-            ])
-            return cfg.beta * total
-        if name == "fitnet":
-            return cfg.baseline_weight * fitnet_loss(s["embedding"], t["embedding"])
-        if name == "at":
-            return cfg.baseline_weight * tf.add_n([attention_transfer_loss(s[l], t[l]) for l in cfg.layers])
-        if name == "nl":
-            return cfg.baseline_weight * tf.add_n([
-                nonlocal_loss(s[l], t[l], block) for l, block in zip(cfg.layers, self.nl_blocks)
-            ])
-        if name == "kd":
-            return cfg.baseline_weight * hinton_kd_loss(s["logits"], t["logits"], cfg.kd_temperature)
-        raise ValueError(f"Unknown loss term {name!r}")
-
     def _teacher_forward(self, teacher_images):
         if self._teacher_features is None:
             return None
@@ -170,12 +115,17 @@ class Distiller(keras.Model):
         return {k: tf.stop_gradient(v) for k, v in features.items()}
 
     def _distill_losses(self, teacher_features, student_images, labels, training):
+        """(total, ce, [term values in self.terms' order], float32 logits)."""
         student_features = self._student_features(student_images, training=training)
         logits = tf.cast(student_features["logits"], tf.float32)
         ce = tf.reduce_mean(keras.losses.sparse_categorical_crossentropy(labels, logits, from_logits=True))
-        terms = {n: tf.cast(self._term(n, student_features, teacher_features, labels), tf.float32) for n in self.terms}
-        total = ce + tf.add_n(list(terms.values())) if terms else ce
-        return total, ce, terms, logits
+        step = tf.cast(self.optimizer.iterations if self.optimizer is not None else 0, tf.int32)
+        values = [
+            tf.cast(term.compute_loss(teacher_features, student_features, labels, step), tf.float32)
+            for term in self.terms
+        ]
+        total = ce + tf.add_n(values) if values else ce
+        return total, ce, values, logits
 
     def _unpack(self, data):
         x, labels = data[0], data[1]
@@ -185,29 +135,46 @@ class Distiller(keras.Model):
             teacher_images = student_images = x
         return teacher_images, student_images, tf.reshape(tf.cast(labels, tf.int32), (-1,))
 
-    def _update_metrics(self, total, ce, terms, labels, logits):
+    def _update_metrics(self, total, ce, values, labels, logits):
         self.loss_tracker.update_state(total)
         self.ce_tracker.update_state(ce)
-        for name, value in terms.items():
-            self.term_trackers[name].update_state(value)
+        for tracker, value in zip(self.term_trackers, values):
+            tracker.update_state(value)
         self.accuracy.update_state(labels, logits)
-        return {m.name: m.result() for m in self.metrics}
+        logs = {m.name: m.result() for m in self.metrics}
+        if isinstance(tf.distribute.get_strategy(), tf.distribute.MultiWorkerMirroredStrategy):
+            # Keras reduces a step's logs across workers with reduce("MEAN", axis=0), which a
+            # scalar has not (keras-team/keras#20585): give each a batch axis of one.
+            logs = {name: tf.reshape(value, [1]) for name, value in logs.items()}
+        return logs
+
+    def _maybe_symbolic_build(self, iterator=None, data_batch=None):
+        """Keras' version reduces a batch with strategy.reduce, which MultiWorkerMirroredStrategy
+        cannot do for a nested batch (keras-team/keras#20585). add_tf.training builds the model
+        and the optimizer before fit, so there is nothing to build then."""
+        if self.built and self.optimizer is not None and self.optimizer.built:
+            return
+        super()._maybe_symbolic_build(iterator=iterator, data_batch=data_batch)
 
     def train_step(self, data):
         teacher_images, student_images, labels = self._unpack(data)
         variables = self.distillation_variables
         teacher_features = self._teacher_forward(teacher_images)  # frozen, outside the tape
         with tf.GradientTape() as tape:
-            total, ce, terms, logits = self._distill_losses(teacher_features, student_images, labels, training=True)
+            total, ce, values, logits = self._distill_losses(
+                teacher_features, student_images, labels, training=True
+            )
             scaled = total / tf.cast(tf.distribute.get_strategy().num_replicas_in_sync, tf.float32)
             if hasattr(self.optimizer, "scale_loss"):
                 scaled = self.optimizer.scale_loss(scaled)
         gradients = tape.gradient(scaled, variables)
         self.optimizer.apply(gradients, variables)
-        return self._update_metrics(total, ce, terms, labels, logits)
+        return self._update_metrics(total, ce, values, labels, logits)
 
     def test_step(self, data):
         teacher_images, student_images, labels = self._unpack(data)
         teacher_features = self._teacher_forward(teacher_images)
-        total, ce, terms, logits = self._distill_losses(teacher_features, student_images, labels, training=False)
-        return self._update_metrics(total, ce, terms, labels, logits)
+        total, ce, values, logits = self._distill_losses(
+            teacher_features, student_images, labels, training=False
+        )
+        return self._update_metrics(total, ce, values, labels, logits)

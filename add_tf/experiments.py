@@ -8,11 +8,8 @@ Every cell (dataset, comp, backbone, method variant, sweep point) is trained onc
 backbone and teacher quality, trained by the first run that needs it). Finished runs are not
 trained again, so an interrupted grid is resumed by running the same command.
 
-Method variants (Table 2 ablation) besides the plain methods add/none/fitnet/at/nl/kd:
-    add_fr             FR only                      (loss.use_mv=false)
-    add_mv_nocontrast  MV without the contrastive term (loss.use_fr=false, loss.contrastive=false)
-    add_mv             MV with the contrastive term   (loss.use_fr=false)
-    add_fr_mv          FR + MV (= add)
+Methods: the names of `add_tf.methods.METHODS`, the Table 2 ablation included (add_fr: FR only,
+add_mv_nocontrast: MV without the contrastive term, add_mv: MV with it; FR + MV is `add`).
 Sweeps (Fig. 5): `--sweep loss.alpha=0.5,1,2 --sweep loss.beta=8,16,23` adds every combination.
 `--set key=value ...` applies to every run.
 
@@ -31,16 +28,8 @@ import os
 import sys
 
 from add_tf import config as config_lib
+from add_tf import methods as methods_lib
 from add_tf.metrics import METRIC_NAMES
-
-VARIANTS = {
-    "add_fr": ("add", ["loss.use_mv=false"]),
-    "add_mv_nocontrast": ("add", ["loss.use_fr=false", "loss.contrastive=false"]),
-    "add_mv": ("add", ["loss.use_fr=false"]),
-    "add_fr_mv": ("add", []),
-}
-for _method in config_lib.METHODS:
-    VARIANTS.setdefault(_method, (_method, []))
 
 
 def parse_sweeps(items):
@@ -70,19 +59,17 @@ def point_tag(point):
 def plan(args):
     """The list of runs: dicts with the cell keys, the seed and the fit argv."""
     sweeps = parse_sweeps(args.sweep)
-    for name in args.methods:
-        if name not in VARIANTS:
-            raise ValueError(f"Unknown method {name!r}. Valid: {', '.join(VARIANTS)}")
+    for method in args.methods:
+        methods_lib.method_terms(method)  # validates the name
     runs_root = os.path.join(args.out, "runs")
     entries = []
-    for dataset, comp, backbone, variant, point, seed in itertools.product(
+    for dataset, comp, backbone, method, point, seed in itertools.product(
         args.datasets, args.comps, args.backbones, args.methods, sweep_points(sweeps), args.seeds
     ):
-        method, variant_sets = VARIANTS[variant]
         tag = point_tag(point)
-        name = variant + (f"[{tag}]" if tag else "")
+        name = method + (f"[{tag}]" if tag else "")
         run_dir = os.path.join(
-            runs_root, dataset, backbone, comp, variant + (f"-{tag}" if tag else ""), f"seed{seed}"
+            runs_root, dataset, backbone, comp, method + (f"-{tag}" if tag else ""), f"seed{seed}"
         )
         argv = [
             "--dataset", dataset, "--comp", comp, "--method", method, "--backbone", backbone,
@@ -93,7 +80,7 @@ def plan(args):
                             ("--batch-size", args.batch_size), ("--config", args.config)):
             if value is not None:
                 argv += [flag, str(value)]
-        sets = list(args.set_values) + variant_sets + [f"{k}={v}" for k, v in point]
+        sets = list(args.set_values) + [f"{k}={v}" for k, v in point]
         if sets:
             argv += ["--set", *sets]
         entries.append({
@@ -191,7 +178,7 @@ def build_parser():
     p.add_argument("--datasets", nargs="+", default=["demo"], choices=sorted(config_lib.DATASETS))
     p.add_argument("--comps", nargs="+", default=["c40"], choices=config_lib.QUALITIES)
     p.add_argument("--methods", nargs="+", default=["add", "none"],
-                   help=f"methods or variants: {', '.join(VARIANTS)}")
+                   help=f"from {', '.join(methods_lib.METHODS)}")
     p.add_argument("--backbones", nargs="+", default=["resnet18"], choices=config_lib.BACKBONES)
     p.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
     p.add_argument("--out", default="experiments/latest")

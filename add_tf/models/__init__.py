@@ -1,6 +1,6 @@
 """Backbones (ResNet18/34/50, EfficientNet-B0) and the 2-class classifier with named stage outputs."""
 
-from add_tf.models.backbones import BACKBONES, build_backbone
+from add_tf.models.backbones import build_backbone
 from add_tf.models.classifier import (
     FEATURE_NAMES,
     build_classifier,
@@ -10,7 +10,6 @@ from add_tf.models.classifier import (
 )
 
 __all__ = [
-    "BACKBONES",
     "FEATURE_NAMES",
     "build_backbone",
     "build_classifier",

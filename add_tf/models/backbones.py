@@ -24,7 +24,7 @@ Only core Keras layers are used, so `.keras` files load without importing add_tf
 
 import keras
 
-BACKBONES = ("resnet18", "resnet34", "resnet50", "efficientnet_b0")
+from add_tf.config import BACKBONES
 
 IMAGENET_MEAN_RGB = (0.485 * 255.0, 0.456 * 255.0, 0.406 * 255.0)
 IMAGENET_STD_RGB = (0.229 * 255.0, 0.224 * 255.0, 0.225 * 255.0)

@@ -4,7 +4,8 @@ import os
 
 import keras
 
-from add_tf.models.backbones import BACKBONES, build_backbone
+from add_tf.config import BACKBONES
+from add_tf.models.backbones import build_backbone
 
 FEATURE_NAMES = ("layer1", "layer2", "layer3", "layer4", "embedding", "logits")
 # PyTorch's default (momentum 0.1 there), which the authors trained with. Keras' 0.99 leaves the

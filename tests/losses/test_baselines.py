@@ -1,15 +1,10 @@
 import numpy as np
-import pytest
 import tensorflow as tf
 
 from add_tf.losses import (
-    LOSSES,
-    METHODS,
     NonLocalBlock,
     attention_transfer_loss,
     fitnet_loss,
-    get_loss,
-    get_method,
     hinton_kd_loss,
     nonlocal_loss,
 )
@@ -53,11 +48,3 @@ def test_nonlocal_block_is_trainable_and_starts_as_identity():
     grads = tape.gradient(loss, block.trainable_variables)
     assert len(block.trainable_variables) == 5 and any(float(tf.reduce_sum(tf.abs(g))) > 0 for g in grads)
 
-
-def test_name_tables_and_errors():
-    assert set(METHODS) == {"add", "none", "fitnet", "at", "nl", "kd"}
-    assert all(term in LOSSES for terms in METHODS.values() for term in terms)
-    with pytest.raises(ValueError, match="Valid: add, none"):
-        get_method("bogus")
-    with pytest.raises(ValueError, match="Received: name='bogus'"):
-        get_loss("bogus")

@@ -1,0 +1,79 @@
+"""add_tf.losses.terms: each term reads its layers and weighs its loss by the LossConfig."""
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from add_tf.config import LossConfig
+from add_tf.losses import (
+    TERMS,
+    attention_transfer_loss,
+    build_terms,
+    frequency_attention_loss,
+    multi_view_attention_loss,
+)
+from add_tf.methods import METHODS
+
+LAYERS = ("layer2", "layer3")
+
+
+def _features(seed):
+    rng = np.random.default_rng(seed)
+    return {"layer2": tf.constant(rng.normal(size=(4, 4, 4, 8)), tf.float32),
+            "layer3": tf.constant(rng.normal(size=(4, 2, 2, 16)), tf.float32)}
+
+
+def _config(method, **values):
+    return LossConfig(method=method, layers=LAYERS, fr_weights=(1.0, 3.0), mv_weights=(2.0, 0.5),
+                      seed=7, **values)
+
+
+def test_every_term_of_the_method_table_has_a_class():
+    assert {name for terms in METHODS.values() for name in terms} == set(TERMS)
+
+
+def test_fr_term_is_alpha_times_the_layer_weighted_sum():
+    s, t = _features(0), _features(1)
+    (term,) = build_terms(_config("add_fr", alpha=0.5, gamma_fr=0.1), student=None)
+    assert term.name == "fr" and term.features == LAYERS
+    expected = 0.5 * (frequency_attention_loss(s["layer2"], t["layer2"], gamma=0.1)
+                      + 3.0 * frequency_attention_loss(s["layer3"], t["layer3"], gamma=0.1))
+    np.testing.assert_allclose(float(term.compute_loss(t, s, None, tf.constant(0))), float(expected),
+                               rtol=1e-6)
+
+
+def test_mv_term_with_and_without_the_contrastive_pairs():
+    s, t = _features(2), _features(3)
+    labels = tf.constant([0, 1, 0, 1])
+    step = tf.constant(5, tf.int32)
+    (plain,) = build_terms(_config("add_mv_nocontrast", beta=4.0), student=None)
+    (contrastive,) = build_terms(_config("add_mv", beta=4.0), student=None)
+    assert plain.name == contrastive.name == "mv"
+
+    def layer_loss(layer, i, eta):
+        seed = tf.constant([7 * 1000 + i, 5], tf.int32)
+        return multi_view_attention_loss(s[layer], t[layer], labels, eta=eta, seed=seed)
+
+    expected = 4.0 * (2.0 * layer_loss("layer2", 0, 0) + 0.5 * layer_loss("layer3", 1, 0))
+    np.testing.assert_allclose(float(plain.compute_loss(t, s, labels, step)), float(expected),
+                               rtol=1e-5)
+    with_pairs = 4.0 * (2.0 * layer_loss("layer2", 0, 50.0) + 0.5 * layer_loss("layer3", 1, 50.0))
+    value = float(contrastive.compute_loss(t, s, labels, step))
+    np.testing.assert_allclose(value, float(with_pairs), rtol=1e-5)
+    assert value > float(expected)
+
+
+def test_baseline_terms_read_their_own_features():
+    s, t = _features(4), _features(5)
+    (at,) = build_terms(_config("at", baseline_weight=2.0), student=None)
+    expected = 2.0 * (attention_transfer_loss(s["layer2"], t["layer2"])
+                      + attention_transfer_loss(s["layer3"], t["layer3"]))
+    np.testing.assert_allclose(float(at.compute_loss(t, s, None, 0)), float(expected), rtol=1e-6)
+    (fitnet,) = build_terms(_config("fitnet"), student=None)
+    (kd,) = build_terms(_config("kd"), student=None)
+    assert fitnet.features == ("embedding",) and kd.features == ("logits",)
+
+
+def test_layer_weights_must_match_the_layers():
+    with pytest.raises(ValueError, match=r"Received: fr_weights=\(1.0,\)"):
+        build_terms(LossConfig(method="add", layers=LAYERS, fr_weights=(1.0,)), student=None)
