@@ -1,0 +1,162 @@
+"""The run directory's rules: where a run, its teacher, its state and its model live, how a
+finished run is recognised, and how its files are written. Every command that reads or writes
+a run goes through this module.
+
+    RUNS_ROOT/DATASET/BACKBONE/COMP/METHOD-seedSEED/   a run (default layout)
+        config.yaml            the resolved config (written once, before training)
+        checkpoints/           resumable state (add_tf.callbacks.TrainingBackup), best weights
+        logs/                  TensorBoard
+        student.keras          the trained classifier (written last, with training_state.json)
+        teacher.keras          the frozen teacher a distilled student learnt from
+        training_state.json    {"done": true, ...}: the run is finished
+        metrics.json           test metrics (add_tf.evaluate)
+        workers/worker-N/      checkpoints and logs of the non-chief workers of a multi-worker job
+    RUNS_ROOT/DATASET/BACKBONE/TEACHER_COMP/teacher/   the auto teacher of that dataset and backbone
+
+Every file is written to a temporary name and renamed, so a killed process leaves either the
+old file or the new one, never half of one.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+
+from add_tf.errors import UsageError
+
+CONFIG = "config.yaml"
+STATE = "training_state.json"
+MODEL = "student.keras"
+TEACHER_MODEL = "teacher.keras"
+METRICS = "metrics.json"
+DEFAULT_RUNS_ROOT = "runs"
+
+
+def default_run_dir(config, runs_root):
+    return os.path.join(runs_root, config.data.dataset, config.model.backbone, config.data.comp,
+                        f"{config.loss.method}-seed{config.train.seed}")
+
+
+def teacher_run_dir(config, runs_root):
+    return os.path.join(runs_root, config.data.dataset, config.model.backbone,
+                        config.data.teacher_comp, "teacher")
+
+
+def default_runs_root(config, run_dir=None):
+    """Where auto teachers are looked for when only --run-dir is given: the root of the default
+    layout when `run_dir` follows it (.../DATASET/BACKBONE/COMP/NAME), else the run dir's parent;
+    DEFAULT_RUNS_ROOT without a run dir."""
+    if not run_dir:
+        return DEFAULT_RUNS_ROOT
+    path = os.path.abspath(run_dir)
+    parent = os.path.dirname(path)
+    layout = [config.data.dataset, config.model.backbone, config.data.comp]
+    parts = parent.split(os.sep)
+    if parts[-3:] == layout:
+        return os.sep.join(parts[:-3]) or os.sep
+    return parent
+
+
+def worker_dir(run_dir, task_type, task_index, chief):
+    """Where a worker keeps its checkpoints and logs: the run dir for the chief, else
+    run_dir/workers/TYPE-INDEX."""
+    return run_dir if chief else os.path.join(run_dir, "workers", f"{task_type}-{task_index}")
+
+
+# --------------------------------------------------------------------------- files
+def write_text(path, text):
+    tmp = f"{path}.tmp"
+    with open(tmp, "w") as f:
+        f.write(text)
+    os.replace(tmp, path)
+
+
+def write_json(path, value):
+    write_text(path, json.dumps(value, indent=2))
+
+
+def read_json(path, default=None):
+    if not os.path.exists(path):
+        return default
+    with open(path) as f:
+        return json.load(f)
+
+
+def save_model(model, path):
+    """model.save to a temporary .keras name, then rename."""
+    tmp = f"{path[:-len('.keras')]}.partial.keras"
+    model.save(tmp)
+    os.replace(tmp, path)
+
+
+def save_weights(model, path):
+    """model.save_weights to a temporary .weights.h5 name, then rename."""
+    tmp = f"{path[:-len('.weights.h5')]}.partial.weights.h5"
+    model.save_weights(tmp)
+    os.replace(tmp, path)
+
+
+# --------------------------------------------------------------------------- state
+def read_state(run_dir):
+    return read_json(os.path.join(run_dir, STATE), {})
+
+
+def is_complete(run_dir):
+    return bool(read_state(run_dir).get("done")) and os.path.exists(os.path.join(run_dir, MODEL))
+
+
+def finish(run_dir, student, teacher, summary):
+    """Write the trained models, then the state that marks the run finished."""
+    save_model(student, os.path.join(run_dir, MODEL))
+    if teacher is not None:
+        save_model(teacher, os.path.join(run_dir, TEACHER_MODEL))
+    write_json(os.path.join(run_dir, STATE), summary)
+
+
+def write_config(run_dir, config):
+    write_text(os.path.join(run_dir, CONFIG), config.to_yaml())
+
+
+def read_config(run_dir):
+    """The add_tf.config.Config a run was trained with."""
+    from add_tf import config as config_lib
+
+    path = os.path.join(run_dir, CONFIG)
+    if not os.path.exists(path):
+        raise UsageError(f"{run_dir} is not a run dir (no {CONFIG})")
+    return config_lib.load_config(path)
+
+
+# --------------------------------------------------------------------------- models
+def model_file(path, which=MODEL):
+    """The .keras file of a trained classifier: `path` itself or a run dir's student.keras."""
+    if os.path.isdir(path):
+        path = os.path.join(path, which)
+    if not os.path.exists(path):
+        raise UsageError(f"No model at {path} (give a run dir with {which} or a .keras file)")
+    return path
+
+
+def load_model(path, which=MODEL):
+    """A trained classifier from a .keras file or a run dir (its student.keras)."""
+    import keras
+
+    import add_tf.models  # noqa: F401  (registers add_tf's serializable layers)
+
+    return keras.models.load_model(model_file(path, which), compile=False)
+
+
+def find_teacher(config, runs_root):
+    """An existing teacher for the config's dataset, backbone and teacher quality, or None.
+
+    Looked for in the data dir (`{records_dir}/teachers/{backbone}-{teacher_comp}.keras`), then in
+    the runs dir (`teacher_run_dir`, finished runs only)."""
+    from add_tf.data import records_location
+
+    records_dir, _ = records_location(config.data.data_dir, config.data.dataset)
+    shipped = os.path.join(records_dir, "teachers",
+                           f"{config.model.backbone}-{config.data.teacher_comp}.keras")
+    if os.path.exists(shipped):
+        return shipped
+    run = teacher_run_dir(config, runs_root)
+    return run if is_complete(run) else None

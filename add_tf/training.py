@@ -1,0 +1,263 @@
+"""One training run: a teacher, an ADD student or a baseline, trained into its run dir.
+
+Schedule
+- Adam(lr, 0.9, 0.999, 1e-8); one-cycle learning rate: linear warm-up from lr/25 to lr over
+  `train.warmup_fraction` of the steps, then cosine decay to 0 (keras CosineDecay with
+  warmup_target).
+- Validation `train.validations_per_epoch` times per epoch (paper: 10): the training set is
+  repeated and one Keras "epoch" is 1/validations_per_epoch of a pass over the data, so Keras
+  runs validations_per_epoch * epochs of them; every Keras epoch ends with a validation.
+- Early stopping after `train.patience` validations without a gain in validation accuracy; the
+  weights of the best validation are restored at the end (the test split is never used for it).
+- `train.head_only_epochs` > 0: the authors' code trains only the classifier head for the first
+  epochs (backbone frozen), then everything. Off by default: from random initialisation a frozen
+  random backbone teaches the head nothing useful; it makes sense with `model.weights=imagenet`.
+
+Resume: after every validation add_tf.callbacks.TrainingBackup commits the model, the optimizer
+(step counter included) and the tracker state (best value, patience, history) in one atomic
+rename; starting the same command again continues from the last commit (`initial_epoch`). A
+finished run (add_tf.runs.is_complete) is not trained again and its config is left as it is.
+
+Distribution: any tf.distribute strategy (add_tf.strategy). Under MultiWorkerMirroredStrategy
+every worker runs this function; the chief writes the run dir, the others keep their checkpoints
+and logs in run_dir/workers/TYPE-INDEX, the workers resume from the last epoch all of them
+committed, and all of them wait for the chief's models before returning (a teacher trained by
+the chief is then read by every worker: the run dirs must be on storage all workers see).
+
+Reproducibility: `train.seed` seeds the initial weights, the input order, the flips and (unless
+`loss.seed` is set) the MV projections and pairs; `train.deterministic` also turns on
+TensorFlow's op determinism, for bit-exact reruns at some cost in speed.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import os
+import time
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from add_tf import callbacks as callbacks_lib
+from add_tf import data as data_lib
+from add_tf import runs
+from add_tf.config import DATASETS
+from add_tf.distiller import Distiller
+from add_tf.errors import UsageError
+from add_tf.methods import needs_teacher
+from add_tf.models import build_classifier
+from add_tf.strategy import is_multiworker, task_info
+
+
+def one_cycle_schedule(learning_rate, total_steps, warmup_fraction):
+    warmup = int(round(total_steps * warmup_fraction))
+    return keras.optimizers.schedules.CosineDecay(
+        initial_learning_rate=learning_rate / 25.0,
+        decay_steps=max(1, total_steps - warmup),
+        alpha=0.0,
+        warmup_target=learning_rate if warmup > 0 else None,
+        warmup_steps=warmup,
+    )
+
+
+def set_head_only(student, head_only):
+    """Freeze (head_only=True) or unfreeze every student layer except the classifier head."""
+    for layer in student.layers:
+        if layer.name != "logits":
+            layer.trainable = not head_only
+
+
+def initial_weights(config, teacher_path):
+    """`config.model.weights`, with "teacher" replaced by the teacher's .keras file."""
+    if config.model.weights != "teacher":
+        return config.model.weights
+    if not teacher_path:
+        raise UsageError("model.weights=teacher needs a teacher (--teacher PATH or auto)")
+    return runs.model_file(teacher_path)
+
+
+def manifest_image_size(manifest):
+    settings = manifest.get("settings", {})
+    size = settings.get("size", manifest.get("size"))
+    return int(size) if size else None
+
+
+def prepare_command(config, records_dir):
+    return (f"python -m pipelines.prepare --ffpp-root /path/to/FaceForensics++ --out {records_dir} "
+            f"--methods {DATASETS[config.data.dataset]}")
+
+
+def locate_data(config):
+    """(records_dir, method folder, manifest) of the config's dataset; the demo data is generated
+    when absent. UsageError with the prepare command when the records are missing."""
+    if config.data.dataset == "demo":
+        from add_tf import demo
+
+        demo.ensure_demo_records(config.data.data_dir)
+    records_dir, method_folder = data_lib.records_location(config.data.data_dir,
+                                                           config.data.dataset)
+    manifest_path = os.path.join(records_dir, "manifest.json")
+    if not os.path.exists(manifest_path):
+        raise UsageError(
+            f"No prepared data for dataset {config.data.dataset!r}: expected {manifest_path} "
+            f"(data dir {config.data.data_dir!r}). Prepare it first with:\n  "
+            + prepare_command(config, records_dir))
+    return records_dir, method_folder, data_lib.read_manifest(records_dir)
+
+
+def sync_workers(strategy):
+    """Returns once every worker of a multi-worker job has called it (one all-reduce)."""
+    if is_multiworker(strategy):
+        strategy.reduce("SUM", strategy.run(lambda: tf.constant(1.0)), axis=None)
+
+
+def agreed_epoch(strategy, epoch):
+    """The smallest of the workers' last committed epochs (`epoch` without several workers)."""
+    if not is_multiworker(strategy):
+        return epoch
+    local = strategy.run(lambda: tf.constant([epoch], tf.int32))
+    return int(tf.reduce_min(strategy.gather(local, axis=0)))
+
+
+def shard_by_data(ds):
+    options = tf.data.Options()
+    options.experimental_distribute.auto_shard_policy = tf.data.experimental.AutoShardPolicy.DATA
+    return ds.with_options(options)
+
+
+class Plan:
+    """Steps and epochs of a run: Keras epochs of `steps` steps, each ending with a validation."""
+
+    def __init__(self, train_config, n_train):
+        t = train_config
+        epoch_steps = max(1, n_train // t.batch_size)
+        self.steps = max(1, math.ceil(epoch_steps / t.validations_per_epoch))
+        self.epochs = t.epochs * t.validations_per_epoch
+        self.head_epochs = min(t.head_only_epochs, t.epochs) * t.validations_per_epoch
+        self.total_steps = self.epochs * self.steps
+
+
+def train(config, run_dir, teacher_path=None, strategy=None, verbose=2):
+    """Train one model as described by `config` into `run_dir`; returns the summary dict.
+
+    teacher_path: the frozen teacher (.keras or run dir) of a distillation method, and the
+    student's initial weights when `model.weights` is "teacher"."""
+    strategy = strategy or tf.distribute.get_strategy()
+    task_type, task_index, chief = task_info()
+    os.makedirs(run_dir, exist_ok=True)
+    if runs.is_complete(run_dir):
+        print(f"[fit] {run_dir} is already trained; skipping training.", flush=True)
+        return runs.read_state(run_dir)
+
+    records_dir, method_folder, manifest = locate_data(config)
+    size = manifest_image_size(manifest)
+    if size and size != config.model.image_size:
+        print(f"[fit] model.image_size {config.model.image_size} -> {size} (size of the prepared "
+              "crops)", flush=True)
+        config.model.image_size = size
+    if chief:
+        runs.write_config(run_dir, config)
+
+    t = config.train
+    if t.deterministic:
+        tf.config.experimental.enable_op_determinism()
+    keras.utils.set_random_seed(t.seed)
+    plan = Plan(t, data_lib.count_examples(records_dir, method_folder, "train"))
+    distilled = needs_teacher(config.loss.method)
+
+    def dataset(split, training, distributed=True):
+        """Batches of `split`; sharded over the workers when fed to the distributed steps."""
+        ds = data_lib.make_dataset(
+            records_dir, method_folder, split, student_quality=config.data.comp,
+            teacher_quality=config.data.teacher_comp if distilled else config.data.comp,
+            batch_size=t.batch_size, training=training, seed=t.seed, repeat=training,
+        )
+        return shard_by_data(ds) if distributed and is_multiworker(strategy) else ds
+
+    own_dir = runs.worker_dir(run_dir, task_type, task_index, chief)
+    checkpoint_dir = os.path.join(own_dir, "checkpoints")
+    backup_dir = os.path.join(checkpoint_dir, "backup")
+    log_dir = os.path.join(own_dir, "logs")
+    os.makedirs(checkpoint_dir, exist_ok=True)
+    if t.mixed_precision:
+        keras.mixed_precision.set_global_policy("mixed_float16")
+    try:
+        with strategy.scope():
+            student = build_classifier(config.model.backbone, image_size=config.model.image_size,
+                                       weights=initial_weights(config, teacher_path),
+                                       name="student")
+            teacher = None
+            if distilled:
+                if not teacher_path:
+                    raise UsageError(f"Method {config.loss.method!r} needs a teacher (--teacher)")
+                teacher = runs.load_model(teacher_path)
+                teacher.trainable = False
+            loss_config = config.loss
+            if loss_config.seed is None:
+                loss_config = dataclasses.replace(loss_config, seed=t.seed)
+            distiller = Distiller(student, teacher, loss_config=loss_config)
+            optimizer = keras.optimizers.Adam(
+                learning_rate=one_cycle_schedule(t.learning_rate, plan.total_steps,
+                                                 t.warmup_fraction),
+                beta_1=t.beta_1, beta_2=t.beta_2, epsilon=t.epsilon)
+            distiller.compile(optimizer=optimizer, jit_compile=bool(t.jit_compile))
+            distiller(np.zeros((1, config.model.image_size, config.model.image_size, 3),
+                               np.float32))
+            # Every trainable variable now, so that a head-only phase (a subset) and the full
+            # phase share the optimizer's slots and step counter.
+            optimizer.build(distiller.distillation_variables)
+
+        commits = callbacks_lib.TrainingBackup.commits(backup_dir)
+        epoch = agreed_epoch(strategy, commits[0]["epoch"] if commits else 0)
+        state = callbacks_lib.TrainingBackup.restore(distiller, backup_dir, epoch)
+        tracker = callbacks_lib.ValidationTracker(student, checkpoint_dir, t.patience, state)
+        train_ds, val_ds = dataset("train", True), dataset("val", False)
+        callbacks = [
+            callbacks_lib.NonFiniteGuard(checkpoint_dir),
+            callbacks_lib.AUCLogger(student, dataset("val", False, distributed=False),
+                                    dataset("train", False, distributed=False).unbatch()
+                                    .take(512).batch(t.batch_size)),
+            tracker,
+            callbacks_lib.TrainingBackup(backup_dir, tracker),
+            keras.callbacks.TensorBoard(log_dir, update_freq="epoch"),
+            callbacks_lib.ConfigText(log_dir, config.to_yaml()),
+        ]
+        print(f"[fit] {config.loss.method} on {config.data.dataset}/{config.data.comp} "
+              f"({config.model.backbone}, batch {t.batch_size}): {t.epochs} epochs x "
+              f"{t.validations_per_epoch} validations x {plan.steps} steps -> {run_dir}"
+              + (f" (resumed after validation {epoch})" if epoch else ""), flush=True)
+        started = time.time()
+
+        def fit(epochs):
+            distiller.fit(train_ds, validation_data=val_ds, epochs=epochs, initial_epoch=epoch,
+                          steps_per_epoch=plan.steps, callbacks=callbacks, verbose=verbose)
+
+        if epoch < plan.head_epochs:
+            set_head_only(student, True)
+            distiller.compile(optimizer=optimizer, jit_compile=bool(t.jit_compile))
+            fit(plan.head_epochs)
+            epoch = tracker.state["history"][-1]["epoch"]
+            set_head_only(student, False)
+            distiller.compile(optimizer=optimizer, jit_compile=bool(t.jit_compile))
+        if not tracker.state.get("stopped_early") and epoch < plan.epochs:
+            fit(plan.epochs)
+        if tracker.best_path:
+            student.load_weights(tracker.best_path)
+        summary = {
+            "done": True,
+            "best_val_acc": tracker.state["best"],
+            "best_validation": tracker.state["best_epoch"],
+            "validations": len(tracker.state["history"]),
+            "steps": int(np.asarray(optimizer.iterations)),
+            "train_seconds_last_session": round(time.time() - started, 1),
+            "stopped_early": bool(tracker.state.get("stopped_early")),
+        }
+        if chief:
+            runs.finish(run_dir, student, teacher, summary)
+        sync_workers(strategy)
+        return summary
+    finally:
+        if t.mixed_precision:
+            keras.mixed_precision.set_global_policy("float32")

@@ -1,0 +1,50 @@
+"""add_tf.runs: the run directory's rules."""
+
+import os
+
+import pytest
+
+from add_tf import config as config_lib
+from add_tf import runs
+from add_tf.errors import UsageError
+
+
+def test_default_and_teacher_run_dirs():
+    config = config_lib.resolve(flags={"data.dataset": "deepfakes", "data.comp": "c40",
+                                       "train.seed": 3})
+    assert runs.default_run_dir(config, "runs") == os.path.join(
+        "runs", "deepfakes", "resnet50", "c40", "add-seed3")
+    assert runs.teacher_run_dir(config, "runs") == os.path.join(
+        "runs", "deepfakes", "resnet50", "raw", "teacher")
+
+
+def test_runs_root_of_a_run_dir_in_the_default_layout(tmp_path):
+    """--run-dir runs/deepfakes/resnet50/c40/add-seed0 alone: the auto teacher belongs in
+    runs/deepfakes/resnet50/raw/teacher, not under the run dir's parent."""
+    config = config_lib.resolve(flags={"data.dataset": "deepfakes", "data.comp": "c40"})
+    root = tmp_path / "runs"
+    run_dir = root / "deepfakes" / "resnet50" / "c40" / "add-seed0"
+    assert runs.default_runs_root(config, str(run_dir)) == str(root)
+    assert runs.teacher_run_dir(config, runs.default_runs_root(config, str(run_dir))) == str(
+        root / "deepfakes" / "resnet50" / "raw" / "teacher")
+    # a run dir outside that layout: its parent; no run dir: "runs"
+    assert runs.default_runs_root(config, str(tmp_path / "t")) == str(tmp_path)
+    assert runs.default_runs_root(config, None) == "runs"
+
+
+def test_complete_only_with_state_and_model(tmp_path):
+    assert not runs.is_complete(tmp_path)
+    runs.write_json(tmp_path / runs.STATE, {"done": True})
+    assert not runs.is_complete(tmp_path)
+    (tmp_path / runs.MODEL).write_bytes(b"")
+    assert runs.is_complete(tmp_path)
+    assert not list(tmp_path.glob("*.tmp"))
+
+
+def test_model_file_names_what_is_missing(tmp_path):
+    with pytest.raises(UsageError, match="No model at"):
+        runs.model_file(str(tmp_path))
+    (tmp_path / runs.MODEL).write_bytes(b"")
+    assert runs.model_file(str(tmp_path)) == str(tmp_path / runs.MODEL)
+    with pytest.raises(UsageError, match="not a run dir"):
+        runs.read_config(str(tmp_path))

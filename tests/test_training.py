@@ -1,0 +1,55 @@
+"""add_tf.training: schedule, initial weights, a finished run left alone."""
+
+import pytest
+
+from add_tf import config as config_lib
+from add_tf import runs, training
+from add_tf.errors import UsageError
+
+
+def test_one_cycle_schedule():
+    schedule = training.one_cycle_schedule(1e-3, total_steps=100, warmup_fraction=0.3)
+    lr = [float(schedule(step)) for step in (0, 15, 30, 65, 100)]
+    assert lr[0] == pytest.approx(1e-3 / 25)
+    assert lr[0] < lr[1] < lr[2]
+    assert lr[2] == pytest.approx(1e-3)
+    assert lr[2] > lr[3] > lr[4]
+    assert lr[4] == pytest.approx(0.0, abs=1e-9)
+
+
+def test_plan_counts_validations_and_steps():
+    config = config_lib.resolve(overrides=["train.epochs=3", "train.validations_per_epoch=4",
+                                           "train.batch_size=10", "train.head_only_epochs=1"])
+    plan = training.Plan(config.train, n_train=95)  # 9 steps per pass
+    assert (plan.steps, plan.epochs, plan.head_epochs, plan.total_steps) == (3, 12, 4, 36)
+
+
+def test_students_can_start_from_the_teacher(tmp_path):
+    from add_tf.fit import teacher_config
+
+    config = config_lib.resolve()  # the demo: model.weights = teacher
+    assert config.model.weights == "teacher"
+    assert teacher_config(config).model.weights is None  # a teacher starts from random weights
+    run_dir = tmp_path / "teacher"
+    run_dir.mkdir()
+    (run_dir / "student.keras").write_bytes(b"")
+    assert training.initial_weights(config, str(run_dir)) == str(run_dir / "student.keras")
+    with pytest.raises(UsageError, match="model.weights=teacher needs a teacher"):
+        training.initial_weights(config, None)
+    with pytest.raises(UsageError, match="No model at"):
+        training.initial_weights(config, str(tmp_path / "empty-run"))
+    paper = config_lib.resolve(flags={"data.dataset": "deepfakes"})
+    assert training.initial_weights(paper, None) is None
+
+
+def test_a_finished_run_keeps_the_config_of_its_model(tmp_path):
+    """Running a finished run again with other settings neither trains nor rewrites config.yaml
+    (evaluate, export and detect read it to describe student.keras)."""
+    trained = config_lib.resolve(flags={"model.backbone": "resnet34"})
+    runs.write_config(str(tmp_path), trained)
+    runs.write_json(tmp_path / runs.STATE, {"done": True, "best_val_acc": 0.9})
+    (tmp_path / runs.MODEL).write_bytes(b"")
+    before = (tmp_path / runs.CONFIG).read_text()
+    other = config_lib.resolve(flags={"model.backbone": "resnet18"}, overrides=["loss.beta=3"])
+    assert training.train(other, str(tmp_path))["best_val_acc"] == 0.9
+    assert (tmp_path / runs.CONFIG).read_text() == before
