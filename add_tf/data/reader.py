@@ -1,15 +1,23 @@
 """tf.data input of prepared face records: ((teacher_image, student_image), label).
 
 Both images of an element come from the same `tf.train.Example` (same face, same frame, same
-box), so the pairing the distillation relies on can never be lost by shuffling. Training mode:
-file-level shuffle, parallel interleave, example shuffle, the *same* random flip for teacher and
-student, batches of fixed size. Eval mode: deterministic order, no augmentation, optional meta
-(method, video id) for video-level metrics.
+box), so the pairing the distillation relies on can never be lost by shuffling. The reader lists
+the shards, shuffles, interleaves, augments, pairs and batches; decoding a record into tensors
+is `schema.parse_example`. Training mode: file-level shuffle, parallel interleave, example
+shuffle, the *same* random flip for teacher and student (drawn per element from a seeded
+stream: the same seed flips the same examples), batches of fixed size. Eval mode: deterministic
+order, no augmentation, optional meta (method, video id) for video-level metrics.
+
+A shard cut short or corrupted fails deep inside tf.data without naming the file;
+`report_damaged_shards` turns that into a `DamagedRecordsError` that names it and says how to
+rewrite it.
 """
 
+import contextlib
 import glob
 import json
 import os
+import shlex
 
 from add_tf.data import schema
 
@@ -31,7 +39,8 @@ def read_manifest(records_dir):
     if not os.path.isfile(path):
         hint = ""
         if os.path.isdir(str(records_dir)):
-            hint = f" (the directory holds: {', '.join(sorted(os.listdir(records_dir))) or 'nothing'})"
+            held = ", ".join(sorted(os.listdir(records_dir))) or "nothing"
+            hint = f" (the directory holds: {held})"
         raise FileNotFoundError(
             f"No {schema.MANIFEST} in {records_dir}{hint}. Prepare records first with "
             f"`python -m pipelines.prepare --ffpp-root DIR --out {records_dir}` "
@@ -69,17 +78,20 @@ def _names(manifest, method):
     return [schema.ORIGINAL, method]
 
 
-def _qualities(records_dir, manifest, files):
+def _qualities(manifest, files):
     if manifest is not None:
         return list(manifest.get("settings", {}).get("qualities", []))
     import tensorflow as tf
 
     for record in tf.data.TFRecordDataset(files[:1]).take(1):
-        example = tf.train.Example.FromString(record.numpy())
-        return [
-            key.split("/", 1)[1] for key in example.features.feature if key.startswith("image/")
-        ]
+        return schema.example_qualities(record.numpy())
     return []
+
+
+def _record_sets(split_dir):
+    """Names of the record sets ("original", "Deepfakes", ...) with shards in `split_dir`."""
+    return sorted({os.path.basename(p).split("-")[0]
+                   for p in glob.glob(os.path.join(split_dir, "*.tfrecord"))})
 
 
 def list_record_files(records_dir, method, split):
@@ -102,8 +114,7 @@ def list_record_files(records_dir, method, split):
         manifest = read_manifest(records_dir)
     method = _method_name(method)
     if method in (None, "all"):
-        names = sorted({os.path.basename(p).split("-")[0] for p in glob.glob(os.path.join(split_dir, "*.tfrecord"))})
-        names = names or [schema.ORIGINAL]
+        names = _record_sets(split_dir) or [schema.ORIGINAL]
     elif method == schema.ORIGINAL:
         names = [schema.ORIGINAL]
     else:
@@ -113,10 +124,9 @@ def list_record_files(records_dir, method, split):
         pattern = os.path.join(split_dir, schema.SHARD_GLOB.format(name=name))
         found = sorted(glob.glob(pattern))
         if not found:
-            present = sorted({os.path.basename(p).split("-")[0] for p in glob.glob(os.path.join(split_dir, "*.tfrecord"))})
             raise FileNotFoundError(
                 f"No records match {pattern}. Record sets present in {split_dir}: "
-                f"{', '.join(present) or 'none'}"
+                f"{', '.join(_record_sets(split_dir)) or 'none'}"
             )
         files.extend(found)
     return files, manifest
@@ -147,7 +157,7 @@ def make_dataset(
     import tensorflow as tf
 
     files, manifest = list_record_files(records_dir, method, split)
-    qualities = _qualities(records_dir, manifest, files)
+    qualities = _qualities(manifest, files)
     if student_quality not in qualities:
         raise ValueError(
             f"Student quality {student_quality!r} is not in the records at {records_dir}; "
@@ -162,7 +172,6 @@ def make_dataset(
         )
     size = (manifest or {}).get("settings", {}).get("size")
     wanted = sorted({teacher_quality, student_quality})
-    spec = schema.feature_spec(wanted)
     autotune = tf.data.AUTOTUNE
     deterministic = (not training) or seed is not None
 
@@ -182,23 +191,30 @@ def make_dataset(
         ds = ds.shuffle(shuffle_buffer, seed=seed, reshuffle_each_iteration=True)
 
     def decode(serialized):
-        features = tf.io.parse_single_example(serialized, spec)
-        images = {q: schema.decode_image(features[schema.image_key(q)], size) for q in wanted}
-        teacher = tf.cast(images[teacher_quality], tf.float32)
-        student = tf.cast(images[student_quality], tf.float32)
+        features = schema.parse_example(serialized, wanted, size)
+        teacher = tf.cast(features[schema.image_key(teacher_quality)], tf.float32)
+        student = tf.cast(features[schema.image_key(student_quality)], tf.float32)
         label = tf.cast(features[schema.LABEL], tf.int32)
         meta = {"method": features[schema.METHOD], "video_id": features[schema.VIDEO_ID]}
         return teacher, student, label, meta
 
-    def augment(teacher, student, label, meta):
+    def augment(element, draw):
         # One draw per example, applied to both images: the pair stays pixel-aligned.
-        flip = tf.random.uniform([], seed=seed) < 0.5
-        teacher = tf.cond(flip, lambda: tf.image.flip_left_right(teacher), lambda: teacher)
-        student = tf.cond(flip, lambda: tf.image.flip_left_right(student), lambda: student)
+        teacher, student, label, meta = element
+        teacher, student = tf.cond(
+            draw % 2 == 1,
+            lambda: (tf.image.flip_left_right(teacher), tf.image.flip_left_right(student)),
+            lambda: (teacher, student),
+        )
         return teacher, student, label, meta
 
     ds = ds.map(decode, num_parallel_calls=autotune, deterministic=deterministic)
     if training:
+        # The draws come from their own seeded stream, zipped in element order (not from a
+        # stateful op inside the parallel map, whose calls run in any order): a seed gives the
+        # same flips every run, each epoch others; seed None, fresh ones.
+        draws = tf.data.Dataset.random(seed=seed, rerandomize_each_iteration=True)
+        ds = tf.data.Dataset.zip(ds, draws)
         ds = ds.map(augment, num_parallel_calls=autotune, deterministic=deterministic)
     if with_meta:
         ds = ds.map(lambda t, s, y, m: ((t, s), y, m))

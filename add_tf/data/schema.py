@@ -1,5 +1,6 @@
-"""Every TFRecord key of the prepared face records; the writer (pipelines) and the reader
-(add_tf.data.reader) both import this module.
+"""Every TFRecord key of the prepared face records, and the decoding of one record into tensors
+(`parse_example`); the writer (pipelines) and the reader (add_tf.data.reader) both import this
+module.
 
 One `tf.train.Example` = one face at one frame of one video, with the crop of every quality
 (lossless PNG, all cut with the same box at the same frame index):
@@ -90,18 +91,25 @@ def feature_spec(qualities):
     return spec
 
 
-def parse_example(serialized, qualities):
-    """dict of tensors (images still PNG bytes); see `decode_image` for pixels."""
+def parse_example(serialized, qualities, size=None):
+    """One serialized example -> dict of tensors keyed as `feature_spec(qualities)`, with the
+    image of each quality decoded from PNG to uint8 `(size, size, 3)` (`(None, None, 3)` when
+    size is None)."""
     import tensorflow as tf
 
-    return tf.io.parse_single_example(serialized, feature_spec(qualities))
+    features = tf.io.parse_single_example(serialized, feature_spec(qualities))
+    for quality in qualities:
+        image = tf.io.decode_png(features[image_key(quality)], channels=3)
+        if size is not None:
+            image = tf.ensure_shape(image, [size, size, 3])
+        features[image_key(quality)] = image
+    return features
 
 
-def decode_image(png, size=None):
-    """PNG bytes -> uint8 (size, size, 3)."""
+def example_qualities(serialized):
+    """The qualities whose image a serialized example (bytes) holds."""
     import tensorflow as tf
 
-    image = tf.io.decode_png(png, channels=3)
-    if size is not None:
-        image = tf.ensure_shape(image, [size, size, 3])
-    return image
+    prefix = IMAGE_KEY.format(quality="")
+    keys = tf.train.Example.FromString(serialized).features.feature
+    return [key[len(prefix):] for key in keys if key.startswith(prefix)]

@@ -42,6 +42,27 @@ def test_pairing_and_paired_flip(records):
     assert mirrored > 0
 
 
+def test_same_seed_same_batches_and_flips(records):
+    def batches(seed):  # 2 epochs of the 16 training faces
+        ds = make_dataset(records, "Demo", "train", "c23", batch_size=4, training=True, seed=seed,
+                          repeat=True)
+        return [np.stack([t, s], 1) for (t, s), _ in ds.take(8).as_numpy_iterator()]
+
+    first = batches(3)
+    assert all(np.array_equal(a, b) for a, b in zip(first, batches(3)))
+    assert not all(np.array_equal(a, b) for a, b in zip(first, batches(None)))
+    # each (teacher, student) pair as read (eval mode: not flipped), or both images mirrored
+    (t_eval, s_eval), _ = next(iter(make_dataset(records, "Demo", "train", "c23", batch_size=16)))
+    read = {t.tobytes(): s for t, s in zip(t_eval.numpy(), s_eval.numpy())}
+    flipped = []
+    for teacher, student in np.concatenate(first):
+        flipped.append(teacher.tobytes() not in read)
+        if flipped[-1]:
+            teacher, student = teacher[:, ::-1], student[:, ::-1]
+        assert np.array_equal(read[teacher.tobytes()], student)
+    assert 0 < sum(flipped) < len(flipped)
+
+
 def test_eval_meta_and_default_teacher(records):
     ds = make_dataset(records, "Demo", "val", "c40", batch_size=4, with_meta=True)
     (teacher, student), label, meta = next(iter(ds))
