@@ -85,7 +85,8 @@ class Distiller(keras.Model):
         config = super().get_config()
         config.update(
             student=keras.saving.serialize_keras_object(self.student),
-            teacher=None if self.teacher is None else keras.saving.serialize_keras_object(self.teacher),
+            teacher=(None if self.teacher is None
+                     else keras.saving.serialize_keras_object(self.teacher)),
             loss_config=dataclasses.asdict(self.loss_config),
         )
         return config
@@ -118,7 +119,9 @@ class Distiller(keras.Model):
         """(total, ce, [term values in self.terms' order], float32 logits)."""
         student_features = self._student_features(student_images, training=training)
         logits = tf.cast(student_features["logits"], tf.float32)
-        ce = tf.reduce_mean(keras.losses.sparse_categorical_crossentropy(labels, logits, from_logits=True))
+        ce = tf.reduce_mean(
+            keras.losses.sparse_categorical_crossentropy(labels, logits, from_logits=True)
+        )
         step = tf.cast(self.optimizer.iterations if self.optimizer is not None else 0, tf.int32)
         values = [
             tf.cast(term.compute_loss(teacher_features, student_features, labels, step), tf.float32)

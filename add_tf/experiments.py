@@ -3,7 +3,7 @@
     python -m add_tf.experiments --datasets demo --comps c40 \
         --methods add none fitnet at nl --backbones resnet18 --seeds 0 1 2 --out experiments/demo
 
-Every cell (dataset, comp, backbone, method variant, sweep point) is trained once per seed with
+Every cell (dataset, comp, backbone, sweep point) and method is trained once per seed with
 `add_tf.fit` (in this process); teachers are shared through OUT/runs (one teacher per dataset,
 backbone and teacher quality, trained by the first run that needs it). Finished runs are not
 trained again, so an interrupted grid is resumed by running the same command.
@@ -13,23 +13,33 @@ add_mv_nocontrast: MV without the contrastive term, add_mv: MV with it; FR + MV 
 Sweeps (Fig. 5): `--sweep loss.alpha=0.5,1,2 --sweep loss.beta=8,16,23` adds every combination.
 `--set key=value ...` applies to every run.
 
-Outputs in OUT: runs/ (every run dir), runs.csv (one line per run), results.csv and results.md
-(mean ± std over seeds, metrics in %).
+Outputs in OUT: runs/ (every run dir, the auto teachers included), runs.csv (one line per run),
+results.csv and results.md (test metrics, mean ± std over seeds, in %, with each auto teacher's
+own test metrics as a reference row), differences.csv and a table in results.md (every method
+minus `none` in the same cell and seed: mean ± std of the differences over seeds and the seeds
+it wins, for test accuracy and AUC), results.png (test accuracy and AUC per method, std error
+bars). Every file is written to a temporary name and renamed.
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
+import io
 import itertools
-import json
 import math
 import os
 import sys
 
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+
 from add_tf import config as config_lib
 from add_tf import methods as methods_lib
+from add_tf import runs
 from add_tf.metrics import METRIC_NAMES
+
+DIFFERENCE_METRICS = ("acc", "auc")  # paired differences against none, and the chart
 
 
 def parse_sweeps(items):
@@ -57,7 +67,8 @@ def point_tag(point):
 
 
 def plan(args):
-    """The list of runs: dicts with the cell keys, the seed and the fit argv."""
+    """The list of runs: dicts with the cell keys (dataset, comp, backbone, sweep point), the
+    method, the seed, the run dir, the fit argv and the dir of the auto teacher it shares."""
     sweeps = parse_sweeps(args.sweep)
     for method in args.methods:
         methods_lib.method_terms(method)  # validates the name
@@ -67,7 +78,6 @@ def plan(args):
         args.datasets, args.comps, args.backbones, args.methods, sweep_points(sweeps), args.seeds
     ):
         tag = point_tag(point)
-        name = method + (f"[{tag}]" if tag else "")
         run_dir = os.path.join(
             runs_root, dataset, backbone, comp, method + (f"-{tag}" if tag else ""), f"seed{seed}"
         )
@@ -83,33 +93,70 @@ def plan(args):
         sets = list(args.set_values) + [f"{k}={v}" for k, v in point]
         if sets:
             argv += ["--set", *sets]
+        config = config_lib.load_config(args.config, sets)
+        config.data.dataset, config.model.backbone = dataset, backbone
         entries.append({
-            "dataset": dataset, "comp": comp, "backbone": backbone, "method": name,
-            "seed": seed, "run_dir": run_dir, "argv": argv,
+            "dataset": dataset, "comp": comp, "backbone": backbone, "method": method,
+            "point": tag, "seed": seed, "run_dir": run_dir, "argv": argv,
+            "teacher_comp": config.data.teacher_comp,
+            "teacher_dir": runs.teacher_run_dir(config, runs_root),
         })
     return entries
 
 
 def run_one(entry):
-    """Train + evaluate one run in this process; returns its test metrics or None on failure."""
+    """Train + evaluate one run in this process (its test metrics land in its metrics.json); a
+    run that fails is reported and left without metrics."""
     import keras
 
     from add_tf import fit
 
-    metrics_path = os.path.join(entry["run_dir"], "metrics.json")
     try:
         fit.main(entry["argv"])
     except SystemExit as error:
         print(f"[experiments] run failed ({error.code}): {entry['run_dir']}", file=sys.stderr)
-        return None
     finally:
         keras.backend.clear_session()
-    with open(metrics_path) as f:
-        return json.load(f).get("test")
+
+
+def read_metrics(run_dir):
+    """The test metrics of a run (its metrics.json "test"), None when it has none."""
+    return runs.read_json(os.path.join(run_dir, runs.METRICS), {}).get("test")
+
+
+def collect(entries):
+    """The planned runs with their test metrics (None for a run without any)."""
+    return [{**entry, "metrics": read_metrics(entry["run_dir"])} for entry in entries]
+
+
+def teacher_rows(entries):
+    """One reference row per auto teacher of the grid that has test metrics (method "teacher",
+    comp its quality); a teacher found elsewhere (e.g. in the data dir) has no row."""
+    rows, seen = [], set()
+    for entry in entries:
+        if entry["teacher_dir"] in seen:
+            continue
+        seen.add(entry["teacher_dir"])
+        metrics = read_metrics(entry["teacher_dir"])
+        if metrics:
+            rows.append({"dataset": entry["dataset"], "comp": entry["teacher_comp"],
+                         "backbone": entry["backbone"], "method": "teacher", "point": "",
+                         "seed": None, "metrics": metrics})
+    return rows
+
+
+def label(row):
+    """The method column: the method and its sweep point, e.g. "add[beta=8]"."""
+    return row["method"] + (f"[{row['point']}]" if row["point"] else "")
+
+
+def _finite(value):
+    return value is not None and not math.isnan(value)
 
 
 def _mean_std(values):
-    values = [v for v in values if v is not None and not math.isnan(v)]
+    """Mean and sample standard deviation (n - 1) of the finite values; std 0 for one value."""
+    values = [v for v in values if _finite(v)]
     if not values:
         return None, None
     mean = sum(values) / len(values)
@@ -120,15 +167,15 @@ def _mean_std(values):
 
 
 def aggregate(rows, metric_names=METRIC_NAMES):
-    """Group rows by cell; mean and sample std over seeds of every metric."""
+    """Group rows by cell and method; mean and sample std over seeds of every metric."""
     cells = {}
     for row in rows:
-        key = (row["dataset"], row["comp"], row["backbone"], row["method"])
+        key = (row["dataset"], row["comp"], row["backbone"], row["method"], row["point"])
         cells.setdefault(key, []).append(row)
     table = []
     for key, group in cells.items():
         ok = [r for r in group if r.get("metrics")]
-        out = dict(zip(("dataset", "comp", "backbone", "method"), key))
+        out = dict(zip(("dataset", "comp", "backbone", "method", "point"), key))
         out["seeds"] = len(ok)
         out["failed"] = len(group) - len(ok)
         for name in metric_names:
@@ -137,44 +184,160 @@ def aggregate(rows, metric_names=METRIC_NAMES):
     return table
 
 
-def _pct(pair):
-    mean, std = pair
+def paired_differences(rows, baseline="none", metric_names=DIFFERENCE_METRICS):
+    """Per cell (dataset, comp, backbone, sweep point), every other method minus `baseline`, seed
+    by seed: for each metric {"per_seed": {seed: diff}, "mean", "std" (sample, over seeds),
+    "wins" (seeds where the method is above the baseline)}. Only seeds where both runs have the
+    metric count; a cell without a baseline run has no rows."""
+    by_cell = {}
+    for row in rows:
+        if row.get("metrics"):
+            cell = (row["dataset"], row["comp"], row["backbone"], row["point"])
+            by_cell.setdefault(cell, {}).setdefault(row["method"], {})[row["seed"]] = row["metrics"]
+    table = []
+    for (dataset, comp, backbone, point), methods in by_cell.items():
+        base = methods.get(baseline)
+        if base is None:
+            continue
+        for method, seeds in methods.items():
+            if method == baseline:
+                continue
+            out = {"dataset": dataset, "comp": comp, "backbone": backbone, "method": method,
+                   "point": point}
+            for name in metric_names:
+                per_seed = {
+                    seed: metrics[name] - base[seed][name]
+                    for seed, metrics in sorted(seeds.items())
+                    if seed in base and _finite(metrics.get(name)) and _finite(base[seed].get(name))
+                }
+                mean, std = _mean_std(list(per_seed.values()))
+                out[name] = {"per_seed": per_seed, "mean": mean, "std": std,
+                             "wins": sum(d > 0 for d in per_seed.values())}
+            table.append(out)
+    return table
+
+
+def _pct(mean, std, sign=""):
     if mean is None:
         return "-"
-    return f"{100 * mean:.2f} ± {100 * std:.2f}"
+    return f"{100 * mean:{sign}.2f} ± {100 * std:.2f}"
 
 
-def write_tables(table, out_dir, metric_names=METRIC_NAMES, command=None):
-    os.makedirs(out_dir, exist_ok=True)
+def _csv_text(header, lines):
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(header)
+    writer.writerows(lines)
+    return buffer.getvalue()
+
+
+def write_runs_csv(rows, out_dir):
+    """OUT/runs.csv: one line per run and its test metrics."""
+    lines = [[r["dataset"], r["comp"], r["backbone"], label(r), r["seed"], r["run_dir"],
+              *[(r["metrics"] or {}).get(n, "") for n in METRIC_NAMES]] for r in rows]
+    runs.write_text(os.path.join(out_dir, "runs.csv"), _csv_text(
+        ["dataset", "comp", "backbone", "method", "seed", "run_dir", *METRIC_NAMES], lines))
+
+
+def write_tables(table, out_dir, metric_names=METRIC_NAMES, command=None, differences=()):
+    """results.csv (mean and std columns), results.md (metrics in %) and, given `differences`
+    (`paired_differences`), differences.csv and their table in results.md; returns results.md."""
     head = ["dataset", "comp", "backbone", "method", "seeds"]
-    with open(os.path.join(out_dir, "results.csv"), "w", newline="") as f:
-        writer = csv.writer(f)
-        writer.writerow(head + [f"{n}_{s}" for n in metric_names for s in ("mean", "std")])
-        for row in table:
-            cells = [row[h] for h in head]
-            for n in metric_names:
-                cells += ["" if v is None else f"{v:.6f}" for v in row[n]]
-            writer.writerow(cells)
-    lines = []
+    lines = [[row[h] for h in head[:3]] + [label(row), row["seeds"]]
+             + ["" if v is None else f"{v:.6f}" for n in metric_names for v in row[n]]
+             for row in table]
+    runs.write_text(os.path.join(out_dir, "results.csv"), _csv_text(
+        head + [f"{n}_{s}" for n in metric_names for s in ("mean", "std")], lines))
+    text = []
     if command:
-        lines += [f"Command: `{command}`", ""]
-    lines.append("Test split, mean ± std over seeds, in %.")
-    lines.append("")
-    lines.append("| " + " | ".join(head + list(metric_names)) + " |")
-    lines.append("|" + "---|" * (len(head) + len(metric_names)))
+        text += [f"Command: `{command}`", ""]
+    text += ["Test split, mean ± std over seeds, in %.", "",
+             "| " + " | ".join(head + list(metric_names)) + " |",
+             "|" + "---|" * (len(head) + len(metric_names))]
     for row in table:
         seeds = f"{row['seeds']}" + (f" ({row['failed']} failed)" if row["failed"] else "")
-        cells = [row["dataset"], row["comp"], row["backbone"], row["method"], seeds]
-        cells += [_pct(row[n]) for n in metric_names]
-        lines.append("| " + " | ".join(cells) + " |")
-    text = "\n".join(lines) + "\n"
-    with open(os.path.join(out_dir, "results.md"), "w") as f:
-        f.write(text)
+        cells = [row["dataset"], row["comp"], row["backbone"], label(row), seeds]
+        text.append("| " + " | ".join(cells + [_pct(*row[n]) for n in metric_names]) + " |")
+    if differences:
+        text += _difference_lines(differences, out_dir)
+    text = "\n".join(text) + "\n"
+    runs.write_text(os.path.join(out_dir, "results.md"), text)
+    return text
+
+
+def _difference_lines(differences, out_dir, names=DIFFERENCE_METRICS):
+    """Writes differences.csv; returns the lines of the paired-difference table of results.md."""
+    header = ["dataset", "comp", "backbone", "method"]
+    for n in names:
+        header += [f"{n}_seeds", f"{n}_diff_mean", f"{n}_diff_std", f"{n}_wins",
+                   f"{n}_diff_per_seed"]
+    lines, text = [], []
+    for row in differences:
+        line = [row["dataset"], row["comp"], row["backbone"], label(row)]
+        cells = list(line)
+        for n in names:
+            d = row[n]
+            mean, std = ("", "") if d["mean"] is None else (f"{d['mean']:.6f}", f"{d['std']:.6f}")
+            line += [len(d["per_seed"]), mean, std, d["wins"],
+                     " ".join(f"{seed}:{v:.6f}" for seed, v in d["per_seed"].items())]
+            cells += [_pct(d["mean"], d["std"], "+"), f"{d['wins']}/{len(d['per_seed'])}",
+                      " ".join(f"{100 * v:+.2f}" for v in d["per_seed"].values()) or "-"]
+        lines.append(line)
+        text.append("| " + " | ".join(cells) + " |")
+    runs.write_text(os.path.join(out_dir, "differences.csv"), _csv_text(header, lines))
+    head = ["dataset", "comp", "backbone", "method"]
+    for n in names:
+        head += [f"{n} diff", f"{n} wins", f"{n} per seed"]
+    return ["", "Paired difference against none (same cell and seed), mean ± std over seeds, in "
+            "points; wins: seeds where the method is above none.", "",
+            "| " + " | ".join(head) + " |", "|" + "---|" * len(head)] + text
+
+
+def write_chart(table, path, metric_names=DIFFERENCE_METRICS):
+    """A PNG (Agg) of each metric per row of `table` (`aggregate`'s), mean with std error bars,
+    in %; teacher grey, none dark grey. Written to a temporary name and renamed."""
+    students = [r for r in table if r["method"] != "teacher"]
+    several = (len({(r["dataset"], r["backbone"]) for r in table}) > 1
+               or len({r["comp"] for r in students}) > 1)
+    labels = [(f"teacher ({r['comp']})" if r["method"] == "teacher" else label(r))
+              + (f"\n{r['dataset']}/{r['comp']}/{r['backbone']}" if several else "")
+              for r in table]
+    colours = ["0.7" if r["method"] == "teacher" else "0.35" if r["method"] == "none" else "C0"
+               for r in table]
+    figure = Figure(figsize=(len(metric_names) * max(4.0, 0.6 * len(table)), 4.5))
+    FigureCanvasAgg(figure)
+    for i, name in enumerate(metric_names):
+        axes = figure.add_subplot(1, len(metric_names), i + 1)
+        means = [math.nan if r[name][0] is None else 100 * r[name][0] for r in table]
+        stds = [0.0 if r[name][1] is None else 100 * r[name][1] for r in table]
+        axes.bar(range(len(table)), means, yerr=stds, capsize=3, color=colours)
+        axes.set_xticks(range(len(table)), labels, rotation=45, ha="right", fontsize=8)
+        axes.set_ylabel(f"test {name} (%)")
+        shown = [(m - s, m + s) for m, s in zip(means, stds) if not math.isnan(m)]
+        low = min((lo for lo, _ in shown), default=0.0)
+        high = max((hi for _, hi in shown), default=100.0)
+        axes.set_ylim(max(0.0, low - 5.0), max(100.0, high) + 1.0)
+        axes.set_title(f"test {name}, mean ± std over seeds", fontsize=9)
+        axes.grid(axis="y", alpha=0.3)
+    figure.tight_layout()
+    tmp = f"{path}.tmp"
+    figure.savefig(tmp, format="png", dpi=120)
+    os.replace(tmp, path)
+
+
+def write_report(rows, teachers, out_dir, command=None):
+    """results.md / results.csv, differences.csv and results.png in `out_dir` from the runs'
+    rows and the teachers' reference rows; returns the text of results.md."""
+    os.makedirs(out_dir, exist_ok=True)
+    table = aggregate(list(teachers) + list(rows))
+    text = write_tables(table, out_dir, command=command, differences=paired_differences(rows))
+    write_chart(table, os.path.join(out_dir, "results.png"))
     return text
 
 
 def build_parser():
-    p = argparse.ArgumentParser(prog="python -m add_tf.experiments", description=__doc__.split("\n")[0])
+    p = argparse.ArgumentParser(prog="python -m add_tf.experiments",
+                                description=__doc__.split("\n")[0])
     p.add_argument("--datasets", nargs="+", default=["demo"], choices=sorted(config_lib.DATASETS))
     p.add_argument("--comps", nargs="+", default=["c40"], choices=config_lib.QUALITIES)
     p.add_argument("--methods", nargs="+", default=["add", "none"],
@@ -205,25 +368,17 @@ def main(argv=None):
         for e in entries:
             print("python -m add_tf.fit " + " ".join(e["argv"]))
         return entries
-    rows = []
-    runs_csv = os.path.join(args.out, "runs.csv")
     os.makedirs(args.out, exist_ok=True)
     for i, entry in enumerate(entries, 1):
-        print(f"[experiments] run {i}/{len(entries)}: {entry['method']} {entry['dataset']}/"
+        print(f"[experiments] run {i}/{len(entries)}: {label(entry)} {entry['dataset']}/"
               f"{entry['comp']} {entry['backbone']} seed {entry['seed']}", flush=True)
-        rows.append({**entry, "metrics": run_one(entry)})
-        with open(runs_csv, "w", newline="") as f:
-            writer = csv.writer(f)
-            writer.writerow(["dataset", "comp", "backbone", "method", "seed", "run_dir",
-                             *METRIC_NAMES])
-            for r in rows:
-                m = r["metrics"] or {}
-                writer.writerow([r["dataset"], r["comp"], r["backbone"], r["method"], r["seed"],
-                                 r["run_dir"], *[m.get(n, "") for n in METRIC_NAMES]])
-    table = aggregate(rows)
-    text = write_tables(table, args.out, command="python -m add_tf.experiments " + " ".join(argv))
+        run_one(entry)
+        write_runs_csv(collect(entries[:i]), args.out)
+    rows = collect(entries)
+    text = write_report(rows, teacher_rows(entries), args.out,
+                        command="python -m add_tf.experiments " + " ".join(argv))
     print(text)
-    return table
+    return rows
 
 
 if __name__ == "__main__":

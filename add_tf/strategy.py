@@ -15,7 +15,7 @@ import os
 
 import tensorflow as tf
 
-STRATEGIES = ("auto", "default", "mirrored", "multiworker")
+from add_tf.config import STRATEGIES
 
 
 def tf_config():
@@ -51,7 +51,9 @@ def task_info(config=None):
 def make_strategy(name="auto"):
     """Return a tf.distribute.Strategy for `name` (see module docstring)."""
     if name not in STRATEGIES:
-        raise ValueError(f"Unknown strategy {name!r}. Valid: {', '.join(STRATEGIES)}")
+        raise ValueError(
+            f"Unknown strategy. Valid: {', '.join(STRATEGIES)}. Received: name={name!r}"
+        )
     if name == "auto":
         if cluster_size() > 1:
             name = "multiworker"

@@ -1,7 +1,10 @@
 """add_tf.experiments: the grid plan, variants, sweeps and the tables (no training)."""
 
 import csv
+import json
+from pathlib import Path
 
+import matplotlib.image
 import pytest
 
 from add_tf import experiments
@@ -32,7 +35,7 @@ def test_ablation_methods_and_sweeps(tmp_path):
                   "loss.alpha=1,2"])
     entries = experiments.plan(args)
     assert len(entries) == 4 * 4
-    by_name = {e["method"]: e["argv"] for e in entries}
+    by_name = {experiments.label(e): e["argv"] for e in entries}
     fr_only = by_name["add_fr[beta=8,alpha=1]"]
     assert fr_only[fr_only.index("--method") + 1] == "add_fr" and "loss.beta=8" in fr_only
     mv_nc = by_name["add_mv_nocontrast[beta=16,alpha=2]"]
@@ -69,13 +72,15 @@ def test_dry_run_prints_fit_commands(capsys, tmp_path):
     assert len(lines) == 2 and all(line.startswith("python -m add_tf.fit ") for line in lines)
 
 
+def _row(method, seed, acc, auc=0.5, point=""):
+    metrics = None if acc is None else {"acc": acc, "auc": auc, "r_at_1": None}
+    return {"dataset": "demo", "comp": "c40", "backbone": "resnet18", "method": method,
+            "point": point, "seed": seed, "metrics": metrics}
+
+
 def test_aggregate_mean_std_and_tables(tmp_path):
-    rows = []
-    for seed, acc in enumerate([0.8, 0.9, 1.0]):
-        rows.append({"dataset": "demo", "comp": "c40", "backbone": "resnet18", "method": "add",
-                     "seed": seed, "metrics": {"acc": acc, "auc": 0.5, "r_at_1": None}})
-    rows.append({"dataset": "demo", "comp": "c40", "backbone": "resnet18", "method": "none",
-                 "seed": 0, "metrics": None})
+    rows = [_row("add", seed, acc) for seed, acc in enumerate([0.8, 0.9, 1.0])]
+    rows.append(_row("none", 0, None))
     table = experiments.aggregate(rows)
     add = next(r for r in table if r["method"] == "add")
     assert add["seeds"] == 3
@@ -90,3 +95,57 @@ def test_aggregate_mean_std_and_tables(tmp_path):
         csv_rows = list(csv.DictReader(f))
     assert float(csv_rows[0]["acc_mean"]) == pytest.approx(0.9)
     assert (tmp_path / "results.md").read_text() == text
+
+
+def test_paired_differences_seed_by_seed_with_missing_seeds():
+    rows = [_row("none", 0, 0.70, 0.80), _row("none", 1, 0.75, 0.85), _row("none", 2, 0.60, None),
+            _row("none", 3, None),
+            _row("add", 0, 0.80, 0.90), _row("add", 1, 0.70, 0.95), _row("add", 2, 0.65, 0.70),
+            _row("add", 3, 0.90, 0.90), _row("add", 4, 0.90, 0.90),
+            _row("add", 0, 0.50, 0.50, point="beta=8")]  # a cell without a none run
+    (diff,) = experiments.paired_differences(rows)
+    assert (diff["method"], diff["point"]) == ("add", "")
+    # acc: seeds 0, 1, 2 are paired (none has no seed 3 or 4): +0.10, -0.05, +0.05
+    assert diff["acc"]["per_seed"] == pytest.approx({0: 0.10, 1: -0.05, 2: 0.05})
+    assert diff["acc"]["mean"] == pytest.approx(0.1 / 3)
+    assert diff["acc"]["std"] == pytest.approx(0.076376, abs=1e-6)  # sqrt(0.035 / 3 / 2)
+    assert diff["acc"]["wins"] == 2
+    # auc: seed 2 of none has no AUC: +0.10, +0.10
+    assert diff["auc"]["per_seed"] == pytest.approx({0: 0.10, 1: 0.10})
+    assert diff["auc"]["std"] == pytest.approx(0.0, abs=1e-12) and diff["auc"]["wins"] == 2
+
+
+def _write_metrics(run_dir, acc, auc):
+    run_dir.mkdir(parents=True)
+    (run_dir / "metrics.json").write_text(json.dumps({"test": {"acc": acc, "auc": auc}}))
+
+
+def test_report_from_run_dirs_with_teacher_row_and_chart(tmp_path):
+    out = tmp_path / "out"
+    entries = experiments.plan(_args(["--methods", "none", "add", "add_fr", "--seeds", "0", "1",
+                                      "--out", str(out)]))
+    accs = {("none", 0): 0.70, ("none", 1): 0.80, ("add", 0): 0.75, ("add", 1): 0.90,
+            ("add_fr", 0): 0.60}  # add_fr seed 1 failed: no metrics.json
+    for e in entries:
+        if (e["method"], e["seed"]) in accs:
+            acc = accs[e["method"], e["seed"]]
+            _write_metrics(Path(e["run_dir"]), acc, acc + 0.1)
+    teacher_dir = out / "runs" / "demo" / "resnet18" / "raw" / "teacher"
+    assert {e["teacher_dir"] for e in entries} == {str(teacher_dir)}
+    _write_metrics(teacher_dir, 0.99, 1.0)
+    rows = experiments.collect(entries)
+    text = experiments.write_report(rows, experiments.teacher_rows(entries), out)
+    lines = text.splitlines()
+    assert "| demo | raw | resnet18 | teacher | 1 | 99.00 ± 0.00 | 100.00 ± 0.00 |" in lines[4]
+    assert "| demo | c40 | resnet18 | add_fr | 1 (1 failed) | 60.00 ± 0.00 |" in text
+    # acc: none 0.70 / 0.80, add 0.75 / 0.90 -> +0.05, +0.10: mean 0.075, std sqrt(2 * 0.025^2)
+    assert "| demo | c40 | resnet18 | add | +7.50 ± 3.54 | 2/2 | +5.00 +10.00 |" in text
+    assert "| demo | c40 | resnet18 | add_fr | -10.00 ± 0.00 | 0/1 | -10.00 |" in text
+    with open(out / "differences.csv") as f:
+        diffs = {r["method"]: r for r in csv.DictReader(f)}
+    assert float(diffs["add"]["acc_diff_mean"]) == pytest.approx(0.075)
+    assert diffs["add"]["acc_wins"] == "2" and diffs["add_fr"]["acc_seeds"] == "1"
+    image = matplotlib.image.imread(out / "results.png")
+    assert (out / "results.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert image.ndim == 3 and image.shape[0] > 100 and image.shape[1] > 100
+    assert not list(out.glob("*.tmp"))

@@ -1,4 +1,4 @@
-"""add_tf.methods: the method table, its errors, and the name lists that import without TensorFlow."""
+"""add_tf.methods: the method table, its errors; the method names import without TensorFlow."""
 
 import subprocess
 import sys
@@ -18,7 +18,8 @@ def test_ablations_are_methods_and_only_distillation_needs_a_teacher():
 
 
 def test_unknown_method_lists_the_valid_ones():
-    with pytest.raises(ValueError, match=r"Valid: add, none, .*add_mv\. Received: method='add_fr_mv'"):
+    with pytest.raises(ValueError,
+                       match=r"Valid: add, none, .*add_mv\. Received: method='add_fr_mv'"):
         methods.needs_teacher("add_fr_mv")
 
 

@@ -14,7 +14,11 @@ from add_tf.losses.baselines import (
     nonlocal_loss,
 )
 from add_tf.losses.frequency import FR_EXPONENT_CAP, frequency_attention_loss
-from add_tf.losses.multiview import multi_view_attention_loss, random_projections, sliced_wasserstein
+from add_tf.losses.multiview import (
+    multi_view_attention_loss,
+    random_projections,
+    sliced_wasserstein,
+)
 from add_tf.losses.terms import TERMS, DistillationTerm, build_terms
 
 __all__ = [

@@ -38,8 +38,8 @@ def test_fr_term_is_alpha_times_the_layer_weighted_sum():
     assert term.name == "fr" and term.features == LAYERS
     expected = 0.5 * (frequency_attention_loss(s["layer2"], t["layer2"], gamma=0.1)
                       + 3.0 * frequency_attention_loss(s["layer3"], t["layer3"], gamma=0.1))
-    np.testing.assert_allclose(float(term.compute_loss(t, s, None, tf.constant(0))), float(expected),
-                               rtol=1e-6)
+    value = float(term.compute_loss(t, s, None, tf.constant(0)))
+    np.testing.assert_allclose(value, float(expected), rtol=1e-6)
 
 
 def test_mv_term_with_and_without_the_contrastive_pairs():

@@ -1,0 +1,11 @@
+"""add_tf.strategy: the strategy names are config.STRATEGIES; an unknown one lists them."""
+
+import pytest
+
+from add_tf.strategy import make_strategy
+
+
+def test_unknown_strategy_lists_the_valid_ones():
+    with pytest.raises(ValueError, match=r"Valid: auto, default, mirrored, multiworker\. "
+                                         r"Received: name='gpu'"):
+        make_strategy("gpu")
