@@ -1,10 +1,12 @@
-"""FaceForensics++ directory layout: which sources, methods, qualities and videos exist.
+"""FaceForensics++ directory layout: which sources, methods, qualities and videos exist; the
+Video and Layout records every layout (pipelines.celebdf, .dfdc, .folders) returns.
 
     original_sequences/youtube/{raw,c23,c40}/videos/000.mp4
     manipulated_sequences/<Method>/{raw,c23,c40}/videos/<target>_<source>.mp4
     (DeepFakeDetection: original_sequences/actors/... and manipulated_sequences/DeepFakeDetection/...)
 """
 
+import collections
 import dataclasses
 import os
 
@@ -33,6 +35,7 @@ class Video:
     video_id: str  # "000" or "000_003"
     label: int  # 1 = fake
     paths: dict  # quality -> path (only qualities whose file exists)
+    split: str = None  # train / val / test once assigned; None = in no split
 
     @property
     def key(self):
@@ -42,18 +45,25 @@ class Video:
 @dataclasses.dataclass
 class Layout:
     root: str
-    methods: list  # requested methods whose folder exists
+    methods: list  # names of the fake sources used ("original" holds the reals)
     qualities: list  # qualities used (best first)
     videos: list  # list[Video]: originals first, then each method
-    found: dict  # method -> {quality: number of videos}
+    found: dict  # source folder -> {quality: number of videos}
     problems: list  # human-readable notes (missing folders, ...)
+    skipped: list = dataclasses.field(default_factory=list)  # [{"item", "reason"}] left out
+    kind: str = "FaceForensics++ tree"
+    splits: str = ""  # how the videos were assigned to splits
 
     def summary(self):
-        lines = [f"FaceForensics++ tree at {self.root}"]
-        for method, per_quality in self.found.items():
+        lines = [f"{self.kind} at {self.root}"]
+        for source, per_quality in self.found.items():
             counts = ", ".join(f"{q}: {n}" for q, n in per_quality.items()) or "nothing"
-            lines.append(f"  {method:18s} {counts}")
+            lines.append(f"  {source:18s} {counts}")
         lines.append(f"  qualities used: {', '.join(self.qualities)}")
+        if self.splits:
+            lines.append(f"  splits: {self.splits}")
+        reasons = collections.Counter(item["reason"] for item in self.skipped)
+        lines.extend(f"  left out: {n} {reason}" for reason, n in sorted(reasons.items()))
         lines.extend(f"  note: {p}" for p in self.problems)
         return "\n".join(lines)
 

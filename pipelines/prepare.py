@@ -1,18 +1,27 @@
-"""FaceForensics++ videos -> paired face-crop TFRecords, as an Apache Beam pipeline.
+"""Face videos (or images) -> paired face-crop TFRecords, as an Apache Beam pipeline.
 
-    python -m pipelines.prepare --ffpp-root DIR --out DIR [--methods Deepfakes,Face2Face]
-        [--qualities raw,c23,c40] [--frames 64] [--size 128] [--splits DIR]
-        [--detector mtcnn|full-frame] [--overwrite] [Beam pipeline options]
+    python -m pipelines.prepare --layout {ffpp,celebdf,dfdc,folders} --root DIR --out DIR
+        [--qualities raw,c23,c40] [--frames 64] [--size 128] [--detector mtcnn|full-frame]
+        [--overwrite] [Beam pipeline options]
+    FaceForensics++: --ffpp-root DIR (= --layout ffpp --root DIR) [--methods Deepfakes,...]
+        [--splits DIR]
+    Celeb-DF v2, DFDC, folders: [--quality c23] names the quality of the files as they are
+
+Layouts and splits: pipelines.layout and .splits (FF++), .celebdf, .dfdc, .folders (real/ and
+fake/ folders of videos or images); qualities made by pipelines.compress are used too.
 
 Per video: `--frames` indices spread evenly over the best quality present (raw > c23 > c40);
 the largest face is detected there (MTCNN on a downscaled frame); one 1.3x square box per frame
 cuts the same frame index of every quality (mapped by time when a quality's frame count
-differs); crops are resized to `--size` and stored as PNG (lossless). One tf.train.Example per
-face holds every quality (keys: add_tf.data.schema).
+differs); crops are resized to `--size` and stored as PNG (lossless). An image is a one-frame
+video. One tf.train.Example per face holds every quality (keys: add_tf.data.schema).
 
-Output: {out}/{split}/{name}-00000-of-000NN.tfrecord with name "original" (written once, shared
-by every method) or the method folder, and {out}/manifest.json (counts per split, method and
-quality, settings, every skipped video or frame with its reason).
+Output: {out}/{split}/{name}-00000-of-000NN.tfrecord with name "original" (the reals, written
+once, shared by every FF++ method) or the name of the fakes (the FF++ method folder, "CelebDF",
+"DFDC", "Fake"), and {out}/manifest.json (counts per split, name and quality, settings with the
+set's name (`--name`, default the basename of --out), every skipped file, video or frame with
+its reason). A progress bar (videos done / total, rate, ETA) goes to stderr; Beam logs only
+warnings unless --beam-log-level says otherwise.
 
 Runs on Beam's local DirectRunner with one worker process per core by default; any runner
 (Dataflow, Flink, Spark) through the standard options (--runner, --project, ...). Each shard is
@@ -21,23 +30,29 @@ a rerun after a crash only redoes the unfinished shards.
 """
 
 import argparse
+import collections
 import hashlib
 import json
 import logging
 import math
 import os
+import threading
 import time
 import uuid
 
 from add_tf import media
 from add_tf.data import schema
+from pipelines import celebdf, dfdc, folders, sets
 from pipelines import layout as layout_lib
 from pipelines import splits as splits_lib
+from pipelines.progress import ProgressBar
 
 log = logging.getLogger("pipelines.prepare")
 STATE = ".state"
 EXAMPLES_PER_SHARD = 512
 FULL_FRAME_EVERY = 8  # sampled frames; in between, faces are searched near the previous one
+LAYOUTS = {"ffpp": layout_lib, "celebdf": celebdf, "dfdc": dfdc, "folders": folders}
+POLL_SECONDS = {"local": 0.5, "remote": 30.0}  # how often the progress bar counts videos done
 
 
 # --------------------------------------------------------------------------- per video
@@ -45,6 +60,25 @@ def _frame_map(index, fps_ref, fps_q, same_count):
     if same_count or not fps_ref or not fps_q:
         return index
     return int(math.floor(index * fps_q / fps_ref + 0.5))
+
+
+def _media_info(path):
+    """{"frames", "fps", ...} of a video; an image is one frame (fps 0). Raises MediaError."""
+    if media.is_image(path):
+        media.read_image(path)
+        return {"frames": 1, "fps": 0.0}
+    info = media.video_info(path)
+    if info["frames"] <= 0:
+        info["frames"] = media.video_frame_count(path, exact=True)
+    return info
+
+
+def _iter_frames(path, indices):
+    """(index, RGB uint8) for the requested indices: media.iter_video_frames, or the image."""
+    if not media.is_image(path):
+        yield from media.iter_video_frames(path, indices)
+    elif 0 in indices:
+        yield 0, media.read_image(path)
 
 
 def process_video(video, settings, detector):
@@ -62,13 +96,8 @@ def process_video(video, settings, detector):
         yield "skip", {"item": key, "reason": f"missing quality {', '.join(missing)} "
                        f"(has: {', '.join(paths) or 'none'})"}
         return
-    info = {}
     try:
-        for q in qualities:
-            meta = media.video_info(paths[q])
-            if meta["frames"] <= 0:
-                meta["frames"] = media.video_frame_count(paths[q], exact=True)
-            info[q] = meta
+        info = {q: _media_info(paths[q]) for q in qualities}
     except media.MediaError as error:
         yield "skip", {"item": error.path, "reason": f"{error.status}: {error.message}", "video": key}
         return
@@ -79,7 +108,7 @@ def process_video(video, settings, detector):
         yield "info", {"item": key, "mismatch": counts}
     mapped = {q: [_frame_map(i, info[ref]["fps"], info[q]["fps"], counts[q] == counts[ref])
                   for i in indices] for q in qualities}
-    generators = {q: media.iter_video_frames(paths[q], mapped[q]) for q in qualities}
+    generators = {q: _iter_frames(paths[q], mapped[q]) for q in qualities}
     current = {q: (-1, None) for q in qualities}
     exhausted = {}
     made = 0
@@ -147,18 +176,41 @@ def shard_done(out, spec):
     return tf.io.gfile.exists(marker_path(out, spec)) and tf.io.gfile.exists(record_path(out, spec))
 
 
-def _note_progress(out, text, total):
-    """Append to {out}/.state/progress.log (local outputs) and return videos done so far."""
-    if "://" in out:
-        return None
-    path = os.path.join(out, STATE, "progress.log")
-    with open(path, "a") as f:
-        f.write(text + "\n")
-    with open(path) as f:
-        return sum(1 for _ in f)
+def _local(out):
+    return "://" not in out
 
 
-def write_shard(spec, out, settings, detector, total_videos=None):
+def _progress_log(out):
+    return os.path.join(out, STATE, "progress.log")
+
+
+def _note_progress(out, text):
+    """One line per finished video in {out}/.state/progress.log (local outputs only)."""
+    if _local(out):
+        with open(_progress_log(out), "a") as f:
+            f.write(text + "\n")
+
+
+def videos_done(out, specs):
+    """Videos finished so far: the lines of the progress log (local outputs; they count the
+    videos of finished shards and those done since), else the videos of finished shards."""
+    if _local(out):
+        if not os.path.exists(_progress_log(out)):
+            return 0
+        with open(_progress_log(out)) as f:
+            return sum(1 for _ in f)
+    return sum(len(spec["videos"]) for spec in specs if shard_done(out, spec))
+
+
+def _show_progress(bar, count, stop, every):
+    """Update `bar` with count() every `every` seconds until `stop` is set, then close it."""
+    while not stop.wait(every):
+        bar.update(count())
+    bar.update(count())
+    bar.close()
+
+
+def write_shard(spec, out, settings, detector):
     """Write one shard (temp name, then rename) and its done marker; returns the marker dict."""
     import tensorflow as tf
 
@@ -186,10 +238,9 @@ def write_shard(spec, out, settings, detector, total_videos=None):
                     summary["mismatches"].append(item)
             summary["examples"] += made
             summary["videos"] += int(made > 0)
-            done = _note_progress(out, f"{video['method']}/{video['video_id']}", total_videos)
-            log.info("videos done %s/%s: %s/%s (%s) %d faces in %.1fs",
-                     done if done is not None else "?", total_videos or "?", video["method"],
-                     video["video_id"], spec["split"], made, time.time() - start)
+            _note_progress(out, f"{video['method']}/{video['video_id']}")
+            log.debug("%s/%s (%s): %d faces in %.1fs", video["method"], video["video_id"],
+                      spec["split"], made, time.time() - start)
     with tf.io.gfile.GFile(marker_path(out, spec) + ".tmp", "w") as f:
         json.dump(summary, f)
     tf.io.gfile.rename(marker_path(out, spec) + ".tmp", marker_path(out, spec), overwrite=True)
@@ -216,8 +267,8 @@ def _shard_dofn():
     class WriteShard(beam.DoFn):
         """Writes whole shards; the face detector loads once per worker (setup)."""
 
-        def __init__(self, out, settings, total_videos):
-            self.out, self.settings, self.total_videos = out, settings, total_videos
+        def __init__(self, out, settings):
+            self.out, self.settings = out, settings
             self.detector = None
             self.videos = beam.metrics.Metrics.counter("prepare", "videos_done")
             self.examples = beam.metrics.Metrics.counter("prepare", "examples")
@@ -226,7 +277,6 @@ def _shard_dofn():
         def setup(self):
             from add_tf.faces import make_detector
 
-            logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
             kwargs = {}
             if self.settings["detector"] == "mtcnn":
                 kwargs = {"min_face_size": self.settings["min_face_size"],
@@ -234,7 +284,7 @@ def _shard_dofn():
             self.detector = make_detector(self.settings["detector"], **kwargs)
 
         def process(self, spec):
-            summary = write_shard(spec, self.out, self.settings, self.detector, self.total_videos)
+            summary = write_shard(spec, self.out, self.settings, self.detector)
             self.videos.inc(len(spec["videos"]))
             self.examples.inc(summary["examples"])
             self.skipped.inc(len(summary["skipped"]))
@@ -243,11 +293,13 @@ def _shard_dofn():
     return WriteShard
 
 
-def _pipeline_options(beam_args):
+def _pipeline_options(beam_args, log_level):
     from apache_beam.options.pipeline_options import PipelineOptions
 
     args = list(beam_args)
     flags = " ".join(args)
+    if "--default_sdk_harness_log_level" not in flags:  # the workers' own logging
+        args.append(f"--default_sdk_harness_log_level={log_level}")
     if "--runner" not in flags:
         args.append("--runner=DirectRunner")
         if "--direct_running_mode" not in flags:
@@ -268,16 +320,27 @@ def _positive_int(text):
 def build_parser():
     parser = argparse.ArgumentParser(prog="python -m pipelines.prepare", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--ffpp-root", required=True)
+    parser.add_argument("--layout", choices=sorted(LAYOUTS), default="ffpp",
+                        help="how --root is organised (default: ffpp)")
+    parser.add_argument("--root", help="the data set's folder")
+    parser.add_argument("--ffpp-root", help="FaceForensics++ tree: --layout ffpp --root DIR")
     parser.add_argument("--out", required=True)
+    parser.add_argument("--name", help="the set's name in the manifest, used by add_tf.evaluate "
+                        "(default: the basename of --out)")
     parser.add_argument("--methods", default=None,
-                        help=f"comma-separated, from {', '.join(layout_lib.ALL_METHODS)} (default: all present)")
-    parser.add_argument("--qualities", default=None, help="e.g. raw,c23,c40 (default: those of the originals)")
+                        help=f"ffpp: comma-separated, from {', '.join(layout_lib.ALL_METHODS)} "
+                             "(default: all present)")
+    parser.add_argument("--quality", choices=layout_lib.QUALITIES, default=None,
+                        help=f"celebdf, dfdc, folders: the quality of the files as they are "
+                             f"(default: {sets.DEFAULT_QUALITY}); other qualities are read from "
+                             "{root}/{quality}/ (pipelines.compress --layout)")
+    parser.add_argument("--qualities", default=None,
+                        help="e.g. raw,c23,c40 (default: ffpp those of the originals, else all present)")
     parser.add_argument("--frames", type=int, default=64)
     parser.add_argument("--size", type=int, default=128)
     parser.add_argument("--splits", default=None,
-                        help="folder with train/val/test.json (default: {ffpp-root}/splits if present, "
-                             "else a generated 720/140/140-shaped split)")
+                        help="ffpp: folder with train/val/test.json (default: {root}/splits if "
+                             "present, else a generated 720/140/140-shaped split)")
     parser.add_argument("--split-seed", type=int, default=0)
     parser.add_argument("--detector", default="mtcnn", choices=["mtcnn", "full-frame"],
                         help="full-frame: the frames are already face crops (e.g. the demo data)")
@@ -293,7 +356,48 @@ def build_parser():
                              "previous sample's face (faster). 1: always the whole frame")
     parser.add_argument("--examples-per-shard", type=int, default=EXAMPLES_PER_SHARD)
     parser.add_argument("--overwrite", action="store_true", help="discard a previous preparation in --out")
+    parser.add_argument("--beam-log-level", default="WARNING",
+                        choices=["DEBUG", "INFO", "WARNING", "ERROR"],
+                        help="logging of Beam and of its workers (default: WARNING)")
     return parser
+
+
+def _check_args(parser, args):
+    """Resolve --ffpp-root and reject flags that do not apply to --layout."""
+    if args.ffpp_root:
+        if args.root or args.layout != "ffpp":
+            parser.error(f"--ffpp-root DIR is --layout ffpp --root DIR. Received: --ffpp-root "
+                         f"{args.ffpp_root} with --layout {args.layout}, --root {args.root}")
+        args.root = args.ffpp_root
+    if not args.root:
+        parser.error("give --root DIR (with --layout) or --ffpp-root DIR")
+    ffpp_only = {"--methods": args.methods, "--splits": args.splits}
+    wrong = [flag for flag, value in ffpp_only.items() if value and args.layout != "ffpp"]
+    if args.quality and args.layout == "ffpp":
+        wrong.append("--quality")
+    if wrong:
+        parser.error(f"{', '.join(wrong)} does not apply to --layout {args.layout} (--methods, "
+                     "--splits: ffpp only; --quality: celebdf, dfdc, folders)")
+
+
+def discover(args):
+    """The layout.Layout of --root, every video with its split (None: in no split)."""
+    qualities = args.qualities.split(",") if args.qualities else None
+    if args.layout != "ffpp":
+        return LAYOUTS[args.layout].discover(args.root, args.quality or sets.DEFAULT_QUALITY,
+                                             qualities, args.split_seed)
+    methods = args.methods.split(",") if args.methods else None
+    if methods:
+        layout_lib.validate_methods(methods)
+    found = layout_lib.discover(args.root, methods, qualities)
+    splits_dir = args.splits
+    if splits_dir is None and os.path.isfile(os.path.join(found.root, "splits", "train.json")):
+        splits_dir = os.path.join(found.root, "splits")
+    mapping, found.splits = splits_lib.resolve([v.video_id for v in found.videos], splits_dir,
+                                               args.split_seed)
+    for video in found.videos:
+        video.split = splits_lib.assign(video.video_id, mapping)
+    return found
 
 
 def run(argv=None):
@@ -301,38 +405,31 @@ def run(argv=None):
     import apache_beam as beam
     import tensorflow as tf
 
-    args, beam_args = build_parser().parse_known_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(message)s")
-    methods = args.methods.split(",") if args.methods else None
-    if methods:
-        layout_lib.validate_methods(methods)
-    qualities = args.qualities.split(",") if args.qualities else None
-    found = layout_lib.discover(args.ffpp_root, methods, qualities)
+    parser = build_parser()
+    args, beam_args = parser.parse_known_args(argv)
+    _check_args(parser, args)
+    logging.getLogger("apache_beam").setLevel(args.beam_log_level)
+    found = discover(args)
     log.info("%s", found.summary())
-    splits_dir = args.splits
-    if splits_dir is None and os.path.isfile(os.path.join(found.root, "splits", "train.json")):
-        splits_dir = os.path.join(found.root, "splits")
-    mapping, split_desc = splits_lib.resolve([v.video_id for v in found.videos], splits_dir, args.split_seed)
-    log.info("splits: %s", split_desc)
 
+    out = args.out.rstrip("/")
     settings = {
+        "set": args.name or os.path.basename(out), "layout": args.layout, "root": found.root,
         "qualities": found.qualities, "detect_quality": found.qualities[0],
         "methods": found.methods, "size": args.size, "frames": args.frames,
         "detector": args.detector, "box_scale": args.box_scale,
         "min_face_size": args.min_face_size, "detect_max_side": args.detect_max_side,
-        "full_frame_every": args.full_frame_every, "splits": split_desc, "ffpp_root": found.root,
+        "full_frame_every": args.full_frame_every, "splits": found.splits,
         "sampling": "even (segment centres)", "crop_format": "png", "label": "1 = fake",
     }
-    skipped, by_split = [], {}
+    skipped, by_split = list(found.skipped), {}
     for video in found.videos:
-        split = splits_lib.assign(video.video_id, mapping)
-        if split is None:
+        if video.split is None:
             skipped.append({"item": video.key, "reason": "not in any split"})
             continue
-        by_split.setdefault((split, video.method), []).append(dataclass_dict(video))
+        by_split.setdefault((video.split, video.method), []).append(dataclass_dict(video))
     specs = plan_shards(by_split, args.frames, args.examples_per_shard)
 
-    out = args.out.rstrip("/")
     state = _join(out, STATE)
     plan = {"settings": settings, "shards": [[s["split"], s["name"], s["index"], s["count"],
                                                [v["video_id"] for v in s["videos"]]] for s in specs]}
@@ -358,19 +455,30 @@ def run(argv=None):
     total_videos = sum(len(s["videos"]) for s in specs)
     log.info("%d videos in %d shards; %d shards to write (%d already done)",
              total_videos, len(specs), len(pending), len(specs) - len(pending))
-    if "://" not in out and os.path.exists(os.path.join(state, "progress.log")):
+    if _local(out):  # the progress log restarts from the finished shards
         done_videos = sum(len(s["videos"]) for s in specs if s not in pending)
-        with open(os.path.join(state, "progress.log"), "w") as f:
-            f.write("".join("done\n" for _ in range(done_videos)))
+        with open(_progress_log(out), "w") as f:
+            f.write("done\n" * done_videos)
     if pending:
-        options = _pipeline_options(beam_args)
+        options = _pipeline_options(beam_args, args.beam_log_level)
         WriteShard = _shard_dofn()
         pipeline = beam.Pipeline(options=options)
         (pipeline
          | "Shards" >> beam.Create(pending, reshuffle=False)
          | "Spread" >> beam.Reshuffle()
-         | "Write" >> beam.ParDo(WriteShard(out, settings, total_videos)))
-        pipeline.run().wait_until_finish()
+         | "Write" >> beam.ParDo(WriteShard(out, settings)))
+        bar = ProgressBar(total_videos, done=videos_done(out, specs))
+        stop = threading.Event()
+        watcher = threading.Thread(
+            target=_show_progress, daemon=True,
+            args=(bar, lambda: videos_done(out, specs), stop,
+                  POLL_SECONDS["local" if _local(out) else "remote"]))
+        watcher.start()
+        try:
+            pipeline.run().wait_until_finish()
+        finally:
+            stop.set()
+            watcher.join()
 
     manifest = build_manifest(out, specs, settings, found, skipped)
     with tf.io.gfile.GFile(_join(out, schema.MANIFEST) + ".tmp", "w") as f:
@@ -379,6 +487,13 @@ def run(argv=None):
     log.info("wrote %s: %s examples; %d items skipped",
              _join(out, schema.MANIFEST), manifest["totals"], len(manifest["skipped"]))
     return manifest
+
+
+def main(argv=None):
+    """The command line: our messages at INFO on stderr (Beam's import configures logging at
+    WARNING before ours could)."""
+    logging.basicConfig(level=logging.INFO, format="%(message)s", force=True)
+    return run(argv)
 
 
 def dataclass_dict(video):
@@ -424,9 +539,10 @@ def build_manifest(out, specs, settings, found, skipped):
         "shards": shards,
         "frame_count_mismatches": mismatches,
         "skipped_counts": {"frames": n_frames, "videos_or_files": len(skipped) - n_frames},
+        "left_out": dict(collections.Counter(item["reason"] for item in found.skipped)),
         "skipped": skipped,
     }
 
 
 if __name__ == "__main__":
-    run()
+    main()

@@ -8,10 +8,10 @@ import pytest
 import tensorflow as tf
 
 from add_tf import faces, media
-from add_tf.data import schema
+from add_tf.data import make_dataset, schema
 from pipelines import prepare
 
-from tiny_prepare import prepare_tiny
+from tiny_prepare import celebdf_tree, dfdc_tree, folders_tree, prepare_layout, prepare_tiny
 
 
 def _examples(path):
@@ -175,3 +175,78 @@ def test_frame_count_mismatch_is_recorded_once(tmp_path):
     infos = [item for kind, item in prepare.process_video(item, settings, faces.FullFrameDetector())
              if kind == "info"]
     assert infos == [{"item": "original/x", "mismatch": {"raw": 8, "c23": 6, "c40": 6}}]
+
+
+def _read_all(out, split, quality="c23"):
+    """[(label, method, video id)] of every face in `split`, through add_tf.data."""
+    ds = make_dataset(out, "all", split, quality, batch_size=64, with_meta=True)
+    return [(int(y), m.decode(), v.decode()) for _, labels, meta in ds
+            for y, m, v in zip(labels.numpy(), meta["method"].numpy(), meta["video_id"].numpy())]
+
+
+def _reasons(manifest):
+    return {item["item"]: item["reason"] for item in manifest["skipped"]}
+
+
+def test_celebdf_records(tmp_path, capsys):
+    out = tmp_path / "celebdf"
+    manifest = prepare_layout("celebdf", celebdf_tree(tmp_path / "tree"), out)
+    assert manifest["settings"]["set"] == "celebdf" and manifest["settings"]["layout"] == "celebdf"
+    assert manifest["settings"]["qualities"] == ["c23"]
+    test = _read_all(out, "test")
+    assert sorted({(y, m, v) for y, m, v in test}) == [
+        (0, "original", "Celeb-real/id0_0001.mp4"), (0, "original", "YouTube-real/00001.mp4"),
+        (1, "CelebDF", "Celeb-synthesis/id2_id3_0000.mp4")]
+    assert len(test) == 3 * 4 == manifest["totals"]["test"]
+    reasons = _reasons(manifest)
+    assert reasons[str(tmp_path / "tree" / "Celeb-real" / "id5_0000.mp4")].startswith("unreadable")
+    assert "but absent" in reasons["Celeb-synthesis/id9_id8_0000.mp4"]
+    assert manifest["left_out"]["listed in List_of_testing_videos.txt but absent"] == 1
+    assert sum(len(_read_all(out, s)) for s in manifest["totals"]) == sum(manifest["totals"].values())
+    assert "[########################] 12/12 videos" in capsys.readouterr().err  # 2 fakes apart
+
+
+def test_dfdc_records_missing_unlisted_corrupt_and_rerun(tmp_path):
+    tree, out = dfdc_tree(tmp_path / "tree"), tmp_path / "dfdc"
+    manifest = prepare_layout("dfdc", tree, out, "--name", "dfdc_parts")
+    assert manifest["settings"]["set"] == "dfdc_parts"
+    reasons = _reasons(manifest)
+    assert reasons[str(tree / "dfdc_train_part_0" / "e.mp4")].startswith("unreadable")
+    assert reasons["dfdc_train_part_0/x.mp4"] == "listed in metadata.json but absent"
+    assert reasons["dfdc_train_part_0/u.mp4"].startswith("present but not listed")
+    assert manifest["left_out"] == {"listed in metadata.json but absent": 1,
+                                    "present but not listed in metadata.json (no label)": 1}
+    assert manifest["skipped_counts"]["videos_or_files"] == 3  # e, x, u
+    faces_by_video = {}
+    for split in manifest["totals"]:
+        for y, m, v in _read_all(out, split):
+            faces_by_video.setdefault((y, m, v), set()).add(split)
+    assert all(len(s) == 1 for s in faces_by_video.values())
+    assert len(faces_by_video) == 8 and {m for _, m, _ in faces_by_video} == {"original", "DFDC"}
+    assert prepare_layout("dfdc", tree, out, "--name", "dfdc_parts")["counts"] == manifest["counts"]
+
+
+def test_folders_records_images_are_one_frame_items(tmp_path):
+    out = tmp_path / "mine"
+    manifest = prepare_layout("folders", folders_tree(tmp_path / "tree"), out, "--quality", "raw")
+    assert manifest["settings"]["qualities"] == ["raw"]
+    faces = [face for split in manifest["totals"] for face in _read_all(out, split, "raw")]
+    per_item = {v: sum(1 for _, _, w in faces if w == v) for _, _, v in faces}
+    assert per_item == {"real/a.mp4": 4, "real/alice/0001.png": 1, "real/alice/0002.png": 1,
+                        "fake/b.mp4": 4, "fake/alice/0001.png": 1}
+    reasons = _reasons(manifest)
+    assert reasons[str(tmp_path / "tree" / "fake" / "broken.jpg")].startswith("unreadable")
+    assert reasons["fake/notes.txt"] == "not a video or an image"
+
+
+def test_layout_flags_are_checked(tmp_path, capsys):
+    for argv, message in [
+        (["--out", "o"], "give --root DIR"),
+        (["--layout", "dfdc", "--ffpp-root", "r", "--out", "o"], "--ffpp-root DIR is --layout ffpp"),
+        (["--layout", "dfdc", "--root", "r", "--methods", "Deepfakes", "--out", "o"],
+         "--methods does not apply to --layout dfdc"),
+        (["--ffpp-root", "r", "--quality", "c23", "--out", "o"], "--quality does not apply"),
+    ]:
+        with pytest.raises(SystemExit):
+            prepare.run(argv)
+        assert message in capsys.readouterr().err

@@ -31,3 +31,15 @@ def test_write_and_reload(tmp_path):
     assert json.loads((tmp_path / "val.json").read_text()) == [["3", "4"]]
     mapping = splits.load_official(tmp_path)
     assert splits.assign("2_1", mapping) == "train" and splits.assign("9", mapping) is None
+
+
+def test_hash_split_fractions_and_small_counts():
+    groups = [[f"g{i}"] for i in range(100)]
+    cut = splits.hash_split(groups, seed=0)
+    assert [len(cut[s]) for s in splits.SPLITS] == [72, 14, 14]
+    cut = splits.hash_split(groups, seed=0, fractions=(0.72, 0.14, 0))
+    assert [len(cut[s]) for s in splits.SPLITS] == [84, 16, 0]
+    assert sorted(sum(cut.values(), [])) == sorted(groups)
+    assert [len(splits.hash_split(groups[:3])[s]) for s in splits.SPLITS] == [1, 1, 1]
+    assert [len(splits.hash_split(groups[:2], fractions=(0.72, 0.14, 0))[s])
+            for s in splits.SPLITS] == [1, 1, 0]
