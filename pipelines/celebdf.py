@@ -54,19 +54,23 @@ def read_test_list(root, problems):
     return listed
 
 
+def media_files(root):
+    """Paths (relative to root) of the videos of the three folders: what pipelines.compress reads."""
+    return [rel for folder in REAL_FOLDERS + (FAKE_FOLDER,) for rel in sets.list_media(root, folder)[0]]
+
+
 def discover(root, quality=sets.DEFAULT_QUALITY, qualities=None, seed=0):
     """Scan a Celeb-DF v2 root; returns a layout.Layout whose videos have their split."""
     root = sets.check_root(root, "Celeb-DF", f"{', '.join(REAL_FOLDERS)}, {FAKE_FOLDER}")
     qualities = sets.choose_qualities(root, quality, qualities, "celebdf")
-    problems, skipped, videos = [], [], []
-    for folder in REAL_FOLDERS + (FAKE_FOLDER,):
-        if not os.path.isdir(os.path.join(root, folder)):
-            problems.append(f"folder {os.path.join(root, folder)} is missing")
-            continue
-        label = int(folder == FAKE_FOLDER)
-        for relpath in sets.list_media(root, folder)[0]:
-            videos.append(sets.make_video(root, relpath, METHOD if label else layout.ORIGINAL,
-                                          label, qualities, quality))
+    problems = [f"folder {os.path.join(root, folder)} is missing"
+                for folder in REAL_FOLDERS + (FAKE_FOLDER,)
+                if not os.path.isdir(os.path.join(root, folder))]
+    skipped, videos = [], []
+    for relpath in media_files(root):
+        label = int(relpath.startswith(FAKE_FOLDER + "/"))
+        videos.append(sets.make_video(root, relpath, METHOD if label else layout.ORIGINAL, label,
+                                      qualities, quality))
     if not videos:
         raise FileNotFoundError(f"No videos found under {root}: expected "
                                 f"{', '.join(REAL_FOLDERS + (FAKE_FOLDER,))} with .mp4 files")

@@ -4,6 +4,9 @@ is written under a temporary name, its frame count verified by decoding, then re
 
     # a FaceForensics++ tree: add c23 and c40 next to raw for originals and every method
     python -m pipelines.compress --ffpp-root DIR --from raw --to c23,c40
+    # Celeb-DF v2, DFDC parts, real/ and fake/ folders: c40 from the files as they are (named
+    # c23 by default), into the mirror tree {root}/c40/<same relative path> (pipelines.sets)
+    python -m pipelines.compress --layout celebdf --root DIR [--from c23] --to c40
     # a folder of one's own videos
     python -m pipelines.compress --input DIR --output DIR --crf 40
 """
@@ -100,6 +103,22 @@ def plan_tree(ffpp_root, source_quality, targets, methods=None):
     return jobs
 
 
+def plan_layout(layout_name, root, source_quality, targets):
+    """Jobs for the videos of a celebdf / dfdc / folders set (images are not compressed)."""
+    from pipelines import celebdf, dfdc, folders, sets
+
+    module = {"celebdf": celebdf, "dfdc": dfdc, "folders": folders}[layout_name]
+    root = os.path.abspath(root)
+    if not os.path.isdir(root):
+        raise FileNotFoundError(f"--root {root} does not exist")
+    same = [q for q, _ in targets if q == source_quality]
+    if same:
+        raise ValueError(f"target quality {same[0]} is the quality of the files as they are "
+                         f"(--from {source_quality}); name them with --from, make others with --to")
+    return [(os.path.join(root, rel), sets.quality_path(root, rel, quality, source_quality), crf)
+            for rel in module.media_files(root) if media.is_video(rel) for quality, crf in targets]
+
+
 def plan_folder(input_dir, output_dir, crf):
     jobs = []
     for dirpath, _, names in os.walk(input_dir):
@@ -114,8 +133,14 @@ def run(argv=None):
     parser = argparse.ArgumentParser(prog="python -m pipelines.compress", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--ffpp-root", help="FaceForensics++ tree (layout mode)")
-    parser.add_argument("--from", dest="source", default="raw", help="source quality (layout mode)")
-    parser.add_argument("--to", default="c23,c40", help="target qualities (layout mode): c23,c40")
+    parser.add_argument("--layout", choices=["celebdf", "dfdc", "folders"],
+                        help="a set read as it is (layout mode, with --root)")
+    parser.add_argument("--root", help="the set's folder (with --layout)")
+    parser.add_argument("--from", dest="source", default=None,
+                        help="source quality (layout mode; default raw for --ffpp-root, else c23: "
+                             "the name of the files as they are)")
+    parser.add_argument("--to", default=None,
+                        help="target qualities (layout mode; default c23,c40 for --ffpp-root, else c40)")
     parser.add_argument("--methods", default=None, help="comma-separated method folders (default: all present)")
     parser.add_argument("--input", help="folder of videos (folder mode)")
     parser.add_argument("--output", help="output folder (folder mode)")
@@ -125,22 +150,34 @@ def run(argv=None):
     parser.add_argument("--overwrite", action="store_true")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
-    if args.ffpp_root:
+    if args.ffpp_root or args.layout:
+        if bool(args.layout) != bool(args.root) or (args.layout and args.ffpp_root):
+            parser.error(f"give --ffpp-root DIR, or --layout NAME --root DIR. Received: "
+                         f"--ffpp-root {args.ffpp_root}, --layout {args.layout}, --root {args.root}")
         targets = []
-        for quality in [q for q in args.to.split(",") if q]:
+        to = args.to or ("c40" if args.layout else "c23,c40")
+        for quality in [q for q in to.split(",") if q]:
             if quality not in CRF and args.crf is None:
                 parser.error(f"unknown target quality {quality!r}; known: {', '.join(CRF)} (or give --crf)")
             targets.append((quality, args.crf if args.crf is not None else CRF[quality]))
+    if args.layout:
+        from pipelines import sets
+
+        try:
+            jobs = plan_layout(args.layout, args.root, args.source or sets.DEFAULT_QUALITY, targets)
+        except (FileNotFoundError, ValueError) as error:
+            parser.error(str(error))
+    elif args.ffpp_root:
         methods = args.methods.split(",") if args.methods else None
         if methods:
             from pipelines import layout
 
             layout.validate_methods(methods)
-        jobs = plan_tree(args.ffpp_root, args.source, targets, methods)
+        jobs = plan_tree(args.ffpp_root, args.source or "raw", targets, methods)
     elif args.input and args.output:
         jobs = plan_folder(args.input, args.output, 23 if args.crf is None else args.crf)
     else:
-        parser.error("give --ffpp-root DIR, or --input DIR --output DIR")
+        parser.error("give --ffpp-root DIR, --layout NAME --root DIR, or --input DIR --output DIR")
     if not jobs:
         log.error("no videos found to compress")
         return {"ok": 0, "exists": 0, "failed": []}

@@ -30,6 +30,11 @@ def parts(root):
                   if not d.startswith(".") and os.path.isfile(os.path.join(root, d, METADATA)))
 
 
+def media_files(root):
+    """Paths (relative to root) of the videos in every part: what pipelines.compress reads."""
+    return [rel for part in parts(root) for rel in sets.list_media(root, part)[0]]
+
+
 def discover(root, quality=sets.DEFAULT_QUALITY, qualities=None, seed=0):
     """Scan DFDC parts; returns a layout.Layout whose videos have their split."""
     root = sets.check_root(root, "DFDC", f"dfdc_train_part_N/{METADATA}")

@@ -23,6 +23,13 @@ def group(relpath):
     return os.path.splitext(relpath.split("/")[1])[0]
 
 
+def media_files(root):
+    """Paths (relative to root) of the videos and images under real/ and fake/: what
+    pipelines.compress reads (it compresses the videos)."""
+    return [rel for folder, _ in CLASSES
+            for rel in sets.list_media(root, folder, images=True, recursive=True)[0]]
+
+
 def discover(root, quality=sets.DEFAULT_QUALITY, qualities=None, seed=0):
     """Scan real/ and fake/; returns a layout.Layout whose videos have their split."""
     root = sets.check_root(root, "Folders", "real/ and fake/")
