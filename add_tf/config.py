@@ -107,19 +107,19 @@ class Config:
 
     def set(self, dotted_key, value):
         """Set `section.key` to `value`. A string is parsed as YAML ("1e-3", "null", "[a, b]")
-        unless the key holds a string (a path or a name stays as given)."""
+        unless the key is of type str (a path or a name stays as given)."""
         section_name, _, key = dotted_key.partition(".")
         section = getattr(self, section_name, None)
-        if not dataclasses.is_dataclass(section) or key not in {
-            f.name for f in dataclasses.fields(section)
-        }:
+        types = {f.name: f.type for f in dataclasses.fields(section)} if dataclasses.is_dataclass(
+            section) else {}
+        if key not in types:
             valid = [
                 f"{s.name}.{f.name}"
                 for s in dataclasses.fields(self)
                 for f in dataclasses.fields(getattr(self, s.name))
             ]
             raise KeyError(f"Unknown config key {dotted_key!r}. Valid keys: {', '.join(valid)}")
-        if isinstance(value, str) and not isinstance(getattr(section, key), str):
+        if isinstance(value, str) and types[key] is not str:
             value = yaml.safe_load(value)
         if isinstance(getattr(section, key), float) and not isinstance(value, bool):
             try:  # YAML reads "1e-3" (no dot) as a string
