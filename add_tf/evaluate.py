@@ -1,16 +1,27 @@
-"""`python -m add_tf.evaluate --run DIR [--dataset ...] [--comp ...]`: test-split metrics.
+"""`python -m add_tf.evaluate --run DIR [--dataset ... | --records DIR] [--comp ...]`: metrics.
+
+    python -m add_tf.evaluate --run RUN                          # its own test split
+    python -m add_tf.evaluate --run RUN --dataset faceswap       # another FF++ method
+    python -m add_tf.evaluate --run RUN --records data/celebdf [--comp c23] [--split test|all]
 
 Frame level ACC / AUC / EER / AP and Recall@1 (test embeddings against the training-split
-embeddings of the evaluated dataset and quality, Euclidean), video level AUC / ACC (mean fake
-probability per (method, video id)). The result is merged into DIR/metrics.json under
-"test" (the run's own dataset and quality) or "test_{dataset}_{comp}" (any other, e.g. a
-cross-method test), and printed as a table.
+embeddings of the evaluated records and quality, Euclidean), video level AUC / ACC (mean fake
+probability per (method, video id)). The result is merged into DIR/metrics.json and printed as
+a table, under:
+- "test" (the run's own dataset and quality) or "test_{dataset}_{comp}" (any other);
+- with --records (any set made by pipelines.prepare: FF++, Celeb-DF v2, DFDC, folders; every
+  face of the split, originals and all fakes): "test_{set}_{quality}", or
+  "test_{set}_{quality}_all" with --split all, `set` being the name in the records' manifest.
+  Without --comp the quality is the one the student was trained on when the records hold it,
+  else the best they hold. A set with one class only (a DFDC part of fakes) gets accuracy and
+  Recall@1; AUC / EER / AP / video AUC are undefined there (null) and said so. --split all
+  scores every split, with no Recall@1 (no gallery apart from the scored faces).
 """
 
 from __future__ import annotations
 
 import argparse
-import json
+import itertools
 import os
 import sys
 
@@ -18,11 +29,15 @@ import numpy as np
 
 from add_tf import config as config_lib
 from add_tf import metrics as metrics_lib
+from add_tf import runs
+from add_tf.errors import UsageError
+
+QUALITY_ORDER = ("raw", "c23", "c40")  # best first
 
 
-def _collect(infer, ds, with_meta):
+def _collect(infer, datasets, with_meta):
     probs, labels, embeddings, methods, videos = [], [], [], [], []
-    for element in ds:
+    for element in itertools.chain(*datasets):
         if with_meta:
             (_, images), label, meta = element
             methods.extend(meta["method"].numpy().tolist())
@@ -47,8 +62,10 @@ def _collect(infer, ds, with_meta):
     )
 
 
-def evaluate_model(model, records_dir, method_folder, comp, batch_size=64, gallery_limit=None):
-    """All metrics of `model` (a classifier) on the test split at quality `comp`."""
+def evaluate_model(model, records_dir, method_folder, comp, batch_size=64, gallery_limit=None,
+                   splits=("test",), gallery="train"):
+    """All metrics of `model` (a classifier) on `splits` of the records at quality `comp`, with
+    the number of real and fake faces; Recall@1 against the `gallery` split (None: nan)."""
     import tensorflow as tf
 
     from add_tf.data import make_dataset
@@ -69,45 +86,59 @@ def evaluate_model(model, records_dir, method_folder, comp, batch_size=64, galle
             with_meta=with_meta,
         )
 
-    labels, probs, emb, methods, videos = _collect(infer, dataset("test", True), True)
-    train_ds = dataset("train", False)
-    if gallery_limit:
-        train_ds = train_ds.unbatch().take(gallery_limit).batch(batch_size)
-    g_labels, _, g_emb, _, _ = _collect(infer, train_ds, False)
-    return metrics_lib.all_metrics(
+    labels, probs, emb, methods, videos = _collect(
+        infer, [dataset(split, True) for split in splits], True)
+    gallery_labels = gallery_emb = None
+    if gallery:
+        train_ds = dataset(gallery, False)
+        if gallery_limit:
+            train_ds = train_ds.unbatch().take(gallery_limit).batch(batch_size)
+        gallery_labels, _, gallery_emb, _, _ = _collect(infer, [train_ds], False)
+    result = metrics_lib.all_metrics(
         labels,
         probs,
         embeddings=emb,
-        train_embeddings=g_emb,
-        train_labels=g_labels,
+        train_embeddings=gallery_emb,
+        train_labels=gallery_labels,
         methods=methods,
         video_ids=videos,
     )
-
-
-def load_run_config(run_dir):
-    path = os.path.join(run_dir, "config.yaml")
-    if not os.path.exists(path):
-        raise FileNotFoundError(f"{run_dir} is not a run dir (no config.yaml)")
-    return config_lib.load_config(path)
+    result["fake_frames"] = int(np.sum(labels == 1))
+    result["real_frames"] = int(np.sum(labels == 0))
+    return result
 
 
 def load_checkpoint(run_dir, config, checkpoint=None):
     """The classifier of a run: student.keras, another .keras file or a student .weights.h5."""
-    import keras
-
-    path = checkpoint or os.path.join(run_dir, "student.keras")
-    if not os.path.exists(path):
-        raise FileNotFoundError(f"No checkpoint at {path}")
-    if path.endswith(".weights.h5"):
+    if checkpoint and checkpoint.endswith(".weights.h5"):
         from add_tf.models import build_classifier
 
+        if not os.path.exists(checkpoint):
+            raise UsageError(f"No checkpoint at {checkpoint}")
         model = build_classifier(
             config.model.backbone, image_size=config.model.image_size, name="student"
         )
-        model.load_weights(path)
+        model.load_weights(checkpoint)
         return model
-    return keras.models.load_model(path, compile=False)
+    return runs.load_model(checkpoint or run_dir)
+
+
+def store_metrics(run_dir, key, result, config):
+    """Merge `result` into run_dir/metrics.json under `key` (with the run's description)."""
+    path = os.path.join(run_dir, runs.METRICS)
+    stored = runs.read_json(path, {})
+    stored[key] = metrics_lib.to_jsonable(result)
+    state = runs.read_state(run_dir)
+    if state:
+        stored["training"] = state
+    stored["run"] = {
+        "dataset": config.data.dataset,
+        "comp": config.data.comp,
+        "method": config.loss.method,
+        "backbone": config.model.backbone,
+        "seed": config.train.seed,
+    }
+    runs.write_json(path, stored)
 
 
 def evaluate_run(run_dir, dataset=None, comp=None, data_dir=None, batch_size=None,
@@ -115,7 +146,7 @@ def evaluate_run(run_dir, dataset=None, comp=None, data_dir=None, batch_size=Non
     """Evaluate a run's model; merge into run_dir/metrics.json; return the metrics dict."""
     from add_tf.data import records_location
 
-    config = load_run_config(run_dir)
+    config = runs.read_config(run_dir)
     dataset = dataset or config.data.dataset
     comp = comp or config.data.comp
     data_dir = data_dir or config.data.data_dir
@@ -128,39 +159,102 @@ def evaluate_run(run_dir, dataset=None, comp=None, data_dir=None, batch_size=Non
     model = load_checkpoint(run_dir, config, checkpoint)
     result = evaluate_model(model, records_dir, method_folder, comp, batch_size, gallery_limit)
     own = dataset == config.data.dataset and comp == config.data.comp and checkpoint is None
-    key = "test" if own else f"test_{dataset}_{comp}"
     if write:
-        path = os.path.join(run_dir, "metrics.json")
-        stored = {}
-        if os.path.exists(path):
-            with open(path) as f:
-                stored = json.load(f)
-        stored[key] = metrics_lib.to_jsonable(result)
-        state_path = os.path.join(run_dir, "training_state.json")
-        if os.path.exists(state_path):
-            with open(state_path) as f:
-                stored["training"] = json.load(f)
-        stored["run"] = {
-            "dataset": config.data.dataset,
-            "comp": config.data.comp,
-            "method": config.loss.method,
-            "backbone": config.model.backbone,
-            "seed": config.train.seed,
-        }
-        tmp = path + ".tmp"
-        with open(tmp, "w") as f:
-            json.dump(stored, f, indent=2)
-        os.replace(tmp, path)
+        store_metrics(run_dir, "test" if own else f"test_{dataset}_{comp}", result, config)
     return result
 
 
+# --------------------------------------------------------------------------- any records
+def set_name(records_dir, manifest):
+    """The set's name given by pipelines.prepare (--name), else the records folder's name."""
+    return manifest.get("settings", {}).get("set") or os.path.basename(
+        os.path.normpath(str(records_dir)))
+
+
+def choose_quality(trained, qualities, comp=None):
+    """(quality, note): `comp` when given (it must be in `qualities`), else `trained` when the
+    records hold it, else the best they hold; the note says which and why."""
+    if comp:
+        if comp not in qualities:
+            raise UsageError(f"--comp {comp} is not in the records; they hold: "
+                             f"{', '.join(qualities)}. Received: comp={comp!r}")
+        return comp, f"quality {comp} (--comp)"
+    if trained in qualities:
+        return trained, f"quality {trained}, the one the student was trained on"
+    best = next(q for q in QUALITY_ORDER + tuple(qualities) if q in qualities)
+    return best, (f"quality {best}, the best the records hold (the student was trained on "
+                  f"{trained}, which they do not hold)")
+
+
+def key_for(name, quality, split):
+    return f"test_{name}_{quality}" + ("_all" if split == "all" else "")
+
+
+def evaluate_records(run_dir, records_dir, comp=None, split="test", batch_size=None,
+                     gallery_limit=None, checkpoint=None, write=True):
+    """Score a run's model on any prepared records (see the module docstring).
+
+    Returns (key, metrics, notes): the metrics.json key, the metrics dict (nan where undefined)
+    and the lines that say which quality was scored and what could not be computed."""
+    from add_tf.data import count_examples, read_manifest
+
+    if split not in ("test", "all"):
+        raise UsageError(f"--split must be test or all. Received: split={split!r}")
+    config = runs.read_config(run_dir)
+    try:
+        manifest = read_manifest(records_dir)
+    except FileNotFoundError as error:
+        raise UsageError(str(error)) from None
+    settings = manifest.get("settings", {})
+    size = settings.get("size")
+    if size and size != config.model.image_size:
+        raise UsageError(
+            f"The records at {records_dir} hold {size}-pixel crops; the model takes "
+            f"{config.model.image_size}. Prepare them with `python -m pipelines.prepare ... "
+            f"--size {config.model.image_size}`.")
+    quality, quality_note = choose_quality(config.data.comp, settings.get("qualities", []), comp)
+    faces = {s: count_examples(records_dir, "all", s) for s in manifest.get("counts", {})}
+    splits = sorted(s for s, n in faces.items() if n) if split == "all" else ["test"]
+    if not splits or not all(faces.get(s) for s in splits):
+        counts = ", ".join(f"{s} {n}" for s, n in sorted(faces.items())) or "none"
+        raise UsageError(f"No faces in the {split} split of {records_dir} (faces per split: "
+                         f"{counts}); score every split with --split all")
+    name = set_name(records_dir, manifest)
+    notes = [f"{name} ({', '.join(splits)}): {quality_note}"]
+    gallery = "train" if split == "test" and faces.get("train") else None
+    if gallery is None:
+        why = "--split all scores the training faces too" if split == "all" else \
+            "the records have no training faces"
+        notes.append(f"Recall@1 not computed: {why} (its gallery)")
+    model = load_checkpoint(run_dir, config, checkpoint)
+    batch_size = batch_size or min(config.train.batch_size, 64)
+    result = evaluate_model(model, records_dir, "all", quality, batch_size, gallery_limit,
+                            splits=splits, gallery=gallery)
+    present = [c for c in ("real", "fake") if result[f"{c}_frames"]]
+    if len(present) == 1:
+        notes.append(f"only {present[0]} faces: accuracy and Recall@1 only; AUC / EER / AP / "
+                     "video AUC are undefined with one class")
+    key = key_for(name, quality, split)
+    if write:
+        store_metrics(run_dir, key, result, config)
+    return key, result, notes
+
+
+# --------------------------------------------------------------------------- command line
 def build_parser():
     p = argparse.ArgumentParser(
-        prog="python -m add_tf.evaluate", description="Evaluate a trained run on a test split."
-    )
+        prog="python -m add_tf.evaluate", description="Evaluate a trained run on a test split.",
+        epilog="--records scores any records of pipelines.prepare (Celeb-DF v2, DFDC, folders, "
+               "FF++); see the module docstring.")
     p.add_argument("--run", required=True, help="run dir written by add_tf.fit")
-    p.add_argument("--dataset", choices=sorted(config_lib.DATASETS), help="default: the run's")
-    p.add_argument("--comp", choices=config_lib.QUALITIES, help="default: the run's")
+    source = p.add_mutually_exclusive_group()
+    source.add_argument("--dataset", choices=sorted(config_lib.DATASETS), help="default: the run's")
+    source.add_argument("--records", help="a folder of records made by pipelines.prepare")
+    p.add_argument("--comp", choices=config_lib.QUALITIES,
+                   help="default: the run's (--records: the run's when the records hold it, "
+                   "else their best)")
+    p.add_argument("--split", choices=("test", "all"), default="test",
+                   help="--records: the test split (default) or every split")
     p.add_argument("--data-dir", help="default: the run's data.data_dir")
     p.add_argument("--checkpoint", help="a .keras file or a student .weights.h5 (default: "
                    "RUN/student.keras)")
@@ -170,22 +264,36 @@ def build_parser():
 
 
 def main(argv=None):
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.records is None and (args.split != "test"):
+        parser.error("--split applies to --records only")
+    if args.records is not None and args.data_dir:
+        parser.error("--data-dir applies to --dataset only (--records names the folder)")
     try:
-        result = evaluate_run(
-            args.run,
-            dataset=args.dataset,
-            comp=args.comp,
-            data_dir=args.data_dir,
-            batch_size=args.batch_size,
-            gallery_limit=args.gallery_limit,
-            checkpoint=args.checkpoint,
-        )
-    except FileNotFoundError as error:
+        if args.records is not None:
+            key, result, notes = evaluate_records(
+                args.run, args.records, comp=args.comp, split=args.split,
+                batch_size=args.batch_size, gallery_limit=args.gallery_limit,
+                checkpoint=args.checkpoint)
+            for note in notes:
+                print(f"[evaluate] {note}")
+            name = key
+        else:
+            result = evaluate_run(
+                args.run,
+                dataset=args.dataset,
+                comp=args.comp,
+                data_dir=args.data_dir,
+                batch_size=args.batch_size,
+                gallery_limit=args.gallery_limit,
+                checkpoint=args.checkpoint,
+            )
+            config = runs.read_config(args.run)
+            name = f"{args.dataset or config.data.dataset}/{args.comp or config.data.comp}"
+    except (FileNotFoundError, UsageError) as error:
         print(f"error: {error}", file=sys.stderr)
         raise SystemExit(2) from None
-    config = load_run_config(args.run)
-    name = f"{args.dataset or config.data.dataset}/{args.comp or config.data.comp}"
     print(metrics_lib.format_table({name: result}, title_column="test"))
     return result
 
