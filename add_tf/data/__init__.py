@@ -1,8 +1,11 @@
-"""Prepared face records: schema (keys) and the tf.data reader."""
+"""Prepared face records: schema (keys, record decoding) and the tf.data reader."""
 
 from add_tf.data.reader import (  # noqa: F401
+    DamagedRecordsError,
     count_examples,
+    find_damaged_shards,
     make_dataset,
     read_manifest,
     records_location,
+    report_damaged_shards,
 )

@@ -17,7 +17,6 @@ import contextlib
 import glob
 import json
 import os
-import shlex
 
 from add_tf.data import schema
 
@@ -223,3 +222,80 @@ def make_dataset(
     ds = ds.batch(batch_size, drop_remainder=training, num_parallel_calls=autotune,
                   deterministic=deterministic)
     return ds.prefetch(autotune)
+
+
+# --------------------------------------------------------------------------- damaged shards
+class DamagedRecordsError(RuntimeError):
+    """Record shards that cannot be read to the end (cut short or corrupted). `damaged`: the
+    `[(path, reason)]` of `find_damaged_shards`; the message names them and how to rewrite them."""
+
+    def __init__(self, damaged):
+        self.damaged = list(damaged)
+        super().__init__(_damaged_message(self.damaged))
+
+
+def find_damaged_shards(files):
+    """`[(path, reason)]` of the shards among `files` that fail to read to the end with a
+    `tf.errors.DataLossError` (a truncated or corrupted record), in the order given. Reads
+    every record of every file."""
+    import tensorflow as tf
+
+    def count(total, _):
+        return total + 1
+
+    damaged = []
+    for path in files:
+        try:
+            tf.data.TFRecordDataset(str(path)).reduce(tf.constant(0, tf.int64), count)
+        except tf.errors.DataLossError as error:
+            damaged.append((str(path), _short_reason(error.message)))
+    return damaged
+
+
+@contextlib.contextmanager
+def report_damaged_shards(records_dir, method, splits):
+    """Context manager for a command's dataset iteration: a `tf.errors.DataLossError` raised
+    inside becomes a `DamagedRecordsError` naming the damaged shards among the record files of
+    originals + `method` in `splits` (as `make_dataset` lists them) and how to rewrite them;
+    it is re-raised unchanged when every one of them reads to the end (each is read in full,
+    only after such an error).
+
+        with report_damaged_shards(records_dir, "Deepfakes", ("train", "val")):
+            model.fit(train_ds, validation_data=val_ds)
+    """
+    import tensorflow as tf
+
+    try:
+        yield
+    except tf.errors.DataLossError as error:
+        files = [f for split in splits for f in list_record_files(records_dir, method, split)[0]]
+        damaged = find_damaged_shards(files)
+        if not damaged:
+            raise
+        raise DamagedRecordsError(damaged) from error
+
+
+def _short_reason(message):
+    """TensorFlow's error text without its function-node prefix and op suffix."""
+    reason = message.split("}}", 1)[-1].strip()
+    return reason.split(" [Op:", 1)[0]
+
+
+def _damaged_message(damaged):
+    # {records_dir}/{split}/{shard}
+    records_dirs = sorted({os.path.dirname(os.path.dirname(path)) for path, _ in damaged})
+    lines = [f"{len(damaged)} damaged record shard(s), cut short or corrupted (e.g. by a full "
+             "disk or an interrupted copy):"]
+    lines += [f"  {path}: {reason}" for path, reason in damaged]
+    lines += [
+        "To rewrite them:",
+        "  1. delete the file(s) above (a rerun keeps a shard whose file exists: its done marker "
+        "in .state/ counts it as written);",
+        "  2. rerun the `python -m pipelines.prepare` command that wrote "
+        f"{' and '.join(records_dirs)}, with the same arguments. It writes only the missing "
+        "shards, then manifest.json again: the other shards and the manifest need not be "
+        "deleted (given other settings it stops before writing anything).",
+        "  Demo records ({data_dir}/demo): instead of step 2, delete manifest.json too; the next "
+        "command that uses the demo data reruns the preparation.",
+    ]
+    return "\n".join(lines)
