@@ -190,17 +190,13 @@ def key_for(name, quality, split):
     return f"test_{name}_{quality}" + ("_all" if split == "all" else "")
 
 
-def evaluate_records(run_dir, records_dir, comp=None, split="test", batch_size=None,
-                     gallery_limit=None, checkpoint=None, write=True):
-    """Score a run's model on any prepared records (see the module docstring).
-
-    Returns (key, metrics, notes): the metrics.json key, the metrics dict (nan where undefined)
-    and the lines that say which quality was scored and what could not be computed."""
+def resolve_records(config, records_dir, comp=None, split="test"):
+    """What `evaluate_records` scores, without scoring: {"manifest", "name", "quality",
+    "key", "splits", "faces" (per split), "notes"}. UsageError when it cannot be scored."""
     from add_tf.data import count_examples, read_manifest
 
     if split not in ("test", "all"):
         raise UsageError(f"--split must be test or all. Received: split={split!r}")
-    config = runs.read_config(run_dir)
     try:
         manifest = read_manifest(records_dir)
     except FileNotFoundError as error:
@@ -220,24 +216,36 @@ def evaluate_records(run_dir, records_dir, comp=None, split="test", batch_size=N
         raise UsageError(f"No faces in the {split} split of {records_dir} (faces per split: "
                          f"{counts}); score every split with --split all")
     name = set_name(records_dir, manifest)
-    notes = [f"{name} ({', '.join(splits)}): {quality_note}"]
-    gallery = "train" if split == "test" and faces.get("train") else None
+    return {"manifest": manifest, "name": name, "quality": quality,
+            "key": key_for(name, quality, split), "splits": splits, "faces": faces,
+            "notes": [f"{name} ({', '.join(splits)}): {quality_note}"]}
+
+
+def evaluate_records(run_dir, records_dir, comp=None, split="test", batch_size=None,
+                     gallery_limit=None, checkpoint=None, write=True):
+    """Score a run's model on any prepared records (see the module docstring).
+
+    Returns (key, metrics, notes): the metrics.json key, the metrics dict (nan where undefined)
+    and the lines that say which quality was scored and what could not be computed."""
+    config = runs.read_config(run_dir)
+    plan = resolve_records(config, records_dir, comp, split)
+    notes = list(plan["notes"])
+    gallery = "train" if split == "test" and plan["faces"].get("train") else None
     if gallery is None:
         why = "--split all scores the training faces too" if split == "all" else \
             "the records have no training faces"
         notes.append(f"Recall@1 not computed: {why} (its gallery)")
     model = load_checkpoint(run_dir, config, checkpoint)
     batch_size = batch_size or min(config.train.batch_size, 64)
-    result = evaluate_model(model, records_dir, "all", quality, batch_size, gallery_limit,
-                            splits=splits, gallery=gallery)
+    result = evaluate_model(model, records_dir, "all", plan["quality"], batch_size,
+                            gallery_limit, splits=plan["splits"], gallery=gallery)
     present = [c for c in ("real", "fake") if result[f"{c}_frames"]]
     if len(present) == 1:
         notes.append(f"only {present[0]} faces: accuracy and Recall@1 only; AUC / EER / AP / "
                      "video AUC are undefined with one class")
-    key = key_for(name, quality, split)
     if write:
-        store_metrics(run_dir, key, result, config)
-    return key, result, notes
+        store_metrics(run_dir, plan["key"], result, config)
+    return plan["key"], result, notes
 
 
 # --------------------------------------------------------------------------- command line
