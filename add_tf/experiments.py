@@ -19,6 +19,11 @@ own test metrics as a reference row), differences.csv and a table in results.md 
 minus `none` in the same cell and seed: mean ± std of the differences over seeds and the seeds
 it wins, for test accuracy and AUC), results.png (test accuracy and AUC per method, std error
 bars). Every file is written to a temporary name and renamed.
+
+Cross-dataset (`--eval-records DIR ...`, records of any pipelines.prepare layout: Celeb-DF v2,
+DFDC, folders, FF++): every finished run is also scored on the test split of each (add_tf.evaluate
+--records: at the run's quality when they hold it, else their best), once; its tables get a
+column group per set, `<set>.acc`, `<set>.auc`, `<set>.video_auc` (the set named by its manifest).
 """
 
 from __future__ import annotations
@@ -40,6 +45,7 @@ from add_tf import runs
 from add_tf.metrics import METRIC_NAMES
 
 DIFFERENCE_METRICS = ("acc", "auc")  # paired differences against none, and the chart
+CROSS_METRICS = ("acc", "auc", "video_auc")  # the column group of each --eval-records set
 
 
 def parse_sweeps(items):
@@ -124,9 +130,59 @@ def read_metrics(run_dir):
     return runs.read_json(os.path.join(run_dir, runs.METRICS), {}).get("test")
 
 
-def collect(entries):
-    """The planned runs with their test metrics (None for a run without any)."""
-    return [{**entry, "metrics": read_metrics(entry["run_dir"])} for entry in entries]
+def collect(entries, eval_records=()):
+    """The planned runs with their test metrics (None for a run without any), with the
+    `cross_metrics` of the --eval-records sets."""
+    rows = [{**entry, "metrics": read_metrics(entry["run_dir"])} for entry in entries]
+    for row in rows:
+        if row["metrics"] and eval_records:
+            row["metrics"] = {**row["metrics"], **cross_metrics(row["run_dir"], eval_records)}
+    return rows
+
+
+def cross_names(eval_records):
+    """The column names of the --eval-records sets: `<set>.<metric>` for CROSS_METRICS."""
+    from add_tf import evaluate
+    from add_tf.data import read_manifest
+
+    sets = [evaluate.set_name(d, read_manifest(d)) for d in eval_records]
+    return tuple(f"{name}.{metric}" for name in sets for metric in CROSS_METRICS)
+
+
+def evaluate_on_records(run_dir, eval_records):
+    """Score a finished run on each --eval-records set its metrics.json does not hold yet; a set
+    it cannot be scored on is reported and skipped."""
+    from add_tf import evaluate
+    from add_tf.errors import UsageError
+
+    if not runs.is_complete(run_dir):
+        return
+    stored = runs.read_json(os.path.join(run_dir, runs.METRICS), {})
+    for records in eval_records:
+        try:
+            plan = evaluate.resolve_records(runs.read_config(run_dir), records)
+            if plan["key"] not in stored:
+                _, _, notes = evaluate.evaluate_records(run_dir, records)
+                print("\n".join(f"[experiments] {note}" for note in notes), flush=True)
+        except UsageError as error:
+            print(f"[experiments] {run_dir} not scored on {records}: {error}", file=sys.stderr)
+
+
+def cross_metrics(run_dir, eval_records):
+    """{`<set>.<metric>`: value} of a run's stored scores on the --eval-records sets."""
+    from add_tf import evaluate
+    from add_tf.errors import UsageError
+
+    stored = runs.read_json(os.path.join(run_dir, runs.METRICS), {})
+    out = {}
+    for records in eval_records:
+        try:
+            plan = evaluate.resolve_records(runs.read_config(run_dir), records)
+        except UsageError:
+            continue
+        for metric in CROSS_METRICS:
+            out[f"{plan['name']}.{metric}"] = stored.get(plan["key"], {}).get(metric)
+    return out
 
 
 def teacher_rows(entries):
@@ -325,12 +381,13 @@ def write_chart(table, path, metric_names=DIFFERENCE_METRICS):
     os.replace(tmp, path)
 
 
-def write_report(rows, teachers, out_dir, command=None):
+def write_report(rows, teachers, out_dir, command=None, metric_names=METRIC_NAMES):
     """results.md / results.csv, differences.csv and results.png in `out_dir` from the runs'
     rows and the teachers' reference rows; returns the text of results.md."""
     os.makedirs(out_dir, exist_ok=True)
-    table = aggregate(list(teachers) + list(rows))
-    text = write_tables(table, out_dir, command=command, differences=paired_differences(rows))
+    table = aggregate(list(teachers) + list(rows), metric_names)
+    text = write_tables(table, out_dir, metric_names, command=command,
+                        differences=paired_differences(rows))
     write_chart(table, os.path.join(out_dir, "results.png"))
     return text
 
@@ -353,6 +410,9 @@ def build_parser():
     p.add_argument("--sweep", action="append", default=[], metavar="KEY=V1,V2,...")
     p.add_argument("--verbose", type=int, default=2)
     p.add_argument("--dry-run", action="store_true", help="print the fit commands only")
+    p.add_argument("--eval-records", nargs="+", default=[], metavar="DIR",
+                   help="records of other sets (pipelines.prepare, any layout): every run is "
+                   "also scored on their test split, one column group per set")
     return p
 
 
@@ -361,7 +421,8 @@ def main(argv=None):
     args = build_parser().parse_args(argv)
     try:
         entries = plan(args)
-    except (ValueError, KeyError) as error:
+        columns = METRIC_NAMES + cross_names(args.eval_records)
+    except (ValueError, KeyError, FileNotFoundError) as error:
         print(f"error: {error.args[0] if error.args else error}", file=sys.stderr)
         raise SystemExit(2) from None
     if args.dry_run:
@@ -373,10 +434,12 @@ def main(argv=None):
         print(f"[experiments] run {i}/{len(entries)}: {label(entry)} {entry['dataset']}/"
               f"{entry['comp']} {entry['backbone']} seed {entry['seed']}", flush=True)
         run_one(entry)
+        evaluate_on_records(entry["run_dir"], args.eval_records)
         write_runs_csv(collect(entries[:i]), args.out)
-    rows = collect(entries)
+    rows = collect(entries, args.eval_records)
     text = write_report(rows, teacher_rows(entries), args.out,
-                        command="python -m add_tf.experiments " + " ".join(argv))
+                        command="python -m add_tf.experiments " + " ".join(argv),
+                        metric_names=columns)
     print(text)
     return rows
 

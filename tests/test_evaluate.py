@@ -103,3 +103,28 @@ def test_errors_name_what_is_there(run_dir, dfdc_records, tmp_path, capsys):
     prepare_layout("folders", tmp_path / "one", tmp_path / "one_records")
     with pytest.raises(UsageError, match="No faces in the test split .*train 4.*--split all"):
         evaluate.evaluate_records(str(run_dir), str(tmp_path / "one_records"))
+
+
+def test_experiments_eval_records_column_group(run_dir, dfdc_records, tmp_path):
+    from add_tf import experiments
+    from add_tf.metrics import METRIC_NAMES
+
+    records, _ = dfdc_records
+    runs.write_json(str(run_dir / runs.STATE), {"done": True})
+    stored = runs.read_json(str(run_dir / runs.METRICS), {})
+    stored.pop("test_dfdc_c23", None)
+    runs.write_json(str(run_dir / runs.METRICS), {**stored, "test": {"acc": 0.5, "auc": 0.5}})
+    experiments.evaluate_on_records(str(run_dir), [str(records)])
+    scored = runs.read_json(str(run_dir / runs.METRICS))["test_dfdc_c23"]
+    entry = {"dataset": "demo", "comp": "c40", "backbone": "resnet18", "method": "none",
+             "point": "", "seed": 0, "run_dir": str(run_dir)}
+    rows = experiments.collect([entry], [str(records)])
+    assert rows[0]["metrics"]["dfdc.acc"] == scored["acc"]
+    columns = METRIC_NAMES + experiments.cross_names([str(records)])
+    assert columns[-3:] == ("dfdc.acc", "dfdc.auc", "dfdc.video_auc")
+    text = experiments.write_report(rows, [], str(tmp_path), metric_names=columns)
+    header, _, row = text.splitlines()[2:5]
+    assert header.endswith("| dfdc.acc | dfdc.auc | dfdc.video_auc |")
+    assert row.split(" | ")[-3] == f"{100 * scored['acc']:.2f} ± 0.00"
+    with pytest.raises(SystemExit):
+        experiments.main(["--eval-records", str(tmp_path / "none"), "--dry-run"])
