@@ -41,7 +41,8 @@ def test_pairing_and_paired_flip(records):
     ds = make_dataset(records, "Demo", "train", "c23", batch_size=8, training=True, seed=3)
     for (teacher, student), _ in ds.take(3):
         same = tf.reduce_mean(tf.abs(teacher - student), axis=[1, 2, 3])
-        flipped = tf.reduce_mean(tf.abs(teacher - tf.image.flip_left_right(student)), axis=[1, 2, 3])
+        mirrored = tf.image.flip_left_right(student)
+        flipped = tf.reduce_mean(tf.abs(teacher - mirrored), axis=[1, 2, 3])
         assert bool(tf.reduce_all(same < flipped))
     evals = make_dataset(records, "Demo", "train", "c23", batch_size=1000)
     trains = make_dataset(records, "Demo", "train", "c23", batch_size=8, training=True, seed=0)
@@ -81,7 +82,8 @@ def test_eval_meta_and_default_teacher(records):
     for m, y, vid in zip(meta["method"].numpy(), label.numpy(), meta["video_id"].numpy()):
         assert (m == b"Demo") == (y == 1) and (b"_" in vid) == (y == 1)
     # default teacher = raw: equals an explicit raw teacher
-    (t2, _), _, _ = next(iter(make_dataset(records, "Demo", "val", "c40", "raw", batch_size=4, with_meta=True)))
+    raw = make_dataset(records, "Demo", "val", "c40", "raw", batch_size=4, with_meta=True)
+    (t2, _), _, _ = next(iter(raw))
     assert np.array_equal(teacher.numpy(), t2.numpy())
 
 
