@@ -19,6 +19,8 @@ from concurrent.futures import ProcessPoolExecutor
 from fractions import Fraction
 
 from add_tf import media
+from pipelines import sets
+from pipelines.prepare import SETS
 
 log = logging.getLogger("pipelines.compress")
 CRF = {"c23": 23, "c40": 40}
@@ -105,9 +107,7 @@ def plan_tree(ffpp_root, source_quality, targets, methods=None):
 
 def plan_layout(layout_name, root, source_quality, targets):
     """Jobs for the videos of a celebdf / dfdc / folders set (images are not compressed)."""
-    from pipelines import celebdf, dfdc, folders, sets
-
-    module = {"celebdf": celebdf, "dfdc": dfdc, "folders": folders}[layout_name]
+    module = SETS[layout_name]
     root = os.path.abspath(root)
     if not os.path.isdir(root):
         raise FileNotFoundError(f"--root {root} does not exist")
@@ -133,7 +133,7 @@ def run(argv=None):
     parser = argparse.ArgumentParser(prog="python -m pipelines.compress", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--ffpp-root", help="FaceForensics++ tree (layout mode)")
-    parser.add_argument("--layout", choices=["celebdf", "dfdc", "folders"],
+    parser.add_argument("--layout", choices=sorted(SETS),
                         help="a set read as it is (layout mode, with --root)")
     parser.add_argument("--root", help="the set's folder (with --layout)")
     parser.add_argument("--from", dest="source", default=None,
@@ -161,8 +161,6 @@ def run(argv=None):
                 parser.error(f"unknown target quality {quality!r}; known: {', '.join(CRF)} (or give --crf)")
             targets.append((quality, args.crf if args.crf is not None else CRF[quality]))
     if args.layout:
-        from pipelines import sets
-
         try:
             jobs = plan_layout(args.layout, args.root, args.source or sets.DEFAULT_QUALITY, targets)
         except (FileNotFoundError, ValueError) as error:

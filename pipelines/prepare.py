@@ -51,7 +51,8 @@ log = logging.getLogger("pipelines.prepare")
 STATE = ".state"
 EXAMPLES_PER_SHARD = 512
 FULL_FRAME_EVERY = 8  # sampled frames; in between, faces are searched near the previous one
-LAYOUTS = {"ffpp": layout_lib, "celebdf": celebdf, "dfdc": dfdc, "folders": folders}
+SETS = {"celebdf": celebdf, "dfdc": dfdc, "folders": folders}  # layouts read as distributed
+LAYOUTS = ("ffpp",) + tuple(SETS)
 POLL_SECONDS = {"local": 0.5, "remote": 30.0}  # how often the progress bar counts videos done
 
 
@@ -320,7 +321,7 @@ def _positive_int(text):
 def build_parser():
     parser = argparse.ArgumentParser(prog="python -m pipelines.prepare", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--layout", choices=sorted(LAYOUTS), default="ffpp",
+    parser.add_argument("--layout", choices=LAYOUTS, default="ffpp",
                         help="how --root is organised (default: ffpp)")
     parser.add_argument("--root", help="the data set's folder")
     parser.add_argument("--ffpp-root", help="FaceForensics++ tree: --layout ffpp --root DIR")
@@ -384,7 +385,7 @@ def discover(args):
     """The layout.Layout of --root, every video with its split (None: in no split)."""
     qualities = args.qualities.split(",") if args.qualities else None
     if args.layout != "ffpp":
-        return LAYOUTS[args.layout].discover(args.root, args.quality or sets.DEFAULT_QUALITY,
+        return SETS[args.layout].discover(args.root, args.quality or sets.DEFAULT_QUALITY,
                                              qualities, args.split_seed)
     methods = args.methods.split(",") if args.methods else None
     if methods:
