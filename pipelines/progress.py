@@ -24,6 +24,7 @@ class ProgressBar:
         self.tty = bool(getattr(self.stream, "isatty", lambda: False)())
         self.start_done, self.start_time = done, clock()
         self.done, self.shown, self.shown_at = done, None, None
+        self.longest = 0  # a shorter line rewritten in place is padded over the longer one
 
     def render(self):
         """'[#########...............]  37/120 videos  1.9 videos/s  ETA 0:00:43'."""
@@ -41,7 +42,9 @@ class ProgressBar:
         self.done = done
         now = self.clock()
         if self.tty:
-            self.stream.write("\r" + self.render() + ("\n" if final else ""))
+            line = self.render()
+            self.longest = max(self.longest, len(line))
+            self.stream.write("\r" + line.ljust(self.longest) + ("\n" if final else ""))
         elif done != self.shown and (final or self.shown_at is None
                                      or now - self.shown_at >= self.interval):
             self.stream.write(self.render() + "\n")

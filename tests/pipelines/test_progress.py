@@ -40,12 +40,14 @@ def test_plain_lines_at_most_every_interval_and_at_the_end():
 
 def test_terminal_line_rewritten_in_place():
     clock, out = _Clock(), _Terminal()
-    bar = ProgressBar(3, stream=out, clock=clock)
-    for done in (1, 1, 2, 3):
+    bar = ProgressBar(30, stream=out, clock=clock)
+    for done in (10, 10, 30):  # 10.00 videos/s, then 5.00 videos/s: a shorter line
         clock.now += 1
         bar.update(done)
     bar.close()
     text = out.getvalue()
-    assert text.count("\r") == 5 and text.count("\n") == 1 and text.endswith("\n")
-    last = text.split("\r")[-1]
-    assert "3/3 videos" in last and "ETA 0:00:00" in last
+    assert text.count("\r") == 4 and text.count("\n") == 1 and text.endswith("\n")
+    lines = [line.rstrip("\n") for line in text.split("\r")[1:]]
+    assert "10.00 videos/s" in lines[0] and "5.00 videos/s" in lines[1]
+    assert len(lines[1]) == len(lines[0]) and lines[1].endswith(" ")  # padded over the old one
+    assert "30/30 videos" in lines[-1] and "ETA 0:00:00" in lines[-1]
