@@ -48,15 +48,17 @@ def read_test_list(root, problems):
             if not fields:
                 continue
             if len(fields) != 2 or fields[0] not in ("0", "1"):
-                problems.append(f"{TEST_LIST} line {number} is not `<1|0> <path>`: {line.strip()!r}")
+                problems.append(
+                    f"{TEST_LIST} line {number} is not `<1|0> <path>`: {line.strip()!r}")
                 continue
             listed[fields[1]] = 1 - int(fields[0])
     return listed
 
 
 def media_files(root):
-    """Paths (relative to root) of the videos of the three folders: what pipelines.compress reads."""
-    return [rel for folder in REAL_FOLDERS + (FAKE_FOLDER,) for rel in sets.list_media(root, folder)[0]]
+    """Paths (relative to root) of the videos of the three folders (what compress reads)."""
+    return [rel for folder in REAL_FOLDERS + (FAKE_FOLDER,)
+            for rel in sets.list_media(root, folder)[0]]
 
 
 def discover(root, quality=sets.DEFAULT_QUALITY, qualities=None, seed=0):
@@ -79,7 +81,8 @@ def discover(root, quality=sets.DEFAULT_QUALITY, qualities=None, seed=0):
     rest = videos
     if test is None:
         problems.append(f"{TEST_LIST} not found: a generated test split is used")
-        fractions, desc = splits_lib.FRACTIONS, f"generated 72/14/14 split by identity (seed {seed})"
+        fractions = splits_lib.FRACTIONS
+        desc = f"generated 72/14/14 split by identity (seed {seed})"
     else:
         present = {v.video_id: v for v in videos}
         for relpath, label in sorted(test.items()):
@@ -95,9 +98,10 @@ def discover(root, quality=sets.DEFAULT_QUALITY, qualities=None, seed=0):
         fractions = splits_lib.FRACTIONS[:2] + (0,)
         desc = (f"official test list ({TEST_LIST}); the rest 72:14 train/val by identity "
                 f"(seed {seed})")
-    for video in sets.split_by_names(rest, lambda v: identities(v.video_id), seed, fractions):
-        skipped.append({"item": video.video_id,
-                        "reason": "fake whose target and source identities are in different splits"})
+    apart = sets.split_by_names(rest, lambda v: identities(v.video_id), seed, fractions)
+    skipped.extend({"item": video.video_id,
+                    "reason": "fake whose target and source identities are in different splits"}
+                   for video in apart)
     videos = [v for v in videos if v.split is not None]
     methods = [METHOD] if any(v.label for v in videos) else []
     return layout.Layout(root, methods, qualities, videos, found, problems, skipped,

@@ -140,7 +140,8 @@ def run(argv=None):
                         help="source quality (layout mode; default raw for --ffpp-root, else c23: "
                              "the name of the files as they are)")
     parser.add_argument("--to", default=None,
-                        help="target qualities (layout mode; default c23,c40 for --ffpp-root, else c40)")
+                        help="target qualities (layout mode; default c23,c40 for --ffpp-root, "
+                             "else c40)")
     parser.add_argument("--methods", default=None, help="comma-separated method folders (default: all present)")
     parser.add_argument("--input", help="folder of videos (folder mode)")
     parser.add_argument("--output", help="output folder (folder mode)")
@@ -153,7 +154,8 @@ def run(argv=None):
     if args.ffpp_root or args.layout:
         if bool(args.layout) != bool(args.root) or (args.layout and args.ffpp_root):
             parser.error(f"give --ffpp-root DIR, or --layout NAME --root DIR. Received: "
-                         f"--ffpp-root {args.ffpp_root}, --layout {args.layout}, --root {args.root}")
+                         f"--ffpp-root {args.ffpp_root}, --layout {args.layout}, "
+                         f"--root {args.root}")
         targets = []
         to = args.to or ("c40" if args.layout else "c23,c40")
         for quality in [q for q in to.split(",") if q]:

@@ -67,7 +67,8 @@ def discover(root, quality=sets.DEFAULT_QUALITY, qualities=None, seed=0):
                 videos.append(video)
                 original_of[video.key] = (label and entry.get("original")) or name
             present.discard(relpath)
-        skipped.extend({"item": relpath, "reason": f"present but not listed in {METADATA} (no label)"}
+        skipped.extend({"item": relpath,
+                        "reason": f"present but not listed in {METADATA} (no label)"}
                        for relpath in sorted(present))
     if not videos:
         raise FileNotFoundError(f"No labelled video found under {root} (parts: "

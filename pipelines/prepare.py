@@ -336,7 +336,8 @@ def build_parser():
                              f"(default: {sets.DEFAULT_QUALITY}); other qualities are read from "
                              "{root}/{quality}/ (pipelines.compress --layout)")
     parser.add_argument("--qualities", default=None,
-                        help="e.g. raw,c23,c40 (default: ffpp those of the originals, else all present)")
+                        help="e.g. raw,c23,c40 (default: ffpp those of the originals, else all "
+                             "present)")
     parser.add_argument("--frames", type=int, default=64)
     parser.add_argument("--size", type=int, default=128)
     parser.add_argument("--splits", default=None,

@@ -68,7 +68,8 @@ def list_media(root, folder, images=False, recursive=False):
 def make_video(root, relpath, method, label, qualities, base):
     """A layout.Video with the path of every quality whose file exists."""
     paths = {q: quality_path(root, relpath, q, base) for q in qualities}
-    return layout.Video(method, relpath, label, {q: p for q, p in paths.items() if os.path.isfile(p)})
+    paths = {q: p for q, p in paths.items() if os.path.isfile(p)}
+    return layout.Video(method, relpath, label, paths)
 
 
 def count_found(videos, source_of, qualities):

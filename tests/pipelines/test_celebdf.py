@@ -46,7 +46,8 @@ def test_test_list_is_the_test_split_and_the_rest_splits_by_identity(tree):
 def test_named_quality_mirror_trees_and_no_test_list(tree, tmp_path):
     found = celebdf.discover(tree, quality="c40")
     assert found.qualities == ["c40"] and set(found.videos[0].paths) == {"c40"}
-    with pytest.raises(FileNotFoundError, match="qualities present: c23.*pipelines.compress --layout celebdf"):
+    with pytest.raises(FileNotFoundError,
+                       match="qualities present: c23.*pipelines.compress --layout celebdf"):
         celebdf.discover(tree, qualities=["c23", "c40"])
     (tmp_path / "Celeb-real").mkdir()
     (tmp_path / "Celeb-real" / "id0_0000.mp4").symlink_to(tree / "Celeb-real" / "id0_0000.mp4")

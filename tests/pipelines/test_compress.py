@@ -23,7 +23,8 @@ def test_layout_c40_in_mirror_tree_then_prepared_with_both_qualities(tmp_path):
 def test_layout_flags(tmp_path, capsys):
     for argv, message in [
         (["--layout", "dfdc"], "give --ffpp-root DIR, or --layout NAME --root DIR"),
-        (["--layout", "dfdc", "--root", str(tmp_path), "--to", "c23"], "is the quality of the files"),
+        (["--layout", "dfdc", "--root", str(tmp_path), "--to", "c23"],
+         "is the quality of the files"),
         (["--layout", "dfdc", "--root", str(tmp_path / "none")], "does not exist"),
     ]:
         with pytest.raises(SystemExit):

@@ -202,7 +202,8 @@ def test_celebdf_records(tmp_path, capsys):
     assert reasons[str(tmp_path / "tree" / "Celeb-real" / "id5_0000.mp4")].startswith("unreadable")
     assert "but absent" in reasons["Celeb-synthesis/id9_id8_0000.mp4"]
     assert manifest["left_out"]["listed in List_of_testing_videos.txt but absent"] == 1
-    assert sum(len(_read_all(out, s)) for s in manifest["totals"]) == sum(manifest["totals"].values())
+    read = sum(len(_read_all(out, split)) for split in manifest["totals"])
+    assert read == sum(manifest["totals"].values())
     assert "[########################] 12/12 videos" in capsys.readouterr().err  # 2 fakes apart
 
 
@@ -242,7 +243,8 @@ def test_folders_records_images_are_one_frame_items(tmp_path):
 def test_layout_flags_are_checked(tmp_path, capsys):
     for argv, message in [
         (["--out", "o"], "give --root DIR"),
-        (["--layout", "dfdc", "--ffpp-root", "r", "--out", "o"], "--ffpp-root DIR is --layout ffpp"),
+        (["--layout", "dfdc", "--ffpp-root", "r", "--out", "o"],
+         "--ffpp-root DIR is --layout ffpp"),
         (["--layout", "dfdc", "--root", "r", "--methods", "Deepfakes", "--out", "o"],
          "--methods does not apply to --layout dfdc"),
         (["--ffpp-root", "r", "--quality", "c23", "--out", "o"], "--quality does not apply"),
