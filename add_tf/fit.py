@@ -18,6 +18,7 @@ import sys
 
 from add_tf import config as config_lib
 from add_tf import runs
+from add_tf.data.reader import DamagedRecordsError
 from add_tf.errors import NonFiniteLossError, UsageError
 from add_tf.methods import METHODS, needs_teacher
 
@@ -153,7 +154,7 @@ def main(argv=None):
     try:
         results = run(config, run_dir, runs_root, teacher=args.teacher, strategy=strategy,
                       verbose=args.verbose, evaluate=not args.no_evaluate)
-    except UsageError as error:
+    except (UsageError, DamagedRecordsError) as error:
         print(f"error: {error}", file=sys.stderr)
         raise SystemExit(2) from None
     except NonFiniteLossError as error:

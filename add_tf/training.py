@@ -231,8 +231,10 @@ def train(config, run_dir, teacher_path=None, strategy=None, verbose=2):
         started = time.time()
 
         def fit(epochs):
-            distiller.fit(train_ds, validation_data=val_ds, epochs=epochs, initial_epoch=epoch,
-                          steps_per_epoch=plan.steps, callbacks=callbacks, verbose=verbose)
+            with data_lib.report_damaged_shards(records_dir, method_folder, ("train", "val")):
+                distiller.fit(train_ds, validation_data=val_ds, epochs=epochs,
+                              initial_epoch=epoch, steps_per_epoch=plan.steps,
+                              callbacks=callbacks, verbose=verbose)
 
         if epoch < plan.head_epochs:
             set_head_only(student, True)

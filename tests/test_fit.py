@@ -273,7 +273,7 @@ def test_multiworker_teacher_and_add_student_on_localhost(tmp_path, tiny_data_di
     run_dir = runs / "demo" / "resnet18" / "c40" / "add-seed0"
     outputs = _run_workers([sys.executable, "-m", "add_tf.fit", "--data-dir", str(tiny_data_dir),
                             "--run-dir", str(run_dir), "--no-evaluate", *TINY], tmp_path)
-    assert "MultiWorkerMirroredStrategy (2 replicas)" in outputs[0]
+    assert "strategy: CollectiveAllReduceStrategy (2 replicas)" in outputs[0]
     teacher_dir = runs / "demo" / "resnet18" / "raw" / "teacher"  # found from --run-dir's layout
     for directory in (run_dir, teacher_dir):
         for name in ("config.yaml", "student.keras", "training_state.json"):
@@ -325,3 +325,21 @@ def test_multiworker_resumes_after_a_worker_is_killed(tmp_path, tiny_data_dir):
     assert [e["step"] for e in chief] == [e["step"] for e in other]
     assert "resumed after validation" in outputs[0]
     assert (run_dir / "student.keras").exists()
+
+
+@pytest.mark.slow
+def test_truncated_shard_stops_with_its_name(tmp_path, capsys, tiny_data_dir):
+    import shutil
+
+    data = tmp_path / "data"
+    shutil.copytree(tiny_data_dir, data)
+    shard = sorted((data / "demo" / "train").glob("Demo-*.tfrecord"))[0]
+    shard.write_bytes(shard.read_bytes()[: shard.stat().st_size // 2])
+    with pytest.raises(SystemExit) as info:
+        fit.main(["--method", "none", "--comp", "raw", "--data-dir", str(data),
+                  "--run-dir", str(tmp_path / "run"), "--no-evaluate", *TINY,
+                  "model.weights=null"])
+    err = capsys.readouterr().err
+    assert info.value.code == 2
+    assert str(shard) in err and "pipelines.prepare" in err
+    assert not (tmp_path / "run" / "student.keras").exists()
