@@ -1,9 +1,9 @@
 """Keras callbacks of a training run (add_tf.training): non-finite stop, validation tracking with
-early stopping, the resumable backup, the config in TensorBoard and AUC after each validation.
+early stopping, the resumable backup and the config in TensorBoard.
 
 One Keras epoch ends with one validation (see add_tf.training). At its end the callbacks run
-in list order: NonFiniteGuard (raises before anything is written), AUCLogger (adds AUC to the
-logs), ValidationTracker (best weights, patience), TrainingBackup (commits everything).
+in list order: NonFiniteGuard (raises before anything is written), ValidationTracker (best
+weights, patience), TrainingBackup (commits everything).
 """
 
 from __future__ import annotations
@@ -171,29 +171,3 @@ class ConfigText(keras.callbacks.Callback):
         with writer.as_default():
             tf.summary.text("config", "```\n" + self.text + "\n```", step=0)
         writer.flush()
-
-
-class AUCLogger(keras.callbacks.Callback):
-    """Adds `auc` (on a fixed sample of the training split, eval mode) and `val_auc` (whole
-    validation split) to the logs after each validation, for TensorBoard and the tracker.
-    The Distiller's own metrics carry loss terms and accuracy; AUC needs all the scores."""
-
-    def __init__(self, student, val_ds, train_sample_ds):
-        super().__init__()
-        self.student = student
-        self.sets = (("val_auc", val_ds), ("auc", train_sample_ds))
-        self.infer = tf.function(lambda x: tf.nn.softmax(
-            tf.cast(self.student(x, training=False), tf.float32))[:, 1])
-
-    def on_epoch_end(self, epoch, logs=None):
-        from add_tf.metrics import auc
-
-        if logs is None:
-            return
-        for name, ds in self.sets:
-            probs, labels = [], []
-            for (_, images), label in ds:
-                probs.append(np.asarray(self.infer(images)))
-                labels.append(np.asarray(label))
-            if labels:
-                logs[name] = auc(np.concatenate(labels), np.concatenate(probs))

@@ -70,6 +70,7 @@ class TrainConfig:
     head_only_epochs: int = 0  # authors' code: train only the head first (0 = off)
     seed: int = 0
     deterministic: bool = False  # TensorFlow op determinism: bit-exact reruns, slower
+    validate_losses: bool = False  # validation also runs the teacher and every loss term
     mixed_precision: bool = False
     jit_compile: bool = False
     strategy: str = "auto"  # auto | default | mirrored | multiworker

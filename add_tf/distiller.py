@@ -10,7 +10,10 @@ feature extractor per model from the union of those names. Every loss is compute
 also under mixed precision.
 
 Metrics: "loss", "ce", one per term ("fr", "mv", "fitnet", "at", "nl", "kd", the weighted
-contribution of the term to "loss") and "acc". Under tf.distribute the per-replica loss is divided
+contribution of the term to "loss"), "acc" and "auc" (streaming ROC AUC of p(fake) over the
+epoch's batches, 1000 thresholds). Validation (`test_step`) costs one student forward pass and
+reports loss (= CE), ce, acc and auc; with `validate_losses=True` it also runs the teacher and
+reports every term. Under tf.distribute the per-replica loss is divided
 by the number of replicas (gradients are summed across replicas), so a distributed step on a
 global batch equals a single-device step on it when the model has no per-replica statistics
 (use `add_tf.models.synchronize_batchnorm` for BatchNorm) and the loss terms are deterministic
@@ -50,9 +53,10 @@ def _layer_names(terms, *extra):
 class Distiller(keras.Model):
     """Student + frozen teacher + the loss terms of `loss_config.method` (see add_tf.methods)."""
 
-    def __init__(self, student, teacher=None, loss_config=None, **kwargs):
+    def __init__(self, student, teacher=None, loss_config=None, validate_losses=False, **kwargs):
         super().__init__(**kwargs)
         self.loss_config = _as_loss_config(loss_config)
+        self.validate_losses = validate_losses
         self.terms = build_terms(self.loss_config, student)
         if self.terms and teacher is None:
             raise ValueError(
@@ -70,6 +74,7 @@ class Distiller(keras.Model):
         self.ce_tracker = keras.metrics.Mean(name="ce")
         self.term_trackers = [keras.metrics.Mean(name=term.name) for term in self.terms]
         self.accuracy = keras.metrics.SparseCategoricalAccuracy(name="acc")
+        self.auc = keras.metrics.AUC(num_thresholds=1000, name="auc")
 
     # -- Keras plumbing -------------------------------------------------------------------
     def call(self, inputs, training=False):
@@ -79,7 +84,7 @@ class Distiller(keras.Model):
 
     @property
     def metrics(self):
-        return [self.loss_tracker, self.ce_tracker, *self.term_trackers, self.accuracy]
+        return [self.loss_tracker, self.ce_tracker, *self.term_trackers, self.accuracy, self.auc]
 
     def get_config(self):
         config = super().get_config()
@@ -88,6 +93,7 @@ class Distiller(keras.Model):
             teacher=(None if self.teacher is None
                      else keras.saving.serialize_keras_object(self.teacher)),
             loss_config=dataclasses.asdict(self.loss_config),
+            validate_losses=self.validate_losses,
         )
         return config
 
@@ -139,12 +145,17 @@ class Distiller(keras.Model):
         return teacher_images, student_images, tf.reshape(tf.cast(labels, tf.int32), (-1,))
 
     def _update_metrics(self, total, ce, values, labels, logits):
+        """Updates the trackers of the given terms and returns the logs of those (all metrics when
+        every term is given, else loss, ce, acc and auc)."""
+        metrics = self.metrics if len(values) == len(self.terms) else [
+            self.loss_tracker, self.ce_tracker, self.accuracy, self.auc]
         self.loss_tracker.update_state(total)
         self.ce_tracker.update_state(ce)
         for tracker, value in zip(self.term_trackers, values):
             tracker.update_state(value)
         self.accuracy.update_state(labels, logits)
-        logs = {m.name: m.result() for m in self.metrics}
+        self.auc.update_state(labels, tf.nn.softmax(logits)[:, 1])
+        logs = {m.name: m.result() for m in metrics}
         if isinstance(tf.distribute.get_strategy(), tf.distribute.MultiWorkerMirroredStrategy):
             # Keras reduces a step's logs across workers with reduce("MEAN", axis=0), which a
             # scalar has not (keras-team/keras#20585): give each a batch axis of one.
@@ -175,7 +186,14 @@ class Distiller(keras.Model):
         return self._update_metrics(total, ce, values, labels, logits)
 
     def test_step(self, data):
+        """Validation: one student forward pass for CE, accuracy and AUC ("loss" = CE); the
+        teacher and the distillation terms too only with `validate_losses`."""
         teacher_images, student_images, labels = self._unpack(data)
+        if not self.validate_losses:
+            logits = tf.cast(self.student(student_images, training=False), tf.float32)
+            ce = tf.reduce_mean(keras.losses.sparse_categorical_crossentropy(
+                labels, logits, from_logits=True))
+            return self._update_metrics(ce, ce, [], labels, logits)
         teacher_features = self._teacher_forward(teacher_images)
         total, ce, values, logits = self._distill_losses(
             teacher_features, student_images, labels, training=False

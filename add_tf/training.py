@@ -167,14 +167,14 @@ def train(config, run_dir, teacher_path=None, strategy=None, verbose=2):
     plan = Plan(t, data_lib.count_examples(records_dir, method_folder, "train"))
     distilled = needs_teacher(config.loss.method)
 
-    def dataset(split, training, distributed=True):
-        """Batches of `split`; sharded over the workers when fed to the distributed steps."""
+    def dataset(split, training):
+        """Batches of `split`, sharded over the workers of a multi-worker job."""
         ds = data_lib.make_dataset(
             records_dir, method_folder, split, student_quality=config.data.comp,
             teacher_quality=config.data.teacher_comp if distilled else config.data.comp,
             batch_size=t.batch_size, training=training, seed=t.seed, repeat=training,
         )
-        return shard_by_data(ds) if distributed and is_multiworker(strategy) else ds
+        return shard_by_data(ds) if is_multiworker(strategy) else ds
 
     own_dir = runs.worker_dir(run_dir, task_type, task_index, chief)
     checkpoint_dir = os.path.join(own_dir, "checkpoints")
@@ -197,7 +197,8 @@ def train(config, run_dir, teacher_path=None, strategy=None, verbose=2):
             loss_config = config.loss
             if loss_config.seed is None:
                 loss_config = dataclasses.replace(loss_config, seed=t.seed)
-            distiller = Distiller(student, teacher, loss_config=loss_config)
+            distiller = Distiller(student, teacher, loss_config=loss_config,
+                                  validate_losses=t.validate_losses)
             optimizer = keras.optimizers.Adam(
                 learning_rate=one_cycle_schedule(t.learning_rate, plan.total_steps,
                                                  t.warmup_fraction),
@@ -216,9 +217,6 @@ def train(config, run_dir, teacher_path=None, strategy=None, verbose=2):
         train_ds, val_ds = dataset("train", True), dataset("val", False)
         callbacks = [
             callbacks_lib.NonFiniteGuard(checkpoint_dir),
-            callbacks_lib.AUCLogger(student, dataset("val", False, distributed=False),
-                                    dataset("train", False, distributed=False).unbatch()
-                                    .take(512).batch(t.batch_size)),
             tracker,
             callbacks_lib.TrainingBackup(backup_dir, tracker),
             keras.callbacks.TensorBoard(log_dir, update_freq="epoch"),

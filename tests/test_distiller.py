@@ -53,10 +53,32 @@ def test_teacher_frozen_student_trained(method):
     assert any(not np.array_equal(a, b) for a, b in zip(s0, student.get_weights()))
     assert (len(own) > 0) == (method == "nl")
     assert method != "nl" or any(not np.array_equal(a, v.numpy()) for a, v in zip(own0, own))
-    expected = {"loss", "ce", "acc"} | TERM_METRICS[method]
+    expected = {"loss", "ce", "acc", "auc"} | TERM_METRICS[method]
     assert set(hist.history) == expected
     val = distiller.evaluate((raw, comp), y, batch_size=8, verbose=0, return_dict=True)
-    assert set(val) == expected and all(np.isfinite(v) for v in val.values())
+    assert set(val) == {"loss", "ce", "acc", "auc"} and all(np.isfinite(v) for v in val.values())
+    assert val["loss"] == val["ce"]
+
+
+def test_validation_is_one_student_pass_unless_losses_are_asked_for():
+    raw, comp, y = separable()
+
+    def no_teacher(images):
+        raise AssertionError("the teacher ran during validation")
+
+    for validate_losses in (False, True):
+        distiller = Distiller(tiny_net(1, "s"), tiny_net(2, "t"), LossConfig(method="add", seed=0),
+                              validate_losses=validate_losses)
+        distiller.compile(optimizer=keras.optimizers.SGD(0.0))
+        if not validate_losses:
+            distiller._teacher_forward = no_teacher
+        val = distiller.evaluate((raw, comp), y, batch_size=8, verbose=0, return_dict=True)
+        if validate_losses:
+            assert {"fr", "mv"} <= set(val)
+            assert val["loss"] == pytest.approx(val["ce"] + val["fr"] + val["mv"], rel=1e-5)
+        else:
+            assert set(val) == {"loss", "ce", "acc", "auc"} and val["loss"] == val["ce"]
+    assert Distiller.from_config(distiller.get_config()).validate_losses
 
 
 def test_features_come_from_the_terms_not_from_names(monkeypatch):
@@ -74,7 +96,7 @@ def test_features_come_from_the_terms_not_from_names(monkeypatch):
     monkeypatch.setitem(TERMS, "first", FirstStageTerm)
     monkeypatch.setitem(methods.METHODS, "first_only", {"first": {}})
     student, teacher = tiny_net(1, "s"), tiny_net(2, "t")
-    distiller = Distiller(student, teacher, LossConfig(method="first_only"))
+    distiller = Distiller(student, teacher, LossConfig(method="first_only"), validate_losses=True)
     raw, comp, y = separable(n=4)
     distiller.compile(optimizer=keras.optimizers.SGD(0.0))
     val = distiller.evaluate((raw, comp), y, batch_size=4, verbose=0, return_dict=True)
