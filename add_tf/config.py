@@ -53,7 +53,10 @@ class LossConfig:
     num_projections: int = 12
     kd_temperature: float = 4.0
     baseline_weight: float = 1.0  # weight of the FitNet / AT / NL / KD term
-    seed: int | None = None  # MV projections / pairs: None = global RNG, int = stateless per step
+    # MV projections / pairs: int = stateless per step; None = train.seed (add_tf.training)
+    seed: int | None = None
+    fr_start_step: int = 0  # FR is 0 before this step; add_tf.training sets it from
+    #                         train.fr_warmup_epochs when that is > 0
 
 
 @dataclass
@@ -68,6 +71,7 @@ class TrainConfig:
     validations_per_epoch: int = 10
     patience: int = 10  # validations without a gain in accuracy before stopping
     head_only_epochs: int = 0  # authors' code: train only the head first (0 = off)
+    fr_warmup_epochs: int = 0  # authors' code: FR switched on after these epochs (MV from the start)
     seed: int = 0
     deterministic: bool = False  # TensorFlow op determinism: bit-exact reruns, slower
     validate_losses: bool = False  # validation also runs the teacher and every loss term

@@ -12,6 +12,8 @@ Schedule
 - `train.head_only_epochs` > 0: the authors' code trains only the classifier head for the first
   epochs (backbone frozen), then everything. Off by default: from random initialisation a frozen
   random backbone teaches the head nothing useful; it makes sense with `model.weights=imagenet`.
+- `train.fr_warmup_epochs` > 0: the authors' loop also switches FR on only after its warm-up
+  epochs (MV runs from the start); FR is then 0, its gradient too, before that step.
 
 Resume: after every validation add_tf.callbacks.TrainingBackup commits the model, the optimizer
 (step counter included) and the tracker state (best value, patience, history) in one atomic
@@ -26,7 +28,8 @@ the chief is then read by every worker: the run dirs must be on storage all work
 
 Reproducibility: `train.seed` seeds the initial weights, the input order, the flips and (unless
 `loss.seed` is set) the MV projections and pairs; `train.deterministic` also turns on
-TensorFlow's op determinism, for bit-exact reruns at some cost in speed.
+TensorFlow's op determinism (for the rest of the process), for bit-exact reruns at some cost in
+speed.
 """
 
 from __future__ import annotations
@@ -194,9 +197,10 @@ def train(config, run_dir, teacher_path=None, strategy=None, verbose=2):
                     raise UsageError(f"Method {config.loss.method!r} needs a teacher (--teacher)")
                 teacher = runs.load_model(teacher_path)
                 teacher.trainable = False
-            loss_config = config.loss
-            if loss_config.seed is None:
-                loss_config = dataclasses.replace(loss_config, seed=t.seed)
+            loss_config = dataclasses.replace(
+                config.loss, seed=t.seed if config.loss.seed is None else config.loss.seed,
+                fr_start_step=(t.fr_warmup_epochs * t.validations_per_epoch * plan.steps
+                               or config.loss.fr_start_step))
             distiller = Distiller(student, teacher, loss_config=loss_config,
                                   validate_losses=t.validate_losses)
             optimizer = keras.optimizers.Adam(

@@ -58,10 +58,14 @@ class FrequencyTerm(DistillationTerm):
 
     def compute_loss(self, teacher, student, labels, step):
         cfg = self.config
-        return cfg.alpha * tf.add_n([
+        total = cfg.alpha * tf.add_n([
             w * frequency_attention_loss(student[layer], teacher[layer], gamma=cfg.gamma_fr)
             for layer, w in zip(cfg.layers, self.layer_weights)
         ])
+        if not cfg.fr_start_step:
+            return total
+        # the authors' schedule: FR off during the warm-up (its gradient too)
+        return tf.where(step >= cfg.fr_start_step, total, tf.zeros_like(total))
 
 
 class MultiViewTerm(DistillationTerm):

@@ -42,6 +42,20 @@ def test_fr_term_is_alpha_times_the_layer_weighted_sum():
     np.testing.assert_allclose(value, float(expected), rtol=1e-6)
 
 
+def test_fr_term_is_off_before_its_start_step_gradient_included():
+    s, t = _features(0), _features(1)
+    (term,) = build_terms(_config("add_fr", fr_start_step=10), student=None)
+    (always,) = build_terms(_config("add_fr"), student=None)
+    student = {k: tf.Variable(v) for k, v in s.items()}
+    for step, on in ((9, False), (10, True)):
+        with tf.GradientTape() as tape:
+            value = term.compute_loss(t, student, None, tf.constant(step))
+        grads = tape.gradient(value, list(student.values()))
+        expected = float(always.compute_loss(t, s, None, tf.constant(step))) if on else 0.0
+        np.testing.assert_allclose(float(value), expected, rtol=1e-6)
+        assert any(float(tf.reduce_sum(tf.abs(g))) > 0 for g in grads) == on
+
+
 def test_mv_term_with_and_without_the_contrastive_pairs():
     s, t = _features(2), _features(3)
     labels = tf.constant([0, 1, 0, 1])
