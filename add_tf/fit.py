@@ -1,9 +1,14 @@
 """`python -m add_tf.fit`: train a teacher, an ADD student or a baseline, then evaluate it.
 
     python -m add_tf.fit --dataset deepfakes --comp c40            # teacher (auto) + ADD student
-    python -m add_tf.fit                                           # demo data, < 10 min on a CPU
+    python -m add_tf.fit                                           # the demo comparison
     python -m add_tf.fit --dataset deepfakes --method none --comp raw --run-dir runs/t  # a teacher
     python -m add_tf.fit --dataset deepfakes --comp c23 --teacher runs/t
+
+The demo comparison: on the demo data without --method and --run-dir, fit trains the teacher on
+raw and one student per method of DEMO_METHODS on the student quality (each its own run dir,
+all from the same initial weights) and prints one table, so a first run shows what compression
+costs and what distillation gives back (or not).
 
 Configuration (add_tf.config.resolve): paper defaults <- demo defaults (only for --dataset demo)
 <- --config FILE.yaml <- --set section.key=value ... <- the explicit flags. The training itself is
@@ -36,6 +41,9 @@ FLAGS = {  # argparse destination -> config key
     "mixed_precision": "train.mixed_precision",
     "jit": "train.jit_compile",
 }
+
+
+DEMO_METHODS = ("none", "add")
 
 
 def build_parser():
@@ -115,10 +123,10 @@ def run(config, run_dir, runs_root, teacher="auto", strategy=None, verbose=2, ev
                 teacher_path = runs.teacher_run_dir(config, runs_root)
                 print(f"[fit] no teacher for {config.data.dataset}/{config.model.backbone}/"
                       f"{config.data.teacher_comp}: training one in {teacher_path}", flush=True)
-                tconfig = teacher_config(config)
-                training.train(tconfig, teacher_path, strategy=strategy, verbose=verbose)
-                if evaluate and chief:
-                    results[f"teacher ({tconfig.data.comp})"] = _evaluate(teacher_path)
+                training.train(teacher_config(config), teacher_path, strategy=strategy,
+                               verbose=verbose)
+        if evaluate and chief and os.path.isdir(teacher_path):
+            results[f"teacher ({config.data.teacher_comp})"] = _evaluate(teacher_path)
     training.train(config, run_dir, teacher_path=teacher_path, strategy=strategy, verbose=verbose)
     if evaluate and chief:
         results[f"{config.loss.method} ({config.data.comp})"] = _evaluate(run_dir)
@@ -150,10 +158,19 @@ def main(argv=None):
     print(f"[fit] strategy: {type(strategy).__name__} ({strategy.num_replicas_in_sync} replicas)",
           flush=True)
     runs_root = args.runs_root or runs.default_runs_root(config, args.run_dir)
-    run_dir = args.run_dir or runs.default_run_dir(config, runs_root)
+    comparison = config.data.dataset == "demo" and not args.method and not args.run_dir
+    configs = [config]
+    if comparison:
+        configs = [config_lib.Config.from_dict(config.to_dict()) for _ in DEMO_METHODS]
+        for method_config, method in zip(configs, DEMO_METHODS):
+            method_config.loss.method = method
+    results = {}
     try:
-        results = run(config, run_dir, runs_root, teacher=args.teacher, strategy=strategy,
-                      verbose=args.verbose, evaluate=not args.no_evaluate)
+        for run_config in configs:
+            run_dir = args.run_dir or runs.default_run_dir(run_config, runs_root)
+            results.update(run(run_config, run_dir, runs_root, teacher=args.teacher,
+                               strategy=strategy, verbose=args.verbose,
+                               evaluate=not args.no_evaluate))
     except (UsageError, DamagedRecordsError) as error:
         print(f"error: {error}", file=sys.stderr)
         raise SystemExit(2) from None
@@ -163,8 +180,9 @@ def main(argv=None):
     if results:
         from add_tf.metrics import format_table
 
+        rows = sorted(results.items(), key=lambda item: not item[0].startswith("teacher"))
         print(f"\nTest results ({config.data.dataset}):", flush=True)
-        print(format_table(results, title_column="model"), flush=True)
+        print(format_table(dict(rows), title_column="model"), flush=True)
     print(f"[fit] run dir: {run_dir}", flush=True)
     return run_dir
 

@@ -133,11 +133,14 @@ def _history(run_dir):
 
 @pytest.mark.slow
 def test_tiny_end_to_end(tmp_path, capsys, tiny_data_dir):
-    """Teacher (auto) + ADD student on the (tiny) demo data; every artefact of a run dir."""
+    """The demo comparison on the (tiny) demo data: teacher (auto), plain and ADD students, one
+    table; every artefact of a run dir."""
     data, runs = tiny_data_dir, tmp_path / "runs"
     run_dir = fit.main(["--data-dir", str(data), "--runs-root", str(runs), *TINY])
     out = capsys.readouterr().out
-    assert "Test results" in out and "teacher (raw)" in out and "add (c40)" in out
+    table = out[out.index("Test results"):]
+    assert table.index("teacher (raw)") < table.index("none (c40)") < table.index("add (c40)")
+    assert (runs / "demo" / "resnet18" / "c40" / "none-seed0" / "student.keras").exists()
     teacher_dir = runs / "demo" / "resnet18" / "raw" / "teacher"
     for directory in (pathlib.Path(run_dir), teacher_dir):
         for name in ("config.yaml", "metrics.json", "student.keras", "training_state.json"):
@@ -219,7 +222,7 @@ def test_gpu_paths_run_end_to_end_on_cpu(tmp_path, capsys, tiny_data_dir, flags)
     """Teacher and ADD student through the command line: on the two logical CPU devices of
     conftest (MirroredStrategy), or with mixed precision and XLA (the loss terms stay float32)."""
     run_dir = fit.main(["--data-dir", str(tiny_data_dir), "--runs-root", str(tmp_path / "runs"),
-                        "--no-evaluate", *flags, *TINY])
+                        "--method", "add", "--no-evaluate", *flags, *TINY])
     out = capsys.readouterr().out
     if "mirrored" in flags:
         assert "MirroredStrategy (2 replicas)" in out
