@@ -245,16 +245,22 @@ def _free_ports(count):
     return ports
 
 
-def _run_workers(argv, tmp_path, timeout=600):
-    """Start one `argv` process per worker of a localhost cluster; returns their outputs."""
+def _start_workers(argv, tmp_path, **popen):
+    """One `argv` process per worker of a two-worker localhost cluster (TF_CONFIG)."""
     cluster = {"worker": [f"localhost:{port}" for port in _free_ports(2)]}
     procs = []
     for index in range(2):
         env = _env()
         env["TF_CONFIG"] = json.dumps({"cluster": cluster, "task": {"type": "worker",
                                                                    "index": index}})
-        procs.append(subprocess.Popen(argv, env=env, cwd=tmp_path, stdout=subprocess.PIPE,
-                                      stderr=subprocess.STDOUT, text=True))
+        procs.append(subprocess.Popen(argv, env=env, cwd=tmp_path, **popen))
+    return procs
+
+
+def _run_workers(argv, tmp_path, timeout=600):
+    """Run `argv` on two workers to the end; returns their outputs (each must exit 0)."""
+    procs = _start_workers(argv, tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                           text=True)
     outputs = []
     try:
         for proc in procs:
@@ -298,14 +304,7 @@ def test_multiworker_resumes_after_a_worker_is_killed(tmp_path, tiny_data_dir):
     run_dir = tmp_path / "run"
     argv = _teacher_argv(tiny_data_dir, run_dir, "train.epochs=2", "train.validations_per_epoch=3",
                          "train.patience=20")
-    cluster = {"worker": [f"localhost:{port}" for port in _free_ports(2)]}
-    procs = []
-    for index in range(2):
-        env = _env()
-        env["TF_CONFIG"] = json.dumps({"cluster": cluster, "task": {"type": "worker",
-                                                                   "index": index}})
-        procs.append(subprocess.Popen(argv, env=env, cwd=tmp_path, stdout=subprocess.DEVNULL,
-                                      stderr=subprocess.DEVNULL))
+    procs = _start_workers(argv, tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     backup = run_dir / "workers" / "worker-1" / "checkpoints" / "backup" / "state.json"
     deadline = time.time() + 600
     try:
