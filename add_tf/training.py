@@ -171,11 +171,15 @@ def train(config, run_dir, teacher_path=None, strategy=None, verbose=2):
     distilled = needs_teacher(config.loss.method)
 
     def dataset(split, training):
-        """Batches of `split`, sharded over the workers of a multi-worker job."""
+        """Batches of `split`, sharded over the workers of a multi-worker job. Validation decodes
+        the teacher's images only when it runs the teacher (`train.validate_losses`) and keeps
+        the decoded split in memory when it fits (add_tf.data.reader.CACHE_BYTES)."""
+        teacher_images = distilled and (training or t.validate_losses)
         ds = data_lib.make_dataset(
             records_dir, method_folder, split, student_quality=config.data.comp,
-            teacher_quality=config.data.teacher_comp if distilled else config.data.comp,
+            teacher_quality=config.data.teacher_comp if teacher_images else config.data.comp,
             batch_size=t.batch_size, training=training, seed=t.seed, repeat=training,
+            cache=not training,
         )
         return shard_by_data(ds) if is_multiworker(strategy) else ds
 

@@ -6,6 +6,7 @@ import tensorflow as tf
 
 from add_tf.data import (
     DamagedRecordsError,
+    reader,
     count_examples,
     find_damaged_shards,
     make_dataset,
@@ -67,6 +68,37 @@ def test_eval_meta_and_default_teacher(records):
     raw = make_dataset(records, "Demo", "val", "c40", "raw", batch_size=4, with_meta=True)
     (t2, _), _, _ = next(iter(raw))
     assert np.array_equal(teacher.numpy(), t2.numpy())
+
+
+def test_cached_eval_split_is_decoded_once_and_unchanged(records, tmp_path, monkeypatch):
+    copy = tmp_path / records.name
+    shutil.copytree(records, copy)
+    expected = list(make_dataset(records, "Demo", "val", "c40", "raw", 4).as_numpy_iterator())
+
+    def read(budget):
+        """Two passes of one cached dataset, the shards moved away after the first."""
+        monkeypatch.setattr(reader, "CACHE_BYTES", budget)
+        ds = make_dataset(copy, "Demo", "val", "c40", "raw", batch_size=4, cache=True)
+        first = list(ds.as_numpy_iterator())
+        (copy / "val").rename(tmp_path / "away")
+        try:
+            return first, list(ds.as_numpy_iterator())
+        finally:
+            (tmp_path / "away").rename(copy / "val")
+
+    def same(a, b):
+        return len(a) == len(b) and all(
+            np.array_equal(x, y) for p, q in zip(a, b)
+            for x, y in zip(tf.nest.flatten(p), tf.nest.flatten(q)))
+
+    size = reader.decoded_bytes(read_manifest(records), "Demo", "val", qualities=2)
+    assert size == count_examples(records, "Demo", "val") * 32 * 32 * 3 * 2
+    first, second = read(size)
+    assert same(first, expected) and same(second, expected)
+    with pytest.raises(tf.errors.NotFoundError):  # over the budget: read from disk each pass
+        read(size - 1)
+    with pytest.raises(ValueError, match="Received: cache=True, training=True"):
+        make_dataset(records, "Demo", "train", "c40", cache=True, training=True)
 
 
 def test_errors_name_what_exists(records, tmp_path):
