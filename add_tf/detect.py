@@ -1,6 +1,7 @@
 """Score images, videos and folders of them with a trained detector.
 
     python -m add_tf.detect PATH... --model (SAVED_MODEL_DIR | RUN_DIR) [--frames 32] [--json OUT]
+                            [--report DIR]
 
 For every input: find all faces above a minimum size (MTCNN), crop each one as in training
 (1.3x square box around the detection, resized to the model's input size), and score it.
@@ -27,8 +28,15 @@ Exit codes: 0 = every input was read (statuses `ok` or `no_face`); 1 = at least 
 failed (any other status, including `truncated`; with `--strict` also `no_face`); 2 = bad arguments, the model
 could not be loaded or the --json location is not writable.
 
+The model's card (add_tf.model_card) is printed in one line when the model is loaded, and kept
+in the report as `model_card` with its `warnings` (a model trained on the synthetic demo: its
+scores on real faces are meaningless; a model without a card: nothing is known of it), which
+are printed to stderr even with --quiet.
+
 Nothing is written except the `--json` file (written to a temporary file in the same folder and
-renamed into place, so a reader never sees half a report).
+renamed into place, so a reader never sees half a report) and, with `--report DIR`, the HTML
+report of add_tf.report in DIR (annotated images, per-video timelines and contact sheets,
+index.html).
 """
 
 import argparse
@@ -370,11 +378,14 @@ def write_json_atomic(path, payload):
 
 
 def run(paths, model, frames=32, json_path=None, threshold=0.5, min_face_size=40,
-        detect_max_side=640, max_side=4096, verbose=True, scorer=None):
-    """Score `paths`; returns the report dict (also written to `json_path` when given)."""
-    from add_tf import media
+        detect_max_side=640, max_side=4096, verbose=True, scorer=None, report_dir=None):
+    """Score `paths`; returns the report dict (also written to `json_path` when given, and as
+    an HTML report into `report_dir` when given)."""
+    from add_tf import media, model_card
 
     scorer = scorer or load_scorer(model)
+    card, warnings = model_card.describe(scorer.source)
+    model_card.announce(card, warnings, verbose)
     detector = Detector(scorer, min_face_size=min_face_size, detect_max_side=detect_max_side,
                         max_side=max_side)
     items = expand_inputs(paths)
@@ -409,6 +420,8 @@ def run(paths, model, frames=32, json_path=None, threshold=0.5, min_face_size=40
         "frames": frames,
         "threshold": threshold,
         "min_face_size": min_face_size,
+        "model_card": card,
+        "warnings": warnings,
         "seconds": round(time.perf_counter() - start, 3),
         "counts": counts,
         "inputs": entries,
@@ -417,6 +430,12 @@ def run(paths, model, frames=32, json_path=None, threshold=0.5, min_face_size=40
         print(format_table(entries))
     if json_path:
         write_json_atomic(json_path, report)
+    if report_dir:
+        from add_tf import report as report_lib
+
+        index = report_lib.write_report(report, report_dir)
+        if verbose:
+            print(f"report: {index}")
     return report
 
 
@@ -437,6 +456,9 @@ def parse_args(argv=None):
                         help="SavedModel dir (or its base path), run dir or .keras file")
     parser.add_argument("--frames", type=int, default=32, help="frames sampled per video")
     parser.add_argument("--json", default=None, help="write the full report here")
+    parser.add_argument("--report", default=None, metavar="DIR",
+                        help="write an HTML report (index.html, annotated images, video "
+                             "timelines and contact sheets) into DIR")
     parser.add_argument("--threshold", type=float, default=0.5)
     parser.add_argument("--min-face-size", type=int, default=40, help="pixels")
     parser.add_argument("--detect-max-side", type=int, default=640,
@@ -454,6 +476,8 @@ def parse_args(argv=None):
             parser.error(f"--json folder does not exist or is not writable: {parent}")
         if pathlib.Path(args.json).is_dir():
             parser.error(f"--json must be a file path, received a folder: {args.json}")
+    if args.report and os.path.exists(args.report) and not os.path.isdir(args.report):
+        parser.error(f"--report must be a folder. Received: report={args.report!r} (a file)")
     return args
 
 
@@ -467,7 +491,7 @@ def main(argv=None):
     report = run(args.paths, args.model, frames=args.frames, json_path=args.json,
                  threshold=args.threshold, min_face_size=args.min_face_size,
                  detect_max_side=args.detect_max_side, max_side=args.max_side,
-                 verbose=not args.quiet, scorer=scorer)
+                 verbose=not args.quiet, scorer=scorer, report_dir=args.report)
     return exit_code(report, args.strict)
 
 

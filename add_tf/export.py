@@ -13,7 +13,9 @@ two signatures that need nothing but TensorFlow to run:
   -> the same outputs. This is what a REST client sends as `{"b64": ...}`.
 
 The training image size is also stored as the variable `image_size` of the SavedModel and,
-with the run's config, in `assets.extra/add_tf.json` (TF Serving ignores that directory).
+with the run's config, in `assets.extra/add_tf.json`; the run's model card (add_tf.model_card:
+training set, method, test metrics, warnings) is `assets.extra/model_card.json`. TF Serving
+ignores that directory.
 """
 
 import argparse
@@ -25,6 +27,8 @@ import sys
 import tempfile
 
 import tensorflow as tf
+
+from add_tf import model_card
 
 SIGNATURE_IMAGES = "serving_default"
 SIGNATURE_BYTES = "serving_bytes"
@@ -141,8 +145,9 @@ def next_version(out_dir):
     return max(versions, default=0) + 1
 
 
-def export_model(model, out_dir, version=None, image_size=None, metadata=None):
-    """Write `model` as `out_dir/<version>/` and return that path."""
+def export_model(model, out_dir, version=None, image_size=None, metadata=None, card=None):
+    """Write `model` as `out_dir/<version>/` (with `card`, an add_tf.model_card dict, when
+    given) and return that path."""
     out_dir = pathlib.Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     version = next_version(out_dir) if version is None else int(version)
@@ -167,6 +172,8 @@ def export_model(model, out_dir, version=None, image_size=None, metadata=None):
                 "class_names": ["real", "fake"], **(metadata or {})}
         (tmp / "assets.extra").mkdir(exist_ok=True)
         (tmp / METADATA_FILE).write_text(json.dumps(meta, indent=2, default=str))
+        if card is not None:
+            (tmp / model_card.SAVED_MODEL_FILE).write_text(json.dumps(card, indent=2))
         os.rename(tmp, target)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -193,13 +200,17 @@ def main(argv=None):
     args = parse_args(argv)
     model, config = load_run(args.run, args.model)
     size = model_image_size(model, config)
+    card, warnings = (model_card.describe(args.run) if args.model == "student"
+                      else (None, [model_card.NO_CARD_WARNING]))
     target = export_model(
         model, args.out, args.version, size,
         metadata={"run": str(pathlib.Path(args.run).resolve()), "model": args.model,
                   "config": config},
+        card=card,
     )
     print(f"Exported {args.model} of {args.run} (input {size}x{size}) to {target}")
     print(f"  signatures: {SIGNATURE_IMAGES} (uint8 images), {SIGNATURE_BYTES} (encoded bytes)")
+    model_card.announce(card, warnings)
     return target
 
 

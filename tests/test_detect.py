@@ -3,12 +3,13 @@
 import json
 import os
 import pathlib
+import re
 
 import cv2
 import numpy as np
 import pytest
 
-from add_tf import detect, export, media
+from add_tf import detect, export, media, model_card
 from testdata import SHARED_DATA
 from test_export import make_run
 
@@ -93,6 +94,9 @@ def test_broken_inputs_get_statuses_and_nothing_else_is_written(tmp_path, scorer
         "missing.jpg": "missing", "empty_dir": "empty",
     }
     assert all(e.get("message") for e in report["inputs"])
+    # the run's card (a demo config) and its warning are in the report
+    assert report["model_card"]["training_set"]["dataset"] == "demo"
+    assert report["warnings"] == [model_card.DEMO_WARNING]
     assert detect.exit_code(report) == 1
     # only the report was written, and it is complete JSON
     assert _snapshot(tmp_path) == sorted(before + ["out/report.json"])
@@ -109,6 +113,10 @@ def test_cli_usage_errors(tmp_path, run_dir):
                      str(tmp_path / "no" / "such" / "dir" / "r.json")])
     assert info.value.code == 2
     assert detect.main([str(tmp_path), "--model", str(tmp_path / "nothing")]) == 2
+    (tmp_path / "taken").write_text("")
+    with pytest.raises(SystemExit) as info:
+        detect.main([str(tmp_path), "--model", str(run_dir), "--report", str(tmp_path / "taken")])
+    assert info.value.code == 2
     assert not (tmp_path / "no").exists()
 
 
@@ -133,7 +141,8 @@ def test_faces_in_images_and_videos(tmp_path, run_dir):
     export.main(["--run", str(run_dir), "--out", str(base)])
     report_path = tmp_path / "report.json"
     code = detect.main([str(inputs), "--model", str(base), "--frames", "6", "--json",
-                        str(report_path), "--max-side", "2048"])
+                        str(report_path), "--max-side", "2048", "--report",
+                        str(tmp_path / "html")])
     report = json.loads(report_path.read_text())
     by_name = {pathlib.Path(e["path"]).name: e for e in report["inputs"]}
     assert report["model_kind"] == "saved_model" and report["image_size"] == SIZE
@@ -153,6 +162,14 @@ def test_faces_in_images_and_videos(tmp_path, run_dir):
     assert clip["fraction_fake_frames"] == pytest.approx(np.mean(np.array(frame_scores) > 0.5))
     assert by_name["cut.mp4"]["status"] in ("truncated", "unreadable", "corrupt")
     assert code == 1  # the cut video is a failed input
+    # the HTML report: one annotated picture per image, a timeline and a contact sheet for the clip
+    page = (tmp_path / "html" / "index.html").read_text()
+    sources = re.findall(r'<img src="([^"]+)"', page)
+    assert all((tmp_path / "html" / s).is_file() for s in sources)
+    assert len([s for s in sources if s.endswith(".jpg") and "-sheet" not in s]) == 4
+    clip_number = [pathlib.Path(e["path"]).name for e in report["inputs"]].index("clip.mp4") + 1
+    assert {f"{clip_number:03d}-clip-timeline.png", f"{clip_number:03d}-clip-sheet.jpg"} <= set(
+        sources)
 
     # the Keras run dir gives the same face scores as the SavedModel
     keras_report = detect.run([str(inputs / "face.jpg")], run_dir, verbose=False)

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from add_tf import export
+from add_tf import export, model_card
 from add_tf.config import Config
 
 SIZE = 32
@@ -66,6 +66,9 @@ def test_layout_and_versions(exported, tmp_path):
     assert target.name == "1" and (target / "saved_model.pb").is_file()
     meta = json.loads((target / "assets.extra" / "add_tf.json").read_text())
     assert meta["image_size"] == SIZE
+    # the run's model card travels with the model
+    card = json.loads((target / model_card.SAVED_MODEL_FILE).read_text())
+    assert card == model_card.build_card(str(run)) and card["backbone"] == "resnet18"
     # no temporary directory is left behind
     assert [p.name for p in target.parent.iterdir()] == ["1"]
     assert export.next_version(target.parent) == 2

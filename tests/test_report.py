@@ -1,0 +1,148 @@
+"""add_tf.report on hand-made detect reports: hostile input names, every picture referenced and
+present, boxes coloured by the threshold, timelines and contact sheets."""
+
+import html.parser
+import json
+import pathlib
+import re
+
+import cv2
+import numpy as np
+
+from add_tf import media, model_card, report
+
+HOSTILE = "<img src=x onerror=alert(1)>.jpg"
+
+
+class Page(html.parser.HTMLParser):
+    """Every start tag of a page with its attributes, and its text."""
+
+    def __init__(self, text):
+        super().__init__()
+        self.tags, self.text = [], []
+        self.feed(text)
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append((tag, dict(attrs)))
+
+    def handle_data(self, data):
+        self.text.append(data)
+
+    def sources(self):
+        return [attrs["src"] for tag, attrs in self.tags if tag == "img"]
+
+
+def _image(path, width=120, height=90, value=120):
+    assert cv2.imwrite(str(path), np.full((height, width, 3), value, np.uint8))
+    return str(path)
+
+
+def _image_entry(path, faces):
+    return {"path": path, "kind": "image", "width": 120, "height": 90, "faces": faces,
+            "status": "ok" if faces else "no_face",
+            **({"fake_probability": max(f["fake_probability"] for f in faces), "label": "fake"}
+               if faces else {"message": "no face found"})}
+
+
+def _video_entry(path, scores):
+    frames = [{"index": i, "faces": [] if p is None else
+               [{"box": [10, 10, 50, 50], "fake_probability": p}], "fake_probability": p}
+              for i, p in enumerate(scores)]
+    return {"path": path, "kind": "video", "status": "ok", "frames": frames,
+            "frames_read": len(frames), "frames_with_face": sum(p is not None for p in scores),
+            "fake_probability": 0.5, "label": "real"}
+
+
+def _report(entries, card=None):
+    return {"model": "m", "threshold": 0.5, "frames": 4, "counts": {}, "inputs": entries,
+            "model_card": card, "warnings": model_card.describe("/nonexistent")[1]}
+
+
+def test_safe_stem_keeps_names_inside_the_folder():
+    for name in ["../../etc/passwd", "/abs/x.jpg", "C:\\win\\..\\x.png", "a\nb\r.jpg", ".",
+                 "..", "." * 300, HOSTILE, "x" * 300 + ".png", "", "déjà vu.mp4"]:
+        stem = report.safe_stem(name)
+        assert re.fullmatch(r"[A-Za-z0-9_-]{1,40}", stem), (name, stem)
+    assert report.safe_stem("/data/clip 01.mp4") == "clip_01"
+
+
+def test_hostile_names_stay_inside_and_render_as_text(tmp_path):
+    inputs = tmp_path / "inputs"
+    (inputs / "sub").mkdir(parents=True)
+    names = [HOSTILE, "a\nb.png", "..\\..\\evil.png", "x" * 240 + ".png", "...png"]
+    paths = [_image(inputs / name) for name in names]
+    _image(inputs / "evil.jpg")
+    paths.append(str(inputs / "sub" / ".." / "evil.jpg"))  # `..` in the path as given
+    face = {"box": [20, 10, 80, 70], "fake_probability": 0.9}
+    entries = [_image_entry(p, [face]) for p in paths]
+    entries.append({"path": "/etc/passwd", "status": "missing", "message": "<b>gone</b>"})
+    out = tmp_path / "report"
+    outside = sorted(p for p in tmp_path.rglob("*"))
+    index = report.write_report(_report(entries), str(out))
+
+    # nothing was written outside the report folder, nothing in a subfolder of it
+    assert sorted(p for p in tmp_path.rglob("*") if out not in p.parents and p != out) == outside
+    written = sorted(out.iterdir())
+    assert all(p.is_file() and p.parent == out for p in written)
+    assert not [p for p in written if p.name.startswith(".")]  # no temporary file left
+    text = pathlib.Path(index).read_text(encoding="utf-8")
+    page = Page(text)
+    # the page's only images are the annotated ones, and each one exists in the folder
+    assert len(page.sources()) == len(paths)
+    assert {out / s for s in page.sources()} == {p for p in written if p.suffix == ".jpg"
+                                                 or p.suffix == ".png"}
+    assert "script" not in {tag for tag, _ in page.tags}
+    assert not [name for _, attrs in page.tags for name in attrs if name.startswith("on")]
+    # names and messages are text, escaped in the source
+    shown = "".join(page.text)
+    assert HOSTILE in shown and "<b>gone</b>" in shown and "/etc/passwd" in shown
+    assert "&lt;img src=x onerror=alert(1)&gt;.jpg" in text and HOSTILE not in text
+    assert "&lt;b&gt;gone&lt;/b&gt;" in text
+    assert model_card.NO_CARD_WARNING in shown
+    assert json.loads((out / "report.json").read_text())["inputs"][0]["path"] == paths[0]
+
+
+def test_face_boxes_are_coloured_by_the_threshold():
+    rgb = np.zeros((100, 200, 3), np.uint8)
+    faces = [{"box": [10, 40, 60, 90], "fake_probability": 0.8},
+             {"box": [110, 40, 160, 90], "fake_probability": 0.2}]
+    report.draw_faces(rgb, faces, 1.0, threshold=0.5)
+    assert tuple(rgb[65, 10]) == report.FAKE_RGB  # left edge of the first box
+    assert tuple(rgb[65, 110]) == report.REAL_RGB
+    assert not rgb[65, 85].any()  # between the boxes nothing is drawn
+    half = np.zeros((50, 100, 3), np.uint8)  # the same boxes on a picture shrunk by half
+    report.draw_faces(half, faces[:1], 0.5, threshold=0.9)
+    assert tuple(half[32, 5]) == report.REAL_RGB
+
+
+def test_video_timeline_and_contact_sheet(tmp_path):
+    frames = [np.full((48, 64, 3), 20 * i, np.uint8) for i in range(6)]
+    path = media.write_video(tmp_path / "clip.mp4", frames, fps=5)
+    scores = [0.2, None, 0.7, 0.9, None, 0.4]
+    entry = _video_entry(path, scores)
+    timeline = cv2.imdecode(np.frombuffer(report.timeline(entry, 0.5), np.uint8),
+                            cv2.IMREAD_COLOR)
+    assert timeline.shape == (260, 800, 3)
+    sheet = cv2.imdecode(np.frombuffer(report.contact_sheet(entry, 0.5, count=5, columns=4,
+                                                            width=64), np.uint8),
+                         cv2.IMREAD_COLOR)
+    assert sheet.shape == (2 * (48 + 4) + 4, 4 * (64 + 4) + 4, 3)  # 5 frames: two rows of four
+    assert [f["index"] for f in report.sheet_frames(entry["frames"], 3)] == [0, 2, 5]
+    assert [f["index"] for f in report.sheet_frames(entry["frames"], 12)] == list(range(6))
+
+    no_frames = {"path": str(tmp_path / "x.mp4"), "kind": "video", "status": "unreadable",
+                 "message": "no frame could be decoded"}
+    out = tmp_path / "report"
+    index = report.write_report(_report([entry, no_frames]), str(out))
+    page = Page(pathlib.Path(index).read_text())
+    assert page.sources() == ["001-clip-timeline.png", "001-clip-sheet.jpg"]
+    assert all((out / s).is_file() for s in page.sources())
+
+
+def test_an_input_gone_since_detection_gets_a_note(tmp_path):
+    path = _image(tmp_path / "photo.jpg")
+    entry = _image_entry(path, [{"box": [20, 10, 80, 70], "fake_probability": 0.3}])
+    pathlib.Path(path).unlink()
+    index = report.write_report(_report([entry]), str(tmp_path / "report"))
+    text = pathlib.Path(index).read_text()
+    assert "preview unavailable" in text and not Page(text).sources()
