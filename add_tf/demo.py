@@ -1,20 +1,40 @@
-"""Embedded demo data: a small, deterministic FaceForensics++-shaped tree of synthetic faces.
+"""Embedded demo data: a deterministic FaceForensics++-shaped tree of synthetic faces whose fakes
+stay visible in raw and are partly hidden by H.264 at CRF 40 (the ADD paper's problem, Fig. 1).
 
-Real videos: a drawn face (skin ellipse, eyes, brows, nose, mouth, hair) moving slightly over a
-smooth background, rendered supersampled and with mild sensor noise. Manipulated ("Demo")
-videos a_b: the inner face of identity b is pasted onto video a (colour-matched to a's skin),
-the way a face-swap generator does: rendered at half resolution and upsampled, so the pasted
-region loses the sensor noise, with a faint 2-pixel checkerboard (the up-convolution
-fingerprint of GAN generators), blended with a soft mask. These traces live in the highest
-frequencies; H.264 at CRF 40 largely removes them (the situation of the ADD paper's Fig. 1).
+Real videos (original/NNN): a drawn face (skin, blush, eyes, brows, nose, mouth, hair) that moves,
+turns and rolls slightly over a background of a colour ramp and blobs; per identity: face size,
+pose, lighting (gain and direction), optical blur (0-0.8 px) and sensor noise (sigma 3-7).
+Fake videos (Demo/a_b, target a, source b), one kind per fake, a quarter each, in the spirit of
+FaceForensics++'s four methods; every kind makes its region at half resolution and resamples it
+(no sensor noise there, softer detail) and blends it with a soft mask:
+- swap (Deepfakes / FaceSwap): b's inner face on a's head, with part of b's skin tone and
+  lighting (colour / lighting mismatch, blend seam);
+- reenact (Face2Face): a's mouth and chin moved by b's expression (bicubic resampling);
+- texture (NeuralTextures): a's mouth and chin re-rendered with a banded (quantised) texture;
+- gan (FaceShifter): b's inner face, colour-matched, up-sampled by pixel repetition, with a
+  4-pixel grid (a GAN up-sampling fingerprint).
+Every kind's up-sampling leaves a 2-pixel checkerboard (amplitude CHECKER) in its region: with the
+missing noise, the trace a raw detector learns fast. Each fake draws a strength in 0..1 (times
+TRACE) that scales what survives
+compression (colour and lighting mismatch, misalignment, seam sharpness, banding, the 4-pixel
+grid); the missing sensor noise and the checkerboard do not depend on it. Raw keeps them
+all; CRF 23 keeps part of the noise; CRF 40 removes the noise and the finest patterns and leaves
+only the stronger low-frequency traces, so a c40 detector can learn something but not all.
 
 Qualities: raw = H.264 lossless (libx264rgb, qp 0, RGB) in .mp4: the codec family and container
 FaceForensics++ used for its raw (c0) videos, and bit-exact RGB (no YUV rounding, no chroma
 subsampling), so "raw" crops are exactly the rendered pixels;
 c23 / c40 = libx264 CRF 23 / 40 (yuv420p) made from raw by pipelines.compress, as FF++ did.
+84 identities = 42 pairs, split by pair as FF++ (splits/{train,val,test}.json) 24 / 5 / 13: 96
+train, 20 val and 52 test videos of 16 frames of 64x64 (the frame is the face crop).
 
-    generate_demo_tree(root, seed=0)   # 64 videos x 3 qualities (44 s on the 2-core dev machine)
-    ensure_demo_records(data_dir)      # {data_dir}/demo, generated + prepared if absent (+53 s there)
+Criteria (issue 19), measured with plain students only (method none, random initial weights,
+the demo budget of add_tf.fit): raw test AUC >= 0.98, c40 test accuracy 0.60-0.85, c23 between,
+for three generator seeds; generate + prepare under 2 minutes on 2 cores.
+
+    generate_demo_tree(root, seed=0)   # 168 videos x 3 qualities
+    ensure_demo_records(data_dir)      # {data_dir}/demo, generated + prepared if absent
+    python -m add_tf.demo --data-dir D --seed N --check   # the headroom table below
 """
 
 import json
@@ -37,6 +57,7 @@ FAKE_KINDS = ("swap", "reenact", "texture", "gan")
 # Scale of the traces that survive compression (colour / lighting mismatch, seams, banding, the
 # period-4 grid); each fake draws its own strength in 0..1 on top.
 TRACE = 0.8
+CHECKER = 8.0  # amplitude of the 2-pixel checkerboard left by the generator's up-sampling
 
 
 def _identity(rng):
@@ -57,7 +78,7 @@ def _identity(rng):
         "blush": [(rng.uniform(-0.6, 0.6, 2), rng.uniform(0.1, 0.3), rng.uniform(-14, 14, 3))
                   for _ in range(2)],
         "light": (rng.uniform(0.8, 1.15), rng.uniform(0, 2 * np.pi), rng.uniform(0.0, 0.4)),
-        "noise": rng.uniform(2.5, 6.0), "blur": rng.uniform(0.0, 0.8),
+        "noise": rng.uniform(3.0, 7.0), "blur": rng.uniform(0.0, 0.8),
         "yaw": rng.uniform(-0.25, 0.25), "roll": rng.uniform(-12, 12),
         "phase": rng.uniform(0, 2 * np.pi, 6),
     }
@@ -162,8 +183,9 @@ def _generated(target, source, spec, t, size):
     swap (Deepfakes / FaceSwap): source's inner face, its skin tone and lighting partly kept;
     reenact (Face2Face): target's mouth region moved by source's expression;
     texture (NeuralTextures): target's mouth region re-rendered with a banded texture;
-    gan (FaceShifter): source's inner face, colour matched, with an up-convolution fingerprint.
-    All are made at half resolution and resampled (no sensor noise, softer detail)."""
+    gan (FaceShifter): source's inner face, colour matched, with a 4-pixel grid.
+    All are made at half resolution and resampled (no sensor noise, softer detail) with the
+    up-sampler's 2-pixel checkerboard."""
     import cv2
 
     kind, strength = spec["kind"], spec["strength"]
@@ -192,12 +214,11 @@ def _generated(target, source, spec, t, size):
     if kind == "texture":  # a coarsely quantised texture: colour bands
         step = 2.0 + 10.0 * strength
         face = np.round(face / step) * step
+    yy, xx = np.mgrid[0:size, 0:size]
     if kind == "gan":
-        face = cv2.blur(face, (2, 2))
-        yy, xx = np.mgrid[0:size, 0:size]
-        checker = np.where((xx + yy) % 2 == 0, 1.0, -1.0) * 3.0
-        grid = (np.cos(np.pi * xx / 2) + np.cos(np.pi * yy / 2)) * 4.0 * strength
-        face = face + (checker + grid)[..., None]
+        face = cv2.blur(face, (2, 2)) + ((np.cos(np.pi * xx / 2) + np.cos(np.pi * yy / 2))
+                                         * 4.0 * strength)[..., None]
+    face = face + np.where((xx + yy) % 2 == 0, CHECKER, -CHECKER)[..., None]  # up-sampler trace
     mask = cv2.GaussianBlur(masks[region], (0, 0), size * (0.01 + 0.02 * (1 - strength)))
     return face, mask
 
@@ -314,9 +335,10 @@ NOISE_BINS = np.linspace(-3.0, 3.0, 13)  # log2 of a block's high-pass standard 
 
 
 def _noise_features(images):
-    """Per image: histogram of the sensor-noise level over blocks of S/16 pixels (log2 std of the
-    high-pass residual, 12 bins) and its 5th / 25th / 50th percentiles: a fake's generated region
-    has none. images: uint8 or float (N, S, S, 3) -> (N, 15)."""
+    """Per image, over blocks of S/16 pixels of the high-pass residual: histogram of the noise level
+    (log2 std, 12 bins) and its 5th / 25th / 50th percentiles (a fake's generated region has no
+    sensor noise), and the 50th / 90th / 99th percentiles of the blocks' 2-pixel checkerboard
+    amplitude (the up-sampler's trace). images: uint8 or float (N, S, S, 3) -> (N, 18)."""
     import cv2
 
     feats = []
@@ -325,10 +347,13 @@ def _noise_features(images):
         residual = gray - cv2.GaussianBlur(gray, (0, 0), 1.0)
         b = max(4, gray.shape[0] // 16)
         n = gray.shape[0] // b
-        blocks = residual[:n * b, :n * b].reshape(n, b, n, b).std(axis=(1, 3))
-        levels = np.log2(blocks.ravel() + 1e-3)
+        blocks = residual[:n * b, :n * b].reshape(n, b, n, b)
+        levels = np.log2(blocks.std(axis=(1, 3)).ravel() + 1e-3)
         hist = np.histogram(np.clip(levels, NOISE_BINS[0], NOISE_BINS[-1]), NOISE_BINS)[0]
-        feats.append(np.concatenate([hist / levels.size, np.percentile(levels, [5, 25, 50])]))
+        sign = np.where(np.add.outer(np.arange(b), np.arange(b)) % 2 == 0, 1.0, -1.0)
+        checker = np.abs(np.einsum("iajb,ab->ij", blocks, sign)).ravel() / b ** 2
+        feats.append(np.concatenate([hist / levels.size, np.percentile(levels, [5, 25, 50]),
+                                     np.log2(np.percentile(checker, [50, 90, 99]) + 1e-3)]))
     return np.asarray(feats)
 
 
