@@ -28,7 +28,7 @@ import sys
 
 from add_tf import methods, runs
 
-FILE = "model_card.json"
+FILE = runs.MODEL_CARD
 SAVED_MODEL_FILE = os.path.join("assets.extra", FILE)  # inside a SavedModel version dir
 DEMO_WARNING = ("WARNING: this model was trained on the synthetic demo set (generated cartoon "
                 "faces, add_tf.demo); its scores on real faces are meaningless.")
@@ -45,9 +45,13 @@ def _version(package):
 
 
 def _finished_at(run_dir):
+    """When training finished: as recorded by add_tf.training, else the state file's time."""
     path = os.path.join(run_dir, runs.STATE)
     if not os.path.exists(path):
         return None
+    recorded = runs.read_state(run_dir).get("finished_at")
+    if recorded:
+        return recorded
     stamp = datetime.datetime.fromtimestamp(os.path.getmtime(path), datetime.timezone.utc)
     return stamp.strftime("%Y-%m-%dT%H:%M:%SZ")
 

@@ -10,6 +10,7 @@ a run goes through this module.
         teacher.keras          the frozen teacher a distilled student learnt from
         training_state.json    {"done": true, ...}: the run is finished
         metrics.json           test metrics (add_tf.evaluate)
+        model_card.json        what a user needs to trust the model (add_tf.model_card)
         workers/worker-N/      checkpoints and logs of the non-chief workers of a multi-worker job
     RUNS_ROOT/DATASET/BACKBONE/TEACHER_COMP/teacher/   the auto teacher of that dataset and backbone
 
@@ -29,6 +30,7 @@ STATE = "training_state.json"
 MODEL = "student.keras"
 TEACHER_MODEL = "teacher.keras"
 METRICS = "metrics.json"
+MODEL_CARD = "model_card.json"
 DEFAULT_RUNS_ROOT = "runs"
 
 

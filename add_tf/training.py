@@ -44,6 +44,7 @@ import numpy as np
 import tensorflow as tf
 
 from add_tf import callbacks as callbacks_lib
+from add_tf import model_card
 from add_tf import data as data_lib
 from add_tf import runs
 from add_tf.config import DATASETS
@@ -255,6 +256,7 @@ def train(config, run_dir, teacher_path=None, strategy=None, verbose=2):
             student.load_weights(tracker.best_path)
         summary = {
             "done": True,
+            "finished_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
             "best_val_acc": tracker.state["best"],
             "best_validation": tracker.state["best_epoch"],
             "validations": len(tracker.state["history"]),
@@ -264,6 +266,7 @@ def train(config, run_dir, teacher_path=None, strategy=None, verbose=2):
         }
         if chief:
             runs.finish(run_dir, student, teacher, summary)
+            model_card.write_card(run_dir)
         sync_workers(strategy)
         return summary
     finally:
