@@ -29,7 +29,8 @@ import numpy as np
 
 from add_tf import config as config_lib
 from add_tf import metrics as metrics_lib
-from add_tf import runs
+from add_tf import model_card, runs
+from add_tf.data.reader import DamagedRecordsError
 from add_tf.errors import UsageError
 
 QUALITY_ORDER = ("raw", "c23", "c40")  # best first
@@ -68,7 +69,7 @@ def evaluate_model(model, records_dir, method_folder, comp, batch_size=64, galle
     the number of real and fake faces; Recall@1 against the `gallery` split (None: nan)."""
     import tensorflow as tf
 
-    from add_tf.data import make_dataset
+    from add_tf.data import make_dataset, report_damaged_shards
     from add_tf.models import feature_model
 
     features = feature_model(model, names=("embedding", "logits"))
@@ -86,14 +87,16 @@ def evaluate_model(model, records_dir, method_folder, comp, batch_size=64, galle
             with_meta=with_meta,
         )
 
-    labels, probs, emb, methods, videos = _collect(
-        infer, [dataset(split, True) for split in splits], True)
-    gallery_labels = gallery_emb = None
-    if gallery:
-        train_ds = dataset(gallery, False)
-        if gallery_limit:
-            train_ds = train_ds.unbatch().take(gallery_limit).batch(batch_size)
-        gallery_labels, _, gallery_emb, _, _ = _collect(infer, [train_ds], False)
+    read = tuple(splits) + ((gallery,) if gallery else ())
+    with report_damaged_shards(records_dir, method_folder, read):
+        labels, probs, emb, methods, videos = _collect(
+            infer, [dataset(split, True) for split in splits], True)
+        gallery_labels = gallery_emb = None
+        if gallery:
+            train_ds = dataset(gallery, False)
+            if gallery_limit:
+                train_ds = train_ds.unbatch().take(gallery_limit).batch(batch_size)
+            gallery_labels, _, gallery_emb, _, _ = _collect(infer, [train_ds], False)
     result = metrics_lib.all_metrics(
         labels,
         probs,
@@ -139,6 +142,7 @@ def store_metrics(run_dir, key, result, config):
         "seed": config.train.seed,
     }
     runs.write_json(path, stored)
+    model_card.write_card(run_dir)
 
 
 def evaluate_run(run_dir, dataset=None, comp=None, data_dir=None, batch_size=None,
@@ -279,6 +283,7 @@ def main(argv=None):
     if args.records is not None and args.data_dir:
         parser.error("--data-dir applies to --dataset only (--records names the folder)")
     try:
+        model_card.announce(*model_card.describe(args.run))
         if args.records is not None:
             key, result, notes = evaluate_records(
                 args.run, args.records, comp=args.comp, split=args.split,
@@ -299,7 +304,7 @@ def main(argv=None):
             )
             config = runs.read_config(args.run)
             name = f"{args.dataset or config.data.dataset}/{args.comp or config.data.comp}"
-    except (FileNotFoundError, UsageError) as error:
+    except (FileNotFoundError, UsageError, DamagedRecordsError) as error:
         print(f"error: {error}", file=sys.stderr)
         raise SystemExit(2) from None
     print(metrics_lib.format_table({name: result}, title_column="test"))

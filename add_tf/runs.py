@@ -126,7 +126,10 @@ def read_config(run_dir):
     path = os.path.join(run_dir, CONFIG)
     if not os.path.exists(path):
         raise UsageError(f"{run_dir} is not a run dir (no {CONFIG})")
-    return config_lib.load_config(path)
+    try:
+        return config_lib.load_config(path)
+    except (KeyError, ValueError) as error:  # e.g. a key this version no longer has
+        raise UsageError(f"{path}: {error.args[0] if error.args else error}") from None
 
 
 # --------------------------------------------------------------------------- models

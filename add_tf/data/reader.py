@@ -56,7 +56,8 @@ def read_manifest(records_dir):
             hint = f" (the directory holds: {held})"
         raise FileNotFoundError(
             f"No {schema.MANIFEST} in {records_dir}{hint}. Prepare records first with "
-            f"`python -m pipelines.prepare --ffpp-root DIR --out {records_dir}` "
+            f"`python -m pipelines.prepare --layout {{ffpp,celebdf,dfdc,folders}} --root DIR "
+            f"--out {records_dir}` "
             f"(demo: add_tf.demo.ensure_demo_records)."
         )
     with open(path) as f:
