@@ -20,19 +20,21 @@ def build_classifier(backbone="resnet50", image_size=128, weights=None, name=Non
     Layers `layer1`..`layer4` are the stage outputs `(B, h, w, c)`, `embedding` the global-average
     pooled last stage `(B, D)` and `logits` a Dense(2) kept in float32 under mixed precision.
     Every BatchNormalization uses momentum `BATCHNORM_MOMENTUM` (PyTorch's default).
-    `weights`: None (random), "imagenet" (ResNet50 / EfficientNet-B0 backbones, downloaded by Keras),
-    or a local file: `*.weights.h5` saved from a classifier of the same backbone (loaded as is), or a
-    `*.keras` model whose layers are copied by name where the shapes match (e.g. a backbone trained
-    with another head).
+    `weights`: None (random); "imagenet" (downloaded on first use: by Keras for ResNet50 /
+    EfficientNet-B0, from the keras-hub preset `backbones.IMAGENET_PRESETS[backbone]` for ResNet18 /
+    34); a local keras-hub preset directory (ResNet18 / 34, read like the "imagenet" one, e.g. that
+    preset downloaded once for offline machines); or a local file: `*.weights.h5` saved from a
+    classifier of the same backbone (loaded as is), or a `*.keras` model whose layers are copied by
+    name where the shapes match (e.g. a backbone trained with another head).
     """
     if backbone not in BACKBONES:
         raise ValueError(f"Unknown backbone. Valid: {', '.join(BACKBONES)}. Received: backbone={backbone!r}")
     image_size = int(image_size)
     if image_size < 32:
         raise ValueError(f"image_size must be at least 32. Received: image_size={image_size}")
-    local = weights is not None and weights != "imagenet"
+    local = weights is not None and weights != "imagenet" and not os.path.isdir(weights)
     if local and not os.path.isfile(weights):
-        raise FileNotFoundError(f"Weights file not found. Received: weights={weights!r}")
+        raise FileNotFoundError(f"No weights file or preset directory. Received: weights={weights!r}")
     inputs = keras.Input((image_size, image_size, 3), name="image")
     stages = build_backbone(inputs, backbone, weights=None if local else weights)
     embedding = keras.layers.GlobalAveragePooling2D(name="embedding")(stages[-1])

@@ -1,3 +1,6 @@
+import zipfile
+
+import keras
 import numpy as np
 import pytest
 
@@ -23,5 +26,19 @@ def test_errors_repeat_what_was_received():
         build_classifier("vgg")
     with pytest.raises(FileNotFoundError, match="nope.weights.h5"):
         build_classifier("resnet18", 32, weights="nope.weights.h5")
-    with pytest.raises(ValueError, match="imagenet"):
-        build_classifier("resnet18", 32, weights="imagenet")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("backbone", ["resnet18", "resnet34"])
+def test_keras_hub_resnet_classifier_saves_and_loads_without_keras_hub(backbone, tmp_path):
+    model = build_classifier(backbone, image_size=32)
+    path = tmp_path / "m.keras"
+    model.save(path)
+    with zipfile.ZipFile(path) as archive:
+        assert "keras_hub" not in archive.read("config.json").decode()  # core layers only
+    loaded = keras.models.load_model(path, compile=False)
+    images = np.random.default_rng(0).uniform(0, 255, (2, 32, 32, 3)).astype("float32")
+    names = ("layer1", "layer2", "layer3", "layer4", "logits")
+    ours, theirs = feature_model(model, names)(images), feature_model(loaded, names)(images)
+    for name in names:
+        np.testing.assert_allclose(ours[name], theirs[name], rtol=1e-6, atol=1e-6)
