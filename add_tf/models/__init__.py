@@ -1,4 +1,4 @@
-"""Backbones (ResNet18/34/50, EfficientNet-B0) and the 2-class classifier with named stage outputs."""
+"""Backbones (ResNet18/34/50, EfficientNet-B0) and the 2-class classifier with named stages."""
 
 from add_tf.models.backbones import build_backbone
 from add_tf.models.classifier import (

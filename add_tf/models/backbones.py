@@ -133,7 +133,8 @@ def build_backbone(inputs, backbone="resnet50", weights=None):
     path.
     """
     if backbone not in BACKBONES:
-        raise ValueError(f"Unknown backbone. Valid: {', '.join(BACKBONES)}. Received: backbone={backbone!r}")
+        raise ValueError(f"Unknown backbone. Valid: {', '.join(BACKBONES)}. "
+                         f"Received: backbone={backbone!r}")
     preset_dir = weights not in (None, "imagenet") and os.path.isdir(weights)
     if weights not in (None, "imagenet") and not (preset_dir and backbone in _BASIC_BLOCKS):
         raise ValueError(

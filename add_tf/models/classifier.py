@@ -28,13 +28,15 @@ def build_classifier(backbone="resnet50", image_size=128, weights=None, name=Non
     name where the shapes match (e.g. a backbone trained with another head).
     """
     if backbone not in BACKBONES:
-        raise ValueError(f"Unknown backbone. Valid: {', '.join(BACKBONES)}. Received: backbone={backbone!r}")
+        raise ValueError(f"Unknown backbone. Valid: {', '.join(BACKBONES)}. "
+                         f"Received: backbone={backbone!r}")
     image_size = int(image_size)
     if image_size < 32:
         raise ValueError(f"image_size must be at least 32. Received: image_size={image_size}")
     local = weights is not None and weights != "imagenet" and not os.path.isdir(weights)
     if local and not os.path.isfile(weights):
-        raise FileNotFoundError(f"No weights file or preset directory. Received: weights={weights!r}")
+        raise FileNotFoundError(
+            f"No weights file or preset directory. Received: weights={weights!r}")
     inputs = keras.Input((image_size, image_size, 3), name="image")
     stages = build_backbone(inputs, backbone, weights=None if local else weights)
     embedding = keras.layers.GlobalAveragePooling2D(name="embedding")(stages[-1])
@@ -62,7 +64,8 @@ def load_weights(model, path):
                 target.set_weights(src)
                 copied += 1
         if not copied:
-            raise ValueError(f"No layer of {path!r} matches the model {model.name!r} by name and shape.")
+            raise ValueError(
+                f"No layer of {path!r} matches the model {model.name!r} by name and shape.")
     else:
         model.load_weights(path)
     return model
@@ -73,14 +76,16 @@ def feature_model(classifier, names=("layer2", "layer3", "layer4", "embedding", 
     valid = [layer.name for layer in classifier.layers]
     missing = [n for n in names if n not in valid]
     if missing:
-        raise ValueError(f"Layers {missing} not in {classifier.name!r}. Valid names include {FEATURE_NAMES}.")
+        raise ValueError(f"Layers {missing} not in {classifier.name!r}. "
+                         f"Valid names include {FEATURE_NAMES}.")
     outputs = {n: classifier.get_layer(n).output for n in names}
     return keras.Model(classifier.inputs, outputs, name=f"{classifier.name}_features")
 
 
 def synchronize_batchnorm(model, synchronized=True):
-    """Switch every BatchNormalization of `model` to cross-replica statistics (for MirroredStrategy:
-    then a distributed step on a global batch equals a single-device step on it). Returns `model`."""
+    """Switch every BatchNormalization of `model` to cross-replica statistics (for
+    MirroredStrategy: then a distributed step on a global batch equals a single-device step on it).
+    Returns `model`."""
     for layer in batchnorm_layers(model):
         layer.synchronized = synchronized
     return model

@@ -68,5 +68,5 @@ def test_preset_of_another_architecture_is_refused(resnet18_preset):
     directory, _ = resnet18_preset
     with pytest.raises(ValueError, match=r"not a resnet34.*Received: backbone='resnet34'"):
         build_classifier("resnet34", image_size=32, weights=directory)
-    with pytest.raises(ValueError, match="keras-hub preset directory. Received: backbone='resnet50'"):
+    with pytest.raises(ValueError, match="preset directory. Received: backbone='resnet50'"):
         build_classifier("resnet50", image_size=32, weights=directory)
