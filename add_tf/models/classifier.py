@@ -25,7 +25,8 @@ def build_classifier(backbone="resnet50", image_size=128, weights=None, name=Non
     34); a local keras-hub preset directory (ResNet18 / 34, read like the "imagenet" one, e.g. that
     preset downloaded once for offline machines); or a local file: `*.weights.h5` saved from a
     classifier of the same backbone (loaded as is), or a `*.keras` model whose layers are copied by
-    name where the shapes match (e.g. a backbone trained with another head).
+    name where the shapes match (all but the head `logits` must match, e.g. a backbone trained with
+    another head).
     """
     if backbone not in BACKBONES:
         raise ValueError(f"Unknown backbone. Valid: {', '.join(BACKBONES)}. "
@@ -50,10 +51,11 @@ def build_classifier(backbone="resnet50", image_size=128, weights=None, name=Non
 
 
 def load_weights(model, path):
-    """Load `path` into `model`: `.weights.h5` directly, `.keras` layer by layer (by name)."""
+    """Load `path` into `model`: `.weights.h5` directly, `.keras` layer by layer by name and shape
+    (every layer with weights must be found there, except the head `logits`)."""
     if path.endswith(".keras"):
         source = keras.models.load_model(path, compile=False)
-        copied = 0
+        copied = set()
         for layer in source.layers:
             try:
                 target = model.get_layer(layer.name)
@@ -62,10 +64,14 @@ def load_weights(model, path):
             src, dst = layer.get_weights(), target.get_weights()
             if src and len(src) == len(dst) and all(a.shape == b.shape for a, b in zip(src, dst)):
                 target.set_weights(src)
-                copied += 1
-        if not copied:
+                copied.add(layer.name)
+        missing = [layer.name for layer in model.layers
+                   if layer.weights and layer.name not in copied and layer.name != "logits"]
+        if missing:
             raise ValueError(
-                f"No layer of {path!r} matches the model {model.name!r} by name and shape.")
+                f"{len(missing)} layers of {model.name!r} have no match by name and shape in the "
+                f"file (another backbone, or a ResNet18/34 saved before they were keras-hub's), "
+                f"first: {missing[:3]}. Received: path={path!r}")
     else:
         model.load_weights(path)
     return model

@@ -42,3 +42,14 @@ def test_keras_hub_resnet_classifier_saves_and_loads_without_keras_hub(backbone,
     ours, theirs = feature_model(model, names)(images), feature_model(loaded, names)(images)
     for name in names:
         np.testing.assert_allclose(ours[name], theirs[name], rtol=1e-6, atol=1e-6)
+
+
+def test_keras_file_must_hold_every_backbone_layer(tmp_path):
+    # e.g. a ResNet18 saved with other layer names: only `logits` matches by name and shape
+    inputs = keras.Input((32, 32, 3))
+    x = keras.layers.Conv2D(512, 3, name="stem_conv")(inputs)
+    x = keras.layers.GlobalAveragePooling2D(name="embedding")(x)
+    path = str(tmp_path / "other.keras")
+    keras.Model(inputs, keras.layers.Dense(2, name="logits")(x)).save(path)
+    with pytest.raises(ValueError, match=r"no match by name and shape.*conv1_conv"):
+        build_classifier("resnet18", 32, weights=path)
