@@ -31,8 +31,8 @@ STRATEGIES = ("auto", "default", "mirrored", "multiworker")  # see add_tf.strate
 class ModelConfig:
     backbone: str = "resnet50"
     image_size: int = 128
-    # None (random), "imagenet", "teacher" (start from the run's teacher) or a local
-    # .weights.h5 / .keras file
+    # None (random), "imagenet", "teacher" (start from the run's teacher), a local
+    # .weights.h5 / .keras file, or (resnet18 / resnet34) a local keras-hub preset directory
     weights: str | None = None
 
 
