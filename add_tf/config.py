@@ -38,7 +38,9 @@ class ModelConfig:
 
 @dataclass
 class LossConfig:
-    """Eq. 10: CE + alpha * sum_l w_fr[l] FR_l + beta * sum_l w_mv[l] MV_l (authors' layer weights)."""
+    """Eq. 10: CE + alpha * sum_l w_fr[l] FR_l + beta * sum_l w_mv[l] MV_l.
+
+    w_fr, w_mv: `fr_weights`, `mv_weights`, the authors' per-layer weights."""
 
     method: str = "add"  # a key of add_tf.methods.METHODS (the Table 2 ablations included)
     layers: tuple[str, ...] = ("layer2", "layer3", "layer4")
@@ -71,7 +73,7 @@ class TrainConfig:
     validations_per_epoch: int = 10
     patience: int = 10  # validations without a gain in accuracy before stopping
     head_only_epochs: int = 0  # authors' code: train only the head first (0 = off)
-    fr_warmup_epochs: int = 0  # authors' code: FR switched on after these epochs (MV from the start)
+    fr_warmup_epochs: int = 0  # authors' code: FR on after these epochs (MV from the start)
     seed: int = 0
     deterministic: bool = False  # TensorFlow op determinism: bit-exact reruns, slower
     validate_losses: bool = False  # validation also runs the teacher and every loss term

@@ -25,8 +25,8 @@ Each input gets a `status`:
     error      anything else (the message says what)
 
 Exit codes: 0 = every input was read (statuses `ok` or `no_face`); 1 = at least one input
-failed (any other status, including `truncated`; with `--strict` also `no_face`); 2 = bad arguments, the model
-could not be loaded or the --json location is not writable.
+failed (any other status, including `truncated`; with `--strict` also `no_face`); 2 = bad
+arguments, the model could not be loaded or the --json location is not writable.
 
 The model's card (add_tf.model_card) is printed in one line when the model is loaded, and kept
 in the report as `model_card` with its `warnings` (a model trained on the synthetic demo: its
@@ -137,7 +137,8 @@ def expand_inputs(paths):
         if path.is_dir():
             found = sorted(
                 p for p in path.rglob("*")
-                if p.is_file() and not any(part.startswith(".") for part in p.relative_to(path).parts)
+                if p.is_file()
+                and not any(part.startswith(".") for part in p.relative_to(path).parts)
                 and (media.is_image(p) or media.is_video(p))
             )
             if found:
@@ -177,14 +178,16 @@ class Detector:
         self.faces = faces
         self.scorer = scorer
         self.min_face_size = min_face_size
-        self.finder = faces.FaceDetector(min_face_size=min_face_size, detect_max_side=detect_max_side)
+        self.finder = faces.FaceDetector(min_face_size=min_face_size,
+                                         detect_max_side=detect_max_side)
         self.max_side = max_side
         self.scale = scale
 
     def find(self, rgb):
         """Faces in `rgb` (boxes in `rgb` pixels), largest first, at least ~min_face_size wide."""
         return [face for face in self.finder.detect(rgb)
-                if max(face.box[2] - face.box[0], face.box[3] - face.box[1]) >= 0.9 * self.min_face_size]
+                if max(face.box[2] - face.box[0], face.box[3] - face.box[1])
+                >= 0.9 * self.min_face_size]
 
     def crops(self, rgb):
         """(list of face dicts without scores, uint8 crops (F, S, S, 3))."""
@@ -305,14 +308,15 @@ def analyse(path, detector, frames=32, threshold=0.5, progress=None):
                 raise
             if _looks_like_video(path):
                 return analyse_video(path, detector, frames, threshold, progress)
+            reason = error.message if hasattr(error, "message") else error
             return _fail({**entry, "kind": "unknown"}, "not_media",
-                         f"neither an image nor a video ({error.message if hasattr(error, 'message') else error})")
+                         f"neither an image nor a video ({reason})")
     except media.MediaError as error:
         status = getattr(error, "status", "unreadable") or "unreadable"
         return _fail(entry, status, getattr(error, "message", None) or str(error))
     except MemoryError:
         return _fail(entry, "error", "out of memory while decoding")
-    except Exception as error:  # noqa: BLE001 - an untrusted file must not stop the others
+    except Exception as error:  # an untrusted file must not stop the others
         return _fail(entry, "error", f"{type(error).__name__}: {error}")
 
 
@@ -322,7 +326,7 @@ def _looks_like_video(path):
 
         with av.open(str(path)) as container:
             return bool(container.streams.video)
-    except Exception:  # noqa: BLE001
+    except Exception:
         return False
 
 
@@ -485,7 +489,7 @@ def main(argv=None):
     args = parse_args(argv)
     try:
         scorer = load_scorer(args.model)
-    except Exception as error:  # noqa: BLE001
+    except Exception as error:
         print(f"error: could not load the model: {error}", file=sys.stderr)
         return 2
     report = run(args.paths, args.model, frames=args.frames, json_path=args.json,

@@ -68,15 +68,15 @@ class FaceDetector:
     def _model(self):
         if self._mtcnn is None:
             _patch_mtcnn_pyramid()
-            from mtcnn import MTCNN
-
             import tensorflow as tf
+            from mtcnn import MTCNN
 
             mtcnn = MTCNN(device=self.device)
             # One graph per network instead of eager Keras layer calls: ~3x faster on CPU.
             spec = [tf.TensorSpec([None, None, None, 3], tf.float32)]
             for stage in mtcnn.stages:
-                stage._model = tf.function(stage._model, input_signature=spec, reduce_retracing=True)
+                stage._model = tf.function(stage._model, input_signature=spec,
+                                           reduce_retracing=True)
             self._mtcnn = mtcnn
         return self._mtcnn
 

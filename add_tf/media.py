@@ -94,7 +94,8 @@ def _open(path):
     try:
         container = av.open(str(path))
     except Exception as error:  # av.error.InvalidDataError and friends
-        raise MediaError(path, "unreadable" if is_video(path) else "not_media", str(error)) from None
+        status = "unreadable" if is_video(path) else "not_media"
+        raise MediaError(path, status, str(error)) from None
     if not container.streams.video:
         container.close()
         raise MediaError(path, "not_media", "no video stream")
@@ -251,7 +252,7 @@ def read_video_frames(path, indices):
 
 
 def write_video(path, frames, fps=25, codec="libx264", options=None, pix_fmt="yuv420p"):
-    """Encode RGB uint8 frames to `path` with PyAV (written under a temporary name, then renamed)."""
+    """Encode RGB uint8 frames to `path` with PyAV (written to a temporary name, then renamed)."""
     import av
 
     frames = list(frames)

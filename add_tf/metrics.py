@@ -214,7 +214,8 @@ def format_table(results, names=METRIC_NAMES, title_column="split"):
         cells = [str(row_name)]
         for name in names:
             v = metrics.get(name)
-            cells.append("-" if v is None or (isinstance(v, float) and math.isnan(v)) else f"{v:.4f}")
+            missing = v is None or (isinstance(v, float) and math.isnan(v))
+            cells.append("-" if missing else f"{v:.4f}")
         rows.append(cells)
     widths = [max(len(r[i]) for r in rows) for i in range(len(header))]
     lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths)) for r in rows]

@@ -43,7 +43,8 @@ class NonLocalBlock(keras.layers.Layer):
         self.theta = keras.layers.Dense(inner, use_bias=False, name="theta", dtype="float32")
         self.phi = keras.layers.Dense(inner, use_bias=False, name="phi", dtype="float32")
         self.g = keras.layers.Dense(inner, use_bias=False, name="g", dtype="float32")
-        self.out = keras.layers.Dense(channels, kernel_initializer="zeros", name="w", dtype="float32")
+        self.out = keras.layers.Dense(channels, kernel_initializer="zeros", name="w",
+                                      dtype="float32")
         flat = (None, None, channels)
         for layer in (self.theta, self.phi, self.g):
             layer.build(flat)
