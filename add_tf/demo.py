@@ -1,4 +1,4 @@
-"""Embedded demo data: a deterministic FaceForensics++-shaped tree of synthetic faces whose fakes
+r"""Embedded demo data: a deterministic FaceForensics++-shaped tree of synthetic faces whose fakes
 stay visible in raw and are partly hidden by H.264 at CRF 40 (the ADD paper's problem, Fig. 1).
 
 Real videos (original/NNN): a drawn face (skin, blush, eyes, brows, nose, mouth, hair) that moves,
@@ -35,6 +35,24 @@ for three generator seeds; generate + prepare under 2 minutes on 2 cores.
     generate_demo_tree(root, seed=0)   # 168 videos x 3 qualities
     ensure_demo_records(data_dir)      # {data_dir}/demo, generated + prepared if absent
     python -m add_tf.demo --data-dir D --seed N --check   # the headroom table below
+
+Headroom (2026-12-01, 2-core CPU shared with other jobs): plain ResNet18 students from random
+weights, the demo budget with train.epochs=6 train.validations_per_epoch=1 (288 steps of 32),
+test split 52 videos / 832 faces; noise probe = difficulty_check (val + test faces). Measured
+with the commands --check runs in process, one process per quality Q:
+
+    python -m add_tf.demo --data-dir D --seed N
+    python -m add_tf.fit --method none --comp Q --data-dir D --run-dir D/runs/Q \
+        --set model.weights=null train.epochs=6 train.validations_per_epoch=1
+
+| generator seed | raw acc / AUC | c23 acc / AUC | c40 acc / AUC | probe raw / c23 / c40 |
+|---|---|---|---|---|
+| 0 | 1.000 / 1.000 | 0.960 / 0.996 | 0.696 / 0.810 | 0.927 / 0.872 / 0.582 |
+| 1 | 0.986 / 0.999 | 0.924 / 0.991 | 0.603 / 0.688 | 0.965 / 0.930 / 0.615 |
+| 2 | 1.000 / 1.000 | 0.861 / 0.935 | 0.678 / 0.781 | 0.941 / 0.902 / 0.598 |
+
+Generate + prepare: 30-63 s (generation 10-22 s with one process per core); one training run
+110-280 s, depending on the other jobs' load.
 """
 
 import json
@@ -95,7 +113,8 @@ def _pose(ident, t):
     p = ident["phase"]
     return (0.5 + 0.03 * np.sin(0.35 * t + p[0]), 0.52 + 0.025 * np.sin(0.27 * t + p[1]),
             1.0 + 0.04 * np.sin(0.2 * t + p[2]), 0.5 + 0.5 * np.sin(0.5 * t + p[3]),
-            ident["yaw"] + 0.05 * np.sin(0.3 * t + p[4]), ident["roll"] + 3 * np.sin(0.25 * t + p[5]))
+            ident["yaw"] + 0.05 * np.sin(0.3 * t + p[4]),
+            ident["roll"] + 3 * np.sin(0.25 * t + p[5]))
 
 
 _GRIDS = {}
@@ -111,7 +130,8 @@ def _light(ident, size, light=None):
     """Illumination field (size, size, 1): gain times a linear ramp along the light direction."""
     gain, angle, slope = ident["light"] if light is None else light
     yy, xx = _grid(size)
-    return (gain * (1 + slope * (np.cos(angle) * (xx - 0.5) + np.sin(angle) * (yy - 0.5))))[..., None]
+    ramp = np.cos(angle) * (xx - 0.5) + np.sin(angle) * (yy - 0.5)
+    return (gain * (1 + slope * ramp))[..., None]
 
 
 def _render(ident, features, t, size, skin=None, expression=None, light=None):
@@ -155,9 +175,11 @@ def _render(ident, features, t, size, skin=None, expression=None, light=None):
     for side in (-1, 1):
         ex, ey = at(side * f["eye_dx"] * (1 - side * yaw * 0.5), f["eye_y"])
         r = max(2, int(f["eye_r"] * s))
-        cv2.ellipse(img, (ex, ey), (int(r * 1.6), r), roll, 0, 360, (245, 245, 240), -1, cv2.LINE_AA)
-        cv2.circle(img, (ex + int(yaw * r), ey), int(r * 0.8), f["iris"].tolist(), -1, cv2.LINE_AA)
-        cv2.circle(img, (ex + int(yaw * r), ey), max(1, int(r * 0.35)), (10, 10, 10), -1, cv2.LINE_AA)
+        iris = (ex + int(yaw * r), ey)
+        cv2.ellipse(img, (ex, ey), (int(r * 1.6), r), roll, 0, 360, (245, 245, 240), -1,
+                    cv2.LINE_AA)
+        cv2.circle(img, iris, int(r * 0.8), f["iris"].tolist(), -1, cv2.LINE_AA)
+        cv2.circle(img, iris, max(1, int(r * 0.35)), (10, 10, 10), -1, cv2.LINE_AA)
         brow_a = at(side * f["eye_dx"] - 0.05, f["eye_y"] - 0.05)
         brow_b = at(side * f["eye_dx"] + 0.05, f["eye_y"] - 0.055)
         cv2.line(img, brow_a, brow_b, (f["hair"] * 0.6).tolist(), max(1, int(f["brow_t"] * s)),

@@ -16,7 +16,8 @@ def test_demo_tree_shape_and_determinism(tmp_path):
     found = layout.discover(a)
     assert found.methods == ["Demo"] and found.qualities == ["raw", "c40"]
     assert len(found.videos) == 16
-    pairs = sum((json.loads((a / "splits" / f"{s}.json").read_text()) for s in ("train", "val", "test")), [])
+    pairs = sum((json.loads((a / "splits" / f"{s}.json").read_text())
+                 for s in ("train", "val", "test")), [])
     assert len(pairs) == 4
     kinds = json.loads((a / "DEMO.json").read_text())["kinds"]
     assert sorted(kinds.values()) == sorted(demo.FAKE_KINDS * 2)
