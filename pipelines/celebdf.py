@@ -16,8 +16,7 @@ pipelines.sets for other qualities).
 import os
 import re
 
-from pipelines import layout
-from pipelines import sets
+from pipelines import layout, sets
 from pipelines import splits as splits_lib
 
 REAL_FOLDERS = ("Celeb-real", "YouTube-real")

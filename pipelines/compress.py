@@ -52,7 +52,8 @@ def compress_video(src, dst, crf, preset="medium", pix_fmt="yuv420p"):
                 stream.pix_fmt = pix_fmt
                 stream.options = {"crf": str(crf), "preset": preset}
                 for frame in inp.decode(in_stream):
-                    new = av.VideoFrame.from_ndarray(frame.to_ndarray(format="rgb24"), format="rgb24")
+                    rgb = frame.to_ndarray(format="rgb24")
+                    new = av.VideoFrame.from_ndarray(rgb, format="rgb24")
                     for packet in stream.encode(new):
                         out.mux(packet)
                     written += 1
@@ -61,7 +62,8 @@ def compress_video(src, dst, crf, preset="medium", pix_fmt="yuv420p"):
     except av.error.FFmpegError as error:
         if os.path.exists(tmp):
             os.remove(tmp)
-        raise media.MediaError(src, "corrupt", f"compression failed after {written} frames: {error}") from None
+        raise media.MediaError(src, "corrupt",
+                               f"compression failed after {written} frames: {error}") from None
     except BaseException:
         if os.path.exists(tmp):
             os.remove(tmp)
@@ -142,11 +144,14 @@ def run(argv=None):
     parser.add_argument("--to", default=None,
                         help="target qualities (layout mode; default c23,c40 for --ffpp-root, "
                              "else c40)")
-    parser.add_argument("--methods", default=None, help="comma-separated method folders (default: all present)")
+    parser.add_argument("--methods", default=None,
+                        help="comma-separated method folders (default: all present)")
     parser.add_argument("--input", help="folder of videos (folder mode)")
     parser.add_argument("--output", help="output folder (folder mode)")
-    parser.add_argument("--crf", type=int, default=None, help="CRF (folder mode; layout mode: per quality name)")
-    parser.add_argument("--preset", default="medium", help="x264 preset (FF++ used the default, medium)")
+    parser.add_argument("--crf", type=int, default=None,
+                        help="CRF (folder mode; layout mode: per quality name)")
+    parser.add_argument("--preset", default="medium",
+                        help="x264 preset (FF++ used the default, medium)")
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--overwrite", action="store_true")
     args = parser.parse_args(argv)
@@ -160,7 +165,8 @@ def run(argv=None):
         to = args.to or ("c40" if args.layout else "c23,c40")
         for quality in [q for q in to.split(",") if q]:
             if quality not in CRF and args.crf is None:
-                parser.error(f"unknown target quality {quality!r}; known: {', '.join(CRF)} (or give --crf)")
+                parser.error(f"unknown target quality {quality!r}; known: {', '.join(CRF)} "
+                             "(or give --crf)")
             targets.append((quality, args.crf if args.crf is not None else CRF[quality]))
     if args.layout:
         try:
@@ -190,7 +196,8 @@ def run(argv=None):
             result = _collect(outcomes, len(work), result)
     else:
         result = _collect(map(_job, work), len(work), result)
-    log.info("done: %d written, %d already present, %d failed", result["ok"], result["exists"], len(result["failed"]))
+    log.info("done: %d written, %d already present, %d failed",
+             result["ok"], result["exists"], len(result["failed"]))
     for src, message in result["failed"]:
         log.error("failed: %s: %s", src, message)
     return result

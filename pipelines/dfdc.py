@@ -14,8 +14,7 @@ they are, as quality `quality` (see pipelines.sets for other qualities).
 import json
 import os
 
-from pipelines import layout
-from pipelines import sets
+from pipelines import layout, sets
 
 METADATA = "metadata.json"
 METHOD = "DFDC"  # name of the fakes in the records (the reals are "original")

@@ -11,8 +11,7 @@ Other files are left out, named in the manifest. Files are read as they are, as 
 
 import os
 
-from pipelines import layout
-from pipelines import sets
+from pipelines import layout, sets
 
 CLASSES = (("real", 0), ("fake", 1))
 METHOD = "Fake"  # name of the fakes in the records (the reals are "original")

@@ -3,7 +3,8 @@ Video and Layout records every layout (pipelines.celebdf, .dfdc, .folders) retur
 
     original_sequences/youtube/{raw,c23,c40}/videos/000.mp4
     manipulated_sequences/<Method>/{raw,c23,c40}/videos/<target>_<source>.mp4
-    (DeepFakeDetection: original_sequences/actors/... and manipulated_sequences/DeepFakeDetection/...)
+    (DeepFakeDetection: original_sequences/actors/... and
+     manipulated_sequences/DeepFakeDetection/...)
 """
 
 import collections
@@ -117,7 +118,8 @@ def discover(root, methods=None, qualities=None):
                 f"method folder {os.path.join(manip_root, method)} is missing; {method} skipped "
                 f"(present: {', '.join(present_methods) or 'none'})"
             )
-    sources = [ORIGINAL] + (["actors"] if "DeepFakeDetection" in used_methods else []) + used_methods
+    actors = ["actors"] if "DeepFakeDetection" in used_methods else []
+    sources = [ORIGINAL] + actors + used_methods
     available = {s: present_qualities(root, s) for s in sources}
     anywhere = [q for q in QUALITIES if any(q in v for v in available.values())]
     if not anywhere:
@@ -141,7 +143,8 @@ def discover(root, methods=None, qualities=None):
     videos, found = [], {}
     for source in sources:
         per_quality = {q: _list_videos(source_dir(root, source, q)) for q in qualities}
-        found[source] = {q: len(v) for q, v in per_quality.items() if os.path.isdir(source_dir(root, source, q))}
+        found[source] = {q: len(v) for q, v in per_quality.items()
+                         if os.path.isdir(source_dir(root, source, q))}
         for q in qualities:
             if not os.path.isdir(source_dir(root, source, q)):
                 problems.append(f"quality folder {source_dir(root, source, q)} is missing")

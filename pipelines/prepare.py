@@ -100,7 +100,8 @@ def process_video(video, settings, detector):
     try:
         info = {q: _media_info(paths[q]) for q in qualities}
     except media.MediaError as error:
-        yield "skip", {"item": error.path, "reason": f"{error.status}: {error.message}", "video": key}
+        yield "skip", {"item": error.path, "reason": f"{error.status}: {error.message}",
+                       "video": key}
         return
     ref = qualities[0]
     indices = media.even_frame_indices(info[ref]["frames"], settings["frames"])
@@ -130,7 +131,8 @@ def process_video(video, settings, detector):
                 frames[q] = current[q][1]
         if len(frames) < len(qualities):
             lost = [q for q in qualities if q not in frames]
-            reasons = "; ".join(exhausted.get(q, f"{q} frame {mapped[q][n]} not decoded") for q in lost)
+            reasons = "; ".join(exhausted.get(q, f"{q} frame {mapped[q][n]} not decoded")
+                                for q in lost)
             yield "skip", {"item": f"{key}#{index}", "reason": reasons}
             continue
         base = frames[ref]
@@ -146,7 +148,8 @@ def process_video(video, settings, detector):
             qbox = box
             if frame.shape[:2] != base.shape[:2]:  # a quality at another resolution
                 sy, sx = frame.shape[0] / base.shape[0], frame.shape[1] / base.shape[1]
-                qbox = (round(box[0] * sx), round(box[1] * sy), round(box[2] * sx), round(box[3] * sy))
+                qbox = (round(box[0] * sx), round(box[1] * sy),
+                        round(box[2] * sx), round(box[3] * sy))
             crops[q] = schema.encode_png(faces.crop_face(frame, qbox, size))
         yield "example", schema.make_example(
             crops, video["label"], video["method"], video["video_id"], index, box, base.shape[:2]
@@ -164,7 +167,8 @@ def _join(*parts):
 
 
 def marker_path(out, spec):
-    return _join(out, STATE, spec["split"], schema.shard_name(spec["name"], spec["index"], spec["count"]) + ".json")
+    shard = schema.shard_name(spec["name"], spec["index"], spec["count"])
+    return _join(out, STATE, spec["split"], shard + ".json")
 
 
 def record_path(out, spec):
@@ -348,16 +352,18 @@ def build_parser():
                         help="full-frame: the frames are already face crops (e.g. the demo data)")
     parser.add_argument("--box-scale", type=float, default=1.3)
     parser.add_argument("--min-face-size", type=int, default=80,
-                        help="smallest face in original pixels (FF++ faces are larger; lower it for "
-                             "sources with small faces, at some speed)")
+                        help="smallest face in original pixels (FF++ faces are larger; lower it "
+                             "for sources with small faces, at some speed)")
     parser.add_argument("--detect-max-side", type=int, default=480,
-                        help="MTCNN runs on the frame downscaled to this longer side; boxes are mapped back")
+                        help="MTCNN runs on the frame downscaled to this longer side; boxes are "
+                             "mapped back")
     parser.add_argument("--full-frame-every", type=_positive_int, default=FULL_FRAME_EVERY,
-                        help="search the whole frame for the largest face every N sampled frames of a "
-                             "video (and whenever the face is lost); in between, only around the "
-                             "previous sample's face (faster). 1: always the whole frame")
+                        help="search the whole frame for the largest face every N sampled frames "
+                             "of a video (and whenever the face is lost); in between, only around "
+                             "the previous sample's face (faster). 1: always the whole frame")
     parser.add_argument("--examples-per-shard", type=int, default=EXAMPLES_PER_SHARD)
-    parser.add_argument("--overwrite", action="store_true", help="discard a previous preparation in --out")
+    parser.add_argument("--overwrite", action="store_true",
+                        help="discard a previous preparation in --out")
     parser.add_argument("--beam-log-level", default="WARNING",
                         choices=["DEBUG", "INFO", "WARNING", "ERROR"],
                         help="logging of Beam and of its workers (default: WARNING)")
@@ -433,14 +439,16 @@ def run(argv=None):
     specs = plan_shards(by_split, args.frames, args.examples_per_shard)
 
     state = _join(out, STATE)
-    plan = {"settings": settings, "shards": [[s["split"], s["name"], s["index"], s["count"],
-                                               [v["video_id"] for v in s["videos"]]] for s in specs]}
+    plan = {"settings": settings,
+            "shards": [[s["split"], s["name"], s["index"], s["count"],
+                        [v["video_id"] for v in s["videos"]]] for s in specs]}
     fingerprint = hashlib.sha256(json.dumps(plan, sort_keys=True).encode()).hexdigest()
     plan_file = _join(state, "plan.json")
     if args.overwrite and tf.io.gfile.exists(out):
         for sub in [STATE, schema.MANIFEST] + list(splits_lib.SPLITS):
-            if tf.io.gfile.exists(_join(out, sub)):
-                (tf.io.gfile.rmtree if tf.io.gfile.isdir(_join(out, sub)) else tf.io.gfile.remove)(_join(out, sub))
+            stale = _join(out, sub)
+            if tf.io.gfile.exists(stale):
+                (tf.io.gfile.rmtree if tf.io.gfile.isdir(stale) else tf.io.gfile.remove)(stale)
     if tf.io.gfile.exists(plan_file):
         with tf.io.gfile.GFile(plan_file) as f:
             previous = json.load(f).get("fingerprint")
@@ -485,7 +493,8 @@ def run(argv=None):
     manifest = build_manifest(out, specs, settings, found, skipped)
     with tf.io.gfile.GFile(_join(out, schema.MANIFEST) + ".tmp", "w") as f:
         json.dump(manifest, f, indent=1)
-    tf.io.gfile.rename(_join(out, schema.MANIFEST) + ".tmp", _join(out, schema.MANIFEST), overwrite=True)
+    tf.io.gfile.rename(_join(out, schema.MANIFEST) + ".tmp", _join(out, schema.MANIFEST),
+                       overwrite=True)
     log.info("wrote %s: %s examples; %d items skipped",
              _join(out, schema.MANIFEST), manifest["totals"], len(manifest["skipped"]))
     return manifest
@@ -520,7 +529,8 @@ def build_manifest(out, specs, settings, found, skipped):
         with tf.io.gfile.GFile(marker_path(out, spec)) as f:
             summary = json.load(f)
         entry = counts.setdefault(spec["split"], {}).setdefault(
-            spec["name"], {"videos": 0, "examples": 0, "qualities": {q: 0 for q in settings["qualities"]}})
+            spec["name"],
+            {"videos": 0, "examples": 0, "qualities": {q: 0 for q in settings["qualities"]}})
         entry["videos"] += summary["videos"]
         entry["examples"] += summary["examples"]
         for q in settings["qualities"]:

@@ -19,7 +19,8 @@ def load_official(splits_dir):
     for split in SPLITS:
         path = os.path.join(splits_dir, f"{split}.json")
         if not os.path.isfile(path):
-            raise FileNotFoundError(f"Split file {path} not found (expected {', '.join(SPLITS)}.json)")
+            raise FileNotFoundError(
+                f"Split file {path} not found (expected {', '.join(SPLITS)}.json)")
         with open(path) as f:
             pairs = json.load(f)
         for pair in pairs:
@@ -116,4 +117,5 @@ def resolve(video_ids, splits_dir=None, seed=0):
     """(mapping, description). splits_dir None = generated split."""
     if splits_dir:
         return load_official(splits_dir), f"official split files in {splits_dir}"
-    return generated_mapping(video_ids, seed), f"generated 72/14/14 split (seed {seed}), pairs kept together"
+    description = f"generated 72/14/14 split (seed {seed}), pairs kept together"
+    return generated_mapping(video_ids, seed), description

@@ -1,7 +1,6 @@
 import pytest
 
 from pipelines import celebdf
-
 from tiny_prepare import celebdf_tree
 
 

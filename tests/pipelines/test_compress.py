@@ -2,7 +2,6 @@ import pytest
 
 from add_tf import media
 from pipelines import celebdf, compress
-
 from tiny_prepare import celebdf_tree, prepare_layout
 
 

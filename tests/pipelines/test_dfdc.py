@@ -3,7 +3,6 @@ import json
 import pytest
 
 from pipelines import dfdc
-
 from tiny_prepare import dfdc_tree
 
 

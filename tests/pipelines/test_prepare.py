@@ -10,7 +10,6 @@ import tensorflow as tf
 from add_tf import faces, media
 from add_tf.data import make_dataset, schema
 from pipelines import prepare
-
 from tiny_prepare import celebdf_tree, dfdc_tree, folders_tree, prepare_layout, prepare_tiny
 
 
@@ -32,12 +31,13 @@ def test_manifest_counts(tiny_records):
     total_videos = sum(e["videos"] for per in counts.values() for e in per.values())
     total = sum(manifest["totals"].values())
     assert total_videos == 12 and total == 12 * 4
-    assert counts["train"]["original"]["qualities"]["c40"] == counts["train"]["original"]["examples"]
+    train_original = counts["train"]["original"]
+    assert train_original["qualities"]["c40"] == train_original["examples"]
     assert manifest["skipped"] == []
     on_disk = json.loads((out / "manifest.json").read_text())
     assert on_disk["totals"] == manifest["totals"]
     for split, per in manifest["shards"].items():
-        for name, files in per.items():
+        for files in per.values():
             for f in files:
                 assert (out / split / f).is_file()
 
@@ -158,11 +158,13 @@ def test_whole_frame_every_n_samples_and_after_a_lost_face(tiny_tree):
     video = tiny_tree / "original_sequences" / "youtube" / "raw" / "videos"
     path = str(sorted(video.glob("*.mp4"))[0])
     item = {"method": "original", "video_id": "x", "label": 0, "paths": {"raw": path}}
-    settings = {"qualities": ["raw"], "size": 8, "frames": 8, "box_scale": 1.3, "full_frame_every": 3}
+    settings = {"qualities": ["raw"], "size": 8, "frames": 8, "box_scale": 1.3,
+                "full_frame_every": 3}
     detector = _RecordingDetector(faceless={4})
     kinds = [kind for kind, _ in prepare.process_video(item, settings, detector)]
     assert kinds.count("example") == 7
-    assert [near is None for near in detector.near] == [True, False, False, True, False, True, True, False]
+    whole_frame = [near is None for near in detector.near]
+    assert whole_frame == [True, False, False, True, False, True, True, False]
 
 
 def test_frame_count_mismatch_is_recorded_once(tmp_path):

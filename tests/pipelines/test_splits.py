@@ -7,7 +7,8 @@ def test_official_pairs_keep_fakes_together(shared_data):
     mapping = splits.load_official(shared_data / "ffpp_c23_mini" / "splits")
     assert splits.assign("519", mapping) == "train" and splits.assign("515_519", mapping) == "train"
     assert splits.assign("004", mapping) == "val" and splits.assign("004_982", mapping) == "val"
-    assert splits.assign("634_660", mapping) == "test" and splits.assign("750_743", mapping) == "train"
+    assert splits.assign("634_660", mapping) == "test"
+    assert splits.assign("750_743", mapping) == "train"
     sizes = {s: sum(1 for v in mapping.values() if v == s) for s in splits.SPLITS}
     assert sizes["train"] > sizes["val"] > 0
 
@@ -27,7 +28,8 @@ def test_generated_split_shape_and_pairs():
 
 
 def test_write_and_reload(tmp_path):
-    splits.write_split_files(tmp_path, {"train": [["1", "2"]], "val": [["3", "4"]], "test": [["5", "6"]]})
+    splits.write_split_files(tmp_path,
+                             {"train": [["1", "2"]], "val": [["3", "4"]], "test": [["5", "6"]]})
     assert json.loads((tmp_path / "val.json").read_text()) == [["3", "4"]]
     mapping = splits.load_official(tmp_path)
     assert splits.assign("2_1", mapping) == "train" and splits.assign("9", mapping) is None
