@@ -101,6 +101,13 @@ def test_cached_eval_split_is_decoded_once_and_unchanged(records, tmp_path, monk
         make_dataset(records, "Demo", "train", "c40", cache=True, training=True)
 
 
+def test_autotuner_only_in_training(records):
+    # dropping an exhausted eval iterator waited seconds for the autotuner (one per validation)
+    assert make_dataset(records, "Demo", "val", "c40").options().autotune.enabled is False
+    training = make_dataset(records, "Demo", "train", "c40", training=True)
+    assert training.options().autotune.enabled in (None, True)  # None: tf.data's default, on
+
+
 def test_errors_name_what_exists(records, tmp_path):
     with pytest.raises(ValueError, match="qualities present: raw, c23, c40"):
         make_dataset(records, "Demo", "train", "c50")
