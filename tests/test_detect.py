@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 
 from add_tf import detect, export, media, model_card
-from testdata import SHARED_DATA
 from test_export import make_run
+from testdata import SHARED_DATA
 
 SIZE = 32
 
@@ -180,7 +180,8 @@ def test_faces_in_images_and_videos(tmp_path, run_dir):
 
 @pytest.mark.slow
 def test_shared_ffpp_video_and_photos(shared_data, scorer, tmp_path):
-    video = shared_data / "ffpp_c23_mini" / "original_sequences" / "youtube" / "c23" / "videos" / "519.mp4"
+    videos = shared_data / "ffpp_c23_mini" / "original_sequences" / "youtube" / "c23" / "videos"
+    video = videos / "519.mp4"
     photos = [shared_data / "faces" / "2008_001322.jpg", shared_data / "faces" / "dogs.jpg"]
     report = detect.run([str(video)] + [str(p) for p in photos], None, frames=3,
                         verbose=False, scorer=scorer)

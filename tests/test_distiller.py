@@ -1,5 +1,5 @@
-import numpy as np
 import keras
+import numpy as np
 import pytest
 import tensorflow as tf
 
@@ -9,7 +9,8 @@ from add_tf.models import build_classifier
 
 
 def tiny_net(seed, name):
-    """A BatchNorm-free net with the classifier's layer names (fast; exact under MirroredStrategy)."""
+    """A BatchNorm-free net with the classifier's layer names (fast; exact under
+    MirroredStrategy)."""
     keras.utils.set_random_seed(seed)
     x = inp = keras.Input((16, 16, 3))
     x = keras.layers.Rescaling(1 / 255.0)(x)
@@ -31,18 +32,20 @@ def separable(n=16, size=16, seed=0):
     return images, noisy, labels.astype("int32")
 
 
-TERM_METRICS = {"add": {"fr", "mv"}, "none": set(), "fitnet": {"fitnet"}, "at": {"at"}, "nl": {"nl"},
-                "kd": {"kd"}, "add_fr": {"fr"}, "add_mv": {"mv"}, "add_mv_nocontrast": {"mv"}}
+TERM_METRICS = {"add": {"fr", "mv"}, "none": set(), "fitnet": {"fitnet"}, "at": {"at"},
+                "nl": {"nl"}, "kd": {"kd"}, "add_fr": {"fr"}, "add_mv": {"mv"},
+                "add_mv_nocontrast": {"mv"}}
 
 
 @pytest.mark.parametrize(
-    "method", ["add", "none"] + [pytest.param(m, marks=pytest.mark.slow) for m in sorted(TERM_METRICS)
-                                 if m not in ("add", "none")]
+    "method", ["add", "none"] + [pytest.param(m, marks=pytest.mark.slow)
+                                 for m in sorted(TERM_METRICS) if m not in ("add", "none")]
 )
 def test_teacher_frozen_student_trained(method):
     student, teacher = tiny_net(1, "s"), tiny_net(2, "t")
     raw, comp, y = separable()
-    distiller = Distiller(student, None if method == "none" else teacher, LossConfig(method=method, seed=0))
+    distiller = Distiller(student, None if method == "none" else teacher,
+                          LossConfig(method=method, seed=0))
     distiller.compile(optimizer=keras.optimizers.Adam(1e-2))
     t0, s0 = [w.copy() for w in teacher.get_weights()], [w.copy() for w in student.get_weights()]
     own = [v for term in distiller.terms for v in term.trainable_variables]  # the non-local blocks

@@ -9,7 +9,6 @@ import pytest
 from add_tf import config as config_lib
 from add_tf import evaluate, runs
 from add_tf.errors import UsageError
-
 from tiny_prepare import dfdc_tree, prepare_layout, write_clip
 
 FAKE_BIAS = 1.0  # the test student's logits: (0, FAKE_BIAS) for every face, p(fake) = 0.73

@@ -74,12 +74,14 @@ def test_near_search_keeps_the_nearby_face(shared_data, detector):
 def test_near_search_falls_back_to_the_whole_frame(shared_data, detector):
     image = media.read_image(shared_data / "faces" / "Tom_Cruise_avp_2014_4.jpg")
     assert detector.detect(image, near=(0, 0, 30, 30)) == detector.detect(image)
-    assert detector.detect(media.read_image(shared_data / "faces" / "dogs.jpg"), near=(0, 0, 30, 30)) == []
+    dogs = media.read_image(shared_data / "faces" / "dogs.jpg")
+    assert detector.detect(dogs, near=(0, 0, 30, 30)) == []
 
 
 def test_near_search_follows_the_subject_past_an_inset_face(shared_data, detector):
     """FF++ original 004: at frame 241 an inset picture holds a larger face than the presenter's."""
-    path = shared_data / "ffpp_c23_mini" / "original_sequences" / "youtube" / "c23" / "videos" / "004.mp4"
+    videos = shared_data / "ffpp_c23_mini" / "original_sequences" / "youtube" / "c23" / "videos"
+    path = videos / "004.mp4"
     (_, before), (_, frame) = media.read_video_frames(path, [222, 241])
     subject = detector.detect(before)[0].box
     largest = detector.detect(frame)[0].box

@@ -6,8 +6,8 @@ from add_tf import media
 
 def _video(path, n=12, size=(48, 64), seed=0):
     rng = np.random.default_rng(seed)
-    frames = [np.full((*size, 3), (10 * i) % 240, np.uint8) + rng.integers(0, 5, (*size, 3), dtype=np.uint8)
-              for i in range(n)]
+    frames = [np.full((*size, 3), (10 * i) % 240, np.uint8)
+              + rng.integers(0, 5, (*size, 3), dtype=np.uint8) for i in range(n)]
     media.write_video(str(path), frames, fps=25, options={"qp": "0"}, pix_fmt="yuv444p")
     return frames
 
@@ -81,7 +81,8 @@ def _moving_video(path, n=40):
     """libx264 at CRF 23 with its default B-frames: some frames are never referenced."""
     rng = np.random.default_rng(1)
     base = rng.integers(0, 255, (64, 96, 3), dtype=np.uint8)
-    media.write_video(str(path), [np.roll(base, 3 * i, axis=1) for i in range(n)], fps=25, options={"crf": "23"})
+    media.write_video(str(path), [np.roll(base, 3 * i, axis=1) for i in range(n)], fps=25,
+                      options={"crf": "23"})
 
 
 def _sequential(path, indices):
@@ -123,7 +124,8 @@ def test_is_disposable_parses_nal_units():
 
 
 def test_shared_ffpp_clip_frames_exact(shared_data):
-    path = shared_data / "ffpp_c23_mini" / "original_sequences" / "youtube" / "c23" / "videos" / "004.mp4"
+    videos = shared_data / "ffpp_c23_mini" / "original_sequences" / "youtube" / "c23" / "videos"
+    path = videos / "004.mp4"
     indices = media.even_frame_indices(media.video_frame_count(path), 8)
     got = media.read_video_frames(path, indices)
     want = _sequential(path, indices)

@@ -114,7 +114,8 @@ def test_all_metrics_and_table():
     labels, probs = _random_case(5, 40)
     emb = np.stack([probs, 1 - probs], axis=1)
     m = metrics.all_metrics(
-        labels, probs, emb, emb, labels, ["Demo"] * 40, [f"{l}_{i % 5}" for i, l in enumerate(labels)]
+        labels, probs, emb, emb, labels, ["Demo"] * 40,
+        [f"{label}_{i % 5}" for i, label in enumerate(labels)]
     )
     assert set(metrics.METRIC_NAMES) <= set(m)
     assert m["r_at_1"] == 1.0  # querying the gallery itself

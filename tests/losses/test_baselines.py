@@ -14,13 +14,15 @@ def test_fitnet_and_at_match_numpy():
     rng = np.random.default_rng(0)
     s, t = rng.normal(size=(3, 8)).astype("float32"), rng.normal(size=(3, 8)).astype("float32")
     np.testing.assert_allclose(float(fitnet_loss(s, t)), np.mean((s - t) ** 2), rtol=1e-5)
-    a, b = rng.normal(size=(2, 3, 4, 5)).astype("float32"), rng.normal(size=(2, 3, 4, 5)).astype("float32")
+    a = rng.normal(size=(2, 3, 4, 5)).astype("float32")
+    b = rng.normal(size=(2, 3, 4, 5)).astype("float32")
 
     def q(x):
         m = (x.astype(np.float64) ** 2).mean(-1).reshape(x.shape[0], -1)
         return m / np.linalg.norm(m, axis=1, keepdims=True)
 
-    np.testing.assert_allclose(float(attention_transfer_loss(a, b)), np.mean((q(a) - q(b)) ** 2), rtol=1e-4)
+    np.testing.assert_allclose(float(attention_transfer_loss(a, b)), np.mean((q(a) - q(b)) ** 2),
+                               rtol=1e-4)
     assert float(attention_transfer_loss(a, a)) == 0.0
 
 
@@ -46,5 +48,6 @@ def test_nonlocal_block_is_trainable_and_starts_as_identity():
     with tf.GradientTape() as tape:
         loss = nonlocal_loss(x, tf.random.normal((2, 3, 3, 4)), block)
     grads = tape.gradient(loss, block.trainable_variables)
-    assert len(block.trainable_variables) == 5 and any(float(tf.reduce_sum(tf.abs(g))) > 0 for g in grads)
+    assert len(block.trainable_variables) == 5
+    assert any(float(tf.reduce_sum(tf.abs(g))) > 0 for g in grads)
 

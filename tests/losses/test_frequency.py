@@ -6,7 +6,8 @@ from add_tf.losses import FR_EXPONENT_CAP, frequency_attention_loss
 
 
 def numpy_fr(student, teacher, gamma):
-    """Eqs. 1-3 written directly: per-channel DFT / (H W), d = |F_S - F_T|^2, w = exp(gamma mean_c d)."""
+    """Eqs. 1-3 written directly: per-channel DFT / (H W), d = |F_S - F_T|^2,
+    w = exp(gamma mean_c d)."""
     b, h, w, c = student.shape
     total = 0.0
     for i in range(b):
@@ -78,8 +79,9 @@ def test_finite_for_huge_activations_and_zero_features():
 
 def test_weight_is_paper_value_below_cap_and_bounded_above():
     # one cell, one channel: d = |s - t|^2 (H = W = 1), loss = exp(gamma d) d below the cap
+    zero = np.zeros((1, 1, 1, 1), "float32")
     for gamma, diff in [(1.0, 2.0), (1.0, 3.0)]:  # gamma d = 4, 9 < cap
-        got = float(frequency_attention_loss(np.full((1, 1, 1, 1), diff, "float32"), np.zeros((1, 1, 1, 1), "float32"), gamma))
+        got = float(frequency_attention_loss(np.full((1, 1, 1, 1), diff, "float32"), zero, gamma))
         np.testing.assert_allclose(got, np.exp(gamma * diff**2) * diff**2, rtol=1e-5)
-    got = float(frequency_attention_loss(np.full((1, 1, 1, 1), 100.0, "float32"), np.zeros((1, 1, 1, 1), "float32")))
+    got = float(frequency_attention_loss(np.full((1, 1, 1, 1), 100.0, "float32"), zero))
     assert got <= np.exp(FR_EXPONENT_CAP + 1) * 100.0**2 * (1 + 1e-5)

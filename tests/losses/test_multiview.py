@@ -2,7 +2,12 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from add_tf.losses import frequency_attention_loss, multi_view_attention_loss, random_projections, sliced_wasserstein
+from add_tf.losses import (
+    frequency_attention_loss,
+    multi_view_attention_loss,
+    random_projections,
+    sliced_wasserstein,
+)
 
 
 def numpy_binned(a, theta, num_bins):
@@ -65,7 +70,8 @@ def test_zero_for_identical_and_scale_invariant_and_zero_features():
     proj = random_projections(4, seed=1)
     assert np.all(sliced_wasserstein(s, s, proj).numpy() == 0.0)
     base = sliced_wasserstein(s, t, proj).numpy()
-    np.testing.assert_allclose(sliced_wasserstein(s * 37.0, t * 1e-3, proj).numpy(), base, rtol=1e-4)
+    np.testing.assert_allclose(sliced_wasserstein(s * 37.0, t * 1e-3, proj).numpy(), base,
+                               rtol=1e-4)
     zeros = np.zeros_like(s)
     assert np.all(np.isfinite(sliced_wasserstein(zeros, t, proj).numpy()))
     assert np.all(sliced_wasserstein(zeros, zeros, proj).numpy() == 0.0)
@@ -79,7 +85,8 @@ def test_gradient_matches_finite_differences():
     def f(x):
         return tf.reduce_sum(sliced_wasserstein(x, t, proj))
 
-    theoretical, numerical = tf.test.compute_gradient(lambda x: f(tf.cast(x, tf.float32)), [tf.constant(s64)], delta=1e-3)
+    theoretical, numerical = tf.test.compute_gradient(
+        lambda x: f(tf.cast(x, tf.float32)), [tf.constant(s64)], delta=1e-3)
     np.testing.assert_allclose(theoretical[0], numerical[0], rtol=2e-2, atol=2e-4)
 
 
@@ -98,8 +105,10 @@ def test_batch_of_several_column_chunks_with_unknown_size():
         return swd, tape.gradient(total, x)
 
     swd, grad = swd_and_grad(s, t)
-    np.testing.assert_allclose(swd.numpy(), numpy_swd(s, t, proj.numpy().astype(np.float64), 2), rtol=1e-4, atol=1e-9)
-    one_by_one = np.concatenate([swd_and_grad(s[i:i + 1], t[i:i + 1])[1].numpy() for i in range(19)])
+    np.testing.assert_allclose(swd.numpy(), numpy_swd(s, t, proj.numpy().astype(np.float64), 2),
+                               rtol=1e-4, atol=1e-9)
+    one_by_one = np.concatenate([swd_and_grad(s[i:i + 1], t[i:i + 1])[1].numpy()
+                                 for i in range(19)])
     np.testing.assert_allclose(grad.numpy(), one_by_one, rtol=1e-5, atol=1e-7)
 
 
@@ -124,14 +133,17 @@ def test_multi_view_loss_matches_eq9_with_numpy_pairs():
     s, t = _data(4, (4, 2, 2, 4))
     labels = np.array([0, 1, 0, 1])
     # eta = 0: gamma * mean SWD, projections from the same stateless seed
-    got = float(multi_view_attention_loss(s, t, labels, num_projections=6, gamma=100.0, eta=0.0, seed=5))
+    got = float(multi_view_attention_loss(s, t, labels, num_projections=6, gamma=100.0, eta=0.0,
+                                          seed=5))
     proj = random_projections(6, seed=5).numpy().astype(np.float64)
     np.testing.assert_allclose(got, 100.0 * numpy_swd(s, t, proj, 2).mean(), rtol=1e-4)
     # two samples per class: T+ is the other same-class sample, T- one of the two others
-    full = float(multi_view_attention_loss(s, t, labels, num_projections=6, gamma=100.0, eta=50.0, margin=1.0, seed=5))
+    full = float(multi_view_attention_loss(s, t, labels, num_projections=6, gamma=100.0, eta=50.0,
+                                           margin=1.0, seed=5))
     pos = np.array([2, 3, 0, 1])
     d_pos = np.array([numpy_swd(s[i:i + 1], t[pos[i]:pos[i] + 1], proj, 2)[0] for i in range(4)])
-    d_negs = [[numpy_swd(s[i:i + 1], t[j:j + 1], proj, 2)[0] for j in range(4) if labels[j] != labels[i]] for i in range(4)]
+    d_negs = [[numpy_swd(s[i:i + 1], t[j:j + 1], proj, 2)[0]
+               for j in range(4) if labels[j] != labels[i]] for i in range(4)]
     base = 100.0 * numpy_swd(s, t, proj, 2).mean() + 50.0 * d_pos.mean()
     lo = base + 50.0 * np.mean([max(1.0 - max(d), 0) for d in d_negs])
     hi = base + 50.0 * np.mean([max(1.0 - min(d), 0) for d in d_negs])
