@@ -86,9 +86,9 @@ def face_extraction(video, frames, rounds):
     for name, run in runs.items():
         median = statistics.median(seconds[name])
         print(f"face extraction ({run.label}): {frames} sampled frames of {video}, median of "
-              f"{rounds}: {median:.1f}s, fastest {min(seconds[name]):.1f}s -> {frames / median:.2f} "
-              f"sampled frames/s, {run.faces} faces; per sampled frame: median "
-              f"{statistics.median(run.per_frame):.3f}s, lower quartile "
+              f"{rounds}: {median:.1f}s, fastest {min(seconds[name]):.1f}s -> "
+              f"{frames / median:.2f} sampled frames/s, {run.faces} faces; per sampled frame: "
+              f"median {statistics.median(run.per_frame):.3f}s, lower quartile "
               f"{statistics.quantiles(run.per_frame, n=4)[0]:.3f}s", flush=True)
     ratio = median_ratio(seconds["whole"], seconds["now"])
     print(f"face extraction speed, prepare defaults / whole frame every sampled frame: {ratio:.2f} "
@@ -122,7 +122,8 @@ def decoding(video, frames, rounds):
         print(f"decoding {frames} sampled frames ({name}): median {median:.2f}s, fastest "
               f"{min(seconds[name]):.2f}s -> {frames / median:.1f} sampled frames/s")
     ratio = median_ratio(seconds["sequential"], seconds["skipping"])
-    print(f"decoding speed, skipping unreferenced frames / sequential: {ratio:.2f} (median of per-round ratios)")
+    print(f"decoding speed, skipping unreferenced frames / sequential: {ratio:.2f} "
+          f"(median of per-round ratios)")
 
 
 def input_pipeline(records, batch, steps):
@@ -147,7 +148,8 @@ def main(argv=None):
     parser.add_argument("--video", default=None)
     parser.add_argument("--frames", type=int, default=None, help="sampled frames per video "
                         "(default: prepare's, 64)")
-    parser.add_argument("--rounds", type=int, default=3, help="face-extraction rounds (interleaved)")
+    parser.add_argument("--rounds", type=int, default=3,
+                        help="face-extraction rounds (interleaved)")
     parser.add_argument("--records", default=None)
     parser.add_argument("--data-dir", default=os.path.join(tempfile.gettempdir(), "add_tf_bench"))
     parser.add_argument("--cores", type=int, default=1,

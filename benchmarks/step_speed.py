@@ -39,7 +39,8 @@ def main(argv=None):
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--profile-calls", type=int, default=5,
                         help="calls of each step profiled for the op work (0: skip)")
-    parser.add_argument("--top-ops", type=int, default=8, help="op types of the FR+MV op work listed")
+    parser.add_argument("--top-ops", type=int, default=8,
+                        help="op types of the FR+MV op work listed")
     parser.add_argument("--jit", action="store_true", help="compile the steps with XLA")
     args = parser.parse_args(argv)
 
@@ -54,7 +55,8 @@ def main(argv=None):
     steps = {}
     for method in ("none", "add"):
         student = build_classifier(args.backbone, args.image_size, name=f"student_{method}")
-        distiller = Distiller(student, None if method == "none" else teacher, LossConfig(method=method))
+        distiller = Distiller(student, None if method == "none" else teacher,
+                              LossConfig(method=method))
         distiller.compile(optimizer=keras.optimizers.Adam(2e-4), jit_compile=args.jit)
         distiller.make_train_function()
         iterator = iter([data] * (args.repeats + 2 + args.profile_calls))
@@ -68,8 +70,10 @@ def main(argv=None):
     @tf.function(jit_compile=args.jit)
     def losses_only():
         with tf.GradientTape() as tape:
-            fr = tf.add_n([w * frequency_attention_loss(feats_s[l], feats_t[l]) for l, w in zip(cfg.layers, cfg.fr_weights)])
-            mv = tf.add_n([w * multi_view_attention_loss(feats_s[l], feats_t[l], labels) for l, w in zip(cfg.layers, cfg.mv_weights)])
+            fr = tf.add_n([w * frequency_attention_loss(feats_s[layer], feats_t[layer])
+                           for layer, w in zip(cfg.layers, cfg.fr_weights)])
+            mv = tf.add_n([w * multi_view_attention_loss(feats_s[layer], feats_t[layer], labels)
+                           for layer, w in zip(cfg.layers, cfg.mv_weights)])
             total = cfg.alpha * fr + cfg.beta * mv
         return tape.gradient(total, list(feats_s.values()))
 
@@ -88,11 +92,13 @@ def main(argv=None):
                 for name in ("none", "add", "losses")}
         total = {name: w[0] for name, w in work.items()}
         print(f"op work (each op's shortest of {args.profile_calls} profiled calls, summed): plain "
-              f"{total['none']:.3f} s, ADD {total['add']:.3f} s ({total['add'] / total['none']:.2f}x), "
-              f"FR+MV {total['losses']:.3f} s ({100 * total['losses'] / total['add']:.1f}% of the ADD step)")
-        print("FR+MV op work by op type (ms): "
-              + ", ".join(f"{op} {1e3 * t:.1f}" for op, t in work["losses"][1].most_common(args.top_ops)))
-    print(f"machine stalls: {100 * stall_share():.0f}% of wall time in a 3 s probe after the rounds")
+              f"{total['none']:.3f} s, ADD {total['add']:.3f} s "
+              f"({total['add'] / total['none']:.2f}x), FR+MV {total['losses']:.3f} s "
+              f"({100 * total['losses'] / total['add']:.1f}% of the ADD step)")
+        top = work["losses"][1].most_common(args.top_ops)
+        print("FR+MV op work by op type (ms): " + ", ".join(f"{op} {1e3 * t:.1f}" for op, t in top))
+    print(f"machine stalls: {100 * stall_share():.0f}% of wall time in a 3 s probe "
+          "after the rounds")
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"peak memory (ru_maxrss): {peak_mb:.0f} MB")
     print(f"backbone={args.backbone} batch={args.batch_size} size={args.image_size} jit={args.jit}")
