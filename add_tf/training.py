@@ -44,9 +44,8 @@ import numpy as np
 import tensorflow as tf
 
 from add_tf import callbacks as callbacks_lib
-from add_tf import model_card
 from add_tf import data as data_lib
-from add_tf import runs
+from add_tf import model_card, runs
 from add_tf.config import DATASETS
 from add_tf.distiller import Distiller
 from add_tf.errors import UsageError
