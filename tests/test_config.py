@@ -8,7 +8,7 @@ from add_tf import config as config_lib
 def test_strings_are_parsed_as_yaml_except_for_string_keys():
     config = config_lib.resolve(overrides=["model.weights=null", "data.data_dir=123",
                                            "loss.layers=[layer3]", "train.mixed_precision=true"])
-    assert config.model.weights is None  # demo layer "teacher" overridden by YAML null
+    assert config.model.weights is None  # YAML null
     assert config.data.data_dir == "123"  # a path stays a string
     assert config.loss.layers == ("layer3",) and config.train.mixed_precision is True
 

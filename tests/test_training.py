@@ -27,8 +27,7 @@ def test_plan_counts_validations_and_steps():
 def test_students_can_start_from_the_teacher(tmp_path):
     from add_tf.fit import teacher_config
 
-    config = config_lib.resolve()  # the demo: model.weights = teacher
-    assert config.model.weights == "teacher"
+    config = config_lib.resolve(overrides=["model.weights=teacher"])
     assert teacher_config(config).model.weights is None  # a teacher starts from random weights
     run_dir = tmp_path / "teacher"
     run_dir.mkdir()
