@@ -368,7 +368,7 @@ def write_chart(table, path, metric_names=DIFFERENCE_METRICS):
         stds = [0.0 if r[name][1] is None else 100 * r[name][1] for r in table]
         axes.bar(range(len(table)), means, yerr=stds, capsize=3, color=colours)
         axes.set_xticks(range(len(table)), labels, rotation=45, ha="right", fontsize=8)
-        axes.set_ylabel(f"test {name} (%)")
+        axes.set_ylabel(f"{name} (%)" if "." in name else f"test {name} (%)")
         shown = [(m - s, m + s) for m, s in zip(means, stds) if not math.isnan(m)]
         low = min((lo for lo, _ in shown), default=0.0)
         high = max((hi for _, hi in shown), default=100.0)
@@ -388,7 +388,8 @@ def write_report(rows, teachers, out_dir, command=None, metric_names=METRIC_NAME
     table = aggregate(list(teachers) + list(rows), metric_names)
     text = write_tables(table, out_dir, metric_names, command=command,
                         differences=paired_differences(rows))
-    write_chart(table, os.path.join(out_dir, "results.png"))
+    cross_auc = tuple(name for name in metric_names if name.endswith(".auc"))  # --eval-records
+    write_chart(table, os.path.join(out_dir, "results.png"), DIFFERENCE_METRICS + cross_auc)
     return text
 
 

@@ -125,5 +125,9 @@ def test_experiments_eval_records_column_group(run_dir, dfdc_records, tmp_path):
     header, _, row = text.splitlines()[2:5]
     assert header.endswith("| dfdc.acc | dfdc.auc | dfdc.video_auc |")
     assert row.split(" | ")[-3] == f"{100 * scored['acc']:.2f} ± 0.00"
+    import matplotlib.image
+
+    # the chart has a third panel, the cross-set AUC, beside test acc and AUC (4 inches each)
+    assert matplotlib.image.imread(str(tmp_path / "results.png")).shape[1] == 3 * 4 * 120
     with pytest.raises(SystemExit):
         experiments.main(["--eval-records", str(tmp_path / "none"), "--dry-run"])
