@@ -30,8 +30,8 @@ def main():
         print(f"generate, 1 process: {one:.1f} s", flush=True)
         tree = os.path.join(work, "demo_videos")
         parallel = timed(lambda: demo.generate_demo_tree(tree))
-        print(f"generate, {os.cpu_count()} processes: {parallel:.1f} s (speed-up {one / parallel:.2f}x)",
-              flush=True)
+        print(f"generate, {os.cpu_count()} processes: {parallel:.1f} s "
+              f"(speed-up {one / parallel:.2f}x)", flush=True)
         prepare = timed(lambda: demo.ensure_demo_records(work))
         print(f"prepare (full-frame detector, in-process Beam runner): {prepare:.1f} s")
         print(f"generate + prepare: {parallel + prepare:.1f} s")
