@@ -108,7 +108,8 @@ def load_scorer(path):
         scorer._keepalive = loaded
         return scorer
     if path.suffix == ".keras" or (path / "student.keras").is_file():
-        from add_tf.export import load_run, model_image_size
+        from add_tf.export import model_image_size
+        from add_tf.runs import load_run
 
         model, config = load_run(path)
         size = model_image_size(model, config)

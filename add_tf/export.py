@@ -28,43 +28,12 @@ import tempfile
 
 import tensorflow as tf
 
-from add_tf import model_card
+from add_tf import model_card, runs
+from add_tf.errors import UsageError
 
 SIGNATURE_IMAGES = "serving_default"
 SIGNATURE_BYTES = "serving_bytes"
 METADATA_FILE = os.path.join("assets.extra", "add_tf.json")
-
-
-def load_run(path, which="student"):
-    """Load `student.keras` (or `teacher.keras`) and the config of a run directory.
-
-    `path` may also be a `.keras` file itself. Returns `(model, config_dict)`; the config is `{}`
-    when the run has no `config.yaml`.
-    """
-    import keras
-    import yaml
-
-    try:  # registers add_tf's serializable layers, if it defines any
-        import add_tf.models  # noqa: F401
-    except Exception:  # pragma: no cover - only when the models package is broken or absent
-        pass
-    path = pathlib.Path(path)
-    if path.is_file():
-        model_path, run_dir = path, path.parent
-    else:
-        run_dir, model_path = path, path / f"{which}.keras"
-    if not model_path.is_file():
-        present = sorted(p.name for p in run_dir.glob("*.keras")) if run_dir.is_dir() else []
-        raise FileNotFoundError(
-            f"No {model_path.name} in {run_dir} (found: {present or 'no .keras file'}). "
-            f"Received: run={str(path)!r}"
-        )
-    config = {}
-    config_path = run_dir / "config.yaml"
-    if config_path.is_file():
-        config = yaml.safe_load(config_path.read_text()) or {}
-    model = keras.saving.load_model(model_path, compile=False)
-    return model, config
 
 
 def model_image_size(model, config=None):
@@ -198,7 +167,7 @@ def parse_args(argv=None):
 
 def main(argv=None):
     args = parse_args(argv)
-    model, config = load_run(args.run, args.model)
+    model, config = runs.load_run(args.run, f"{args.model}.keras")
     size = model_image_size(model, config)
     card, warnings = (model_card.describe(args.run) if args.model == "student"
                       else (None, [model_card.NO_CARD_WARNING]))
@@ -217,6 +186,6 @@ def main(argv=None):
 if __name__ == "__main__":
     try:
         main()
-    except (FileNotFoundError, FileExistsError, ValueError) as error:
+    except (UsageError, FileNotFoundError, FileExistsError, ValueError) as error:
         print(f"error: {error}", file=sys.stderr)
         sys.exit(2)

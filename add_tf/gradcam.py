@@ -221,7 +221,7 @@ def parse_args(argv=None):
 
 def main(argv=None):
     from add_tf.config import DATASETS
-    from add_tf.export import load_run
+    from add_tf.runs import TEACHER_MODEL, load_run
 
     args = parse_args(argv)
     models, config = [], {}
@@ -232,7 +232,7 @@ def main(argv=None):
     if teacher_path is None and run_teacher is not None and run_teacher.is_file():
         teacher_path = run_teacher
     if teacher_path:
-        models.append(("teacher", load_run(teacher_path, "teacher")[0], "raw"))
+        models.append(("teacher", load_run(teacher_path, TEACHER_MODEL)[0], "raw"))
     if args.add_run:
         student, config = load_run(args.add_run)
         models.append(("ADD", student, "compressed"))

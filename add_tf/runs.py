@@ -134,11 +134,15 @@ def read_config(run_dir):
 
 # --------------------------------------------------------------------------- models
 def model_file(path, which=MODEL):
-    """The .keras file of a trained classifier: `path` itself or a run dir's student.keras."""
+    """The .keras file of a trained classifier: `path` itself or a run dir's `which` file."""
     if os.path.isdir(path):
         path = os.path.join(path, which)
     if not os.path.exists(path):
-        raise UsageError(f"No model at {path} (give a run dir with {which} or a .keras file)")
+        run_dir = os.path.dirname(path)
+        present = (sorted(f for f in os.listdir(run_dir) if f.endswith(".keras"))
+                   if os.path.isdir(run_dir) else [])
+        raise UsageError(f"No model at {path} (found: {', '.join(present) or 'no .keras file'}; "
+                         f"give a run dir with {which} or a .keras file)")
     return path
 
 
@@ -149,6 +153,20 @@ def load_model(path, which=MODEL):
     import add_tf.models  # noqa: F401  (registers add_tf's serializable layers)
 
     return keras.models.load_model(model_file(path, which), compile=False)
+
+
+def load_run(path, which=MODEL):
+    """`(model, config dict)` of a run dir or a .keras file; the config is the model's run's
+    config.yaml, `{}` when there is none."""
+    import yaml
+
+    model = load_model(path, which)
+    config_path = os.path.join(os.path.dirname(model_file(path, which)), CONFIG)
+    config = {}
+    if os.path.exists(config_path):
+        with open(config_path) as f:
+            config = yaml.safe_load(f) or {}
+    return model, config
 
 
 def find_teacher(config, runs_root):

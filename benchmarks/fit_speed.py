@@ -109,7 +109,8 @@ def write_synthetic_set(records_dir, n_train, n_val, size, seed=0):
                 "crop_format": "png", "label": "1 = fake"}
     manifest = {"version": 1, "created": time.strftime("%Y-%m-%dT%H:%M:%S"),
                 "settings": settings, "found": {}, "notes": [], "counts": counts,
-                "totals": {s: sum(e["examples"] for e in per.values()) for s, per in counts.items()},
+                "totals": {split: sum(e["examples"] for e in per.values())
+                           for split, per in counts.items()},
                 "shards": shards, "frame_count_mismatches": [],
                 "skipped_counts": {"frames": 0, "videos_or_files": 0}, "left_out": {},
                 "skipped": []}
@@ -294,12 +295,14 @@ def main(argv=None):
     print(f"bare train step: median {step_seconds:.3f} s of {len(step_times)} -> "
           f"{step_rate:.1f} examples/s")
     for name, r in fits.items():
+        share = {part: 100 * r[part] / r["total"]
+                 for part in ("training", "validation", "callbacks")}
         print(f"fit ({name}, validations 2-{VALIDATIONS}): {r['total']:.1f} s -> "
-              f"{trained / r['total']:.1f} examples/s; training {100 * r['training'] / r['total']:.0f}"
+              f"{trained / r['total']:.1f} examples/s; training {share['training']:.0f}"
               f"% ({per_step[name]:.3f} s per step), validation "
-              f"{100 * r['validation'] / r['total']:.0f}% ({r['validation'] / r['epochs']:.2f} s "
+              f"{share['validation']:.0f}% ({r['validation'] / r['epochs']:.2f} s "
               f"per validation of {n_val} faces), end-of-validation callbacks "
-              f"{100 * r['callbacks'] / r['total']:.0f}% ({r['callbacks'] / r['epochs']:.2f} s each)")
+              f"{share['callbacks']:.0f}% ({r['callbacks'] / r['epochs']:.2f} s each)")
     if "memory" in fits:
         wait = per_step["records"] - per_step["memory"]
         print(f"the step waits for data: {1e3 * wait:.0f} ms per step "

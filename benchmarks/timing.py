@@ -78,7 +78,8 @@ def op_work(fn, calls=5):
                 for event in line.events:
                     name = names.get(event.metadata_id, "")
                     op_type = name.rpartition(":")[2]
-                    if ":" in name and op_type not in CALL_OPS and not name.startswith("ExecutorState"):
+                    is_op = ":" in name and not name.startswith("ExecutorState")
+                    if is_op and op_type not in CALL_OPS:
                         durations[name].append(event.duration_ps)
     by_type = collections.Counter()
     for name, d in durations.items():

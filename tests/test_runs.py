@@ -48,3 +48,9 @@ def test_model_file_names_what_is_missing(tmp_path):
     assert runs.model_file(str(tmp_path)) == str(tmp_path / runs.MODEL)
     with pytest.raises(UsageError, match="not a run dir"):
         runs.read_config(str(tmp_path))
+
+
+def test_missing_student_names_what_exists(tmp_path):
+    (tmp_path / "x.keras").write_text("")
+    with pytest.raises(UsageError, match="student.keras.*found: x.keras"):
+        runs.load_run(str(tmp_path))

@@ -6,11 +6,11 @@ import tensorflow as tf
 
 from add_tf.data import (
     DamagedRecordsError,
-    reader,
     count_examples,
     find_damaged_shards,
     make_dataset,
     read_manifest,
+    reader,
     records_location,
     report_damaged_shards,
 )
