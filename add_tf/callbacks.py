@@ -16,7 +16,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from add_tf import runs
+from add_tf import atomic, runs
 from add_tf.errors import NonFiniteLossError
 
 
@@ -147,7 +147,8 @@ class TrainingBackup(keras.callbacks.Callback):
         runs.save_weights(self.model, os.path.join(self.backup_dir, name))
         previous = (self.commits(self.backup_dir) or [None])[0]
         commit = {"epoch": epoch + 1, "weights": name, "tracker": self.tracker.state}
-        runs.write_json(os.path.join(self.backup_dir, self.STATE), {**commit, "previous": previous})
+        atomic.write_json(os.path.join(self.backup_dir, self.STATE),
+                          {**commit, "previous": previous})
         self._remove_unreferenced([commit] + ([previous] if previous else []))
 
     def _remove_unreferenced(self, kept):

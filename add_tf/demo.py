@@ -63,6 +63,8 @@ from concurrent.futures import ProcessPoolExecutor
 
 import numpy as np
 
+from add_tf import atomic
+
 log = logging.getLogger("add_tf.demo")
 
 NUM_IDS = 84  # 42 pairs -> 24 / 5 / 13 (train / val / test): 52 test videos
@@ -326,10 +328,8 @@ def generate_demo_tree(root, seed=0, num_ids=NUM_IDS, frames=NUM_FRAMES, size=FR
         for method in (layout.ORIGINAL, layout.DEMO_METHOD):
             shutil.rmtree(os.path.dirname(layout.source_dir(root, method, "raw")))
     kinds = {f"{a}_{b}": spec["kind"] for (a, b), spec in zip(fakes, specs)}
-    tmp = os.path.join(root, "DEMO.json.tmp")
-    with open(tmp, "w") as f:
-        json.dump({"seed": seed, "ids": num_ids, "frames": frames, "size": size, "kinds": kinds}, f)
-    os.replace(tmp, os.path.join(root, "DEMO.json"))
+    described = {"seed": seed, "ids": num_ids, "frames": frames, "size": size, "kinds": kinds}
+    atomic.write_json(os.path.join(root, "DEMO.json"), described)
     return root
 
 

@@ -44,7 +44,6 @@ import json
 import os
 import pathlib
 import sys
-import tempfile
 import time
 
 import numpy as np
@@ -366,27 +365,11 @@ def _short(text, width=48):
     return text if len(text) <= width else "..." + text[-(width - 3):]
 
 
-def write_json_atomic(path, payload):
-    path = pathlib.Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w") as f:
-            json.dump(payload, f, indent=2)
-            f.write("\n")
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
-
-
 def run(paths, model, frames=32, json_path=None, threshold=0.5, min_face_size=40,
         detect_max_side=640, max_side=4096, verbose=True, scorer=None, report_dir=None):
     """Score `paths`; returns the report dict (also written to `json_path` when given, and as
     an HTML report into `report_dir` when given)."""
-    from add_tf import media, model_card
+    from add_tf import atomic, media, model_card
 
     scorer = scorer or load_scorer(model)
     card, warnings = model_card.describe(scorer.source)
@@ -434,7 +417,7 @@ def run(paths, model, frames=32, json_path=None, threshold=0.5, min_face_size=40
     if verbose:
         print(format_table(entries))
     if json_path:
-        write_json_atomic(json_path, report)
+        atomic.write_json(json_path, report)
     if report_dir:
         from add_tf import report as report_lib
 

@@ -27,9 +27,9 @@ import sys
 
 import numpy as np
 
+from add_tf import atomic, model_card, runs
 from add_tf import config as config_lib
 from add_tf import metrics as metrics_lib
-from add_tf import model_card, runs
 from add_tf.data.reader import DamagedRecordsError
 from add_tf.errors import UsageError
 
@@ -141,7 +141,7 @@ def store_metrics(run_dir, key, result, config):
         "backbone": config.model.backbone,
         "seed": config.train.seed,
     }
-    runs.write_json(path, stored)
+    atomic.write_json(path, stored)
     model_card.write_card(run_dir)
 
 

@@ -39,9 +39,9 @@ import sys
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
+from add_tf import atomic, runs
 from add_tf import config as config_lib
 from add_tf import methods as methods_lib
-from add_tf import runs
 from add_tf.metrics import METRIC_NAMES
 
 DIFFERENCE_METRICS = ("acc", "auc")  # paired differences against none, and the chart
@@ -291,7 +291,7 @@ def write_runs_csv(rows, out_dir):
     """OUT/runs.csv: one line per run and its test metrics."""
     lines = [[r["dataset"], r["comp"], r["backbone"], label(r), r["seed"], r["run_dir"],
               *[(r["metrics"] or {}).get(n, "") for n in METRIC_NAMES]] for r in rows]
-    runs.write_text(os.path.join(out_dir, "runs.csv"), _csv_text(
+    atomic.write_text(os.path.join(out_dir, "runs.csv"), _csv_text(
         ["dataset", "comp", "backbone", "method", "seed", "run_dir", *METRIC_NAMES], lines))
 
 
@@ -302,7 +302,7 @@ def write_tables(table, out_dir, metric_names=METRIC_NAMES, command=None, differ
     lines = [[row[h] for h in head[:3]] + [label(row), row["seeds"]]
              + ["" if v is None else f"{v:.6f}" for n in metric_names for v in row[n]]
              for row in table]
-    runs.write_text(os.path.join(out_dir, "results.csv"), _csv_text(
+    atomic.write_text(os.path.join(out_dir, "results.csv"), _csv_text(
         head + [f"{n}_{s}" for n in metric_names for s in ("mean", "std")], lines))
     text = []
     if command:
@@ -317,7 +317,7 @@ def write_tables(table, out_dir, metric_names=METRIC_NAMES, command=None, differ
     if differences:
         text += _difference_lines(differences, out_dir)
     text = "\n".join(text) + "\n"
-    runs.write_text(os.path.join(out_dir, "results.md"), text)
+    atomic.write_text(os.path.join(out_dir, "results.md"), text)
     return text
 
 
@@ -340,7 +340,7 @@ def _difference_lines(differences, out_dir, names=DIFFERENCE_METRICS):
                       " ".join(f"{100 * v:+.2f}" for v in d["per_seed"].values()) or "-"]
         lines.append(line)
         text.append("| " + " | ".join(cells) + " |")
-    runs.write_text(os.path.join(out_dir, "differences.csv"), _csv_text(header, lines))
+    atomic.write_text(os.path.join(out_dir, "differences.csv"), _csv_text(header, lines))
     head = ["dataset", "comp", "backbone", "method"]
     for n in names:
         head += [f"{n} diff", f"{n} wins", f"{n} per seed"]
@@ -376,9 +376,8 @@ def write_chart(table, path, metric_names=DIFFERENCE_METRICS):
         axes.set_title(f"test {name}, mean ± std over seeds", fontsize=9)
         axes.grid(axis="y", alpha=0.3)
     figure.tight_layout()
-    tmp = f"{path}.tmp"
-    figure.savefig(tmp, format="png", dpi=120)
-    os.replace(tmp, path)
+    with atomic.replacing(path) as tmp:
+        figure.savefig(tmp, format="png", dpi=120)
 
 
 def write_report(rows, teachers, out_dir, command=None, metric_names=METRIC_NAMES):

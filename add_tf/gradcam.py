@@ -21,12 +21,12 @@ ReLU(sum_k weights_k A_k), normalised to [0, 1] per image, bilinearly resized to
 """
 
 import argparse
-import os
 import pathlib
 import sys
-import tempfile
 
 import numpy as np
+
+from add_tf import atomic
 
 TILE = 160
 HEADER = 22
@@ -111,11 +111,7 @@ def write_png(path, rgb):
     ok, data = cv2.imencode(".png", cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR))
     if not ok:
         raise ValueError(f"could not encode the gallery of shape {rgb.shape}")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    with os.fdopen(fd, "wb") as f:
-        f.write(data.tobytes())
-    os.replace(tmp, path)
-    return path
+    return atomic.write_bytes(path, data.tobytes())
 
 
 def log_tensorboard(logdir, gallery, step=0, name="gradcam/gallery"):

@@ -9,6 +9,8 @@ import os
 
 import numpy as np
 
+from add_tf import atomic
+
 IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff")
 VIDEO_EXTENSIONS = (".mp4", ".avi", ".mkv", ".mov", ".webm", ".m4v", ".mpg", ".mpeg")
 
@@ -259,11 +261,10 @@ def write_video(path, frames, fps=25, codec="libx264", options=None, pix_fmt="yu
     if not frames:
         raise ValueError(f"write_video needs at least one frame, received none for {path}")
     height, width = frames[0].shape[:2]
-    tmp = f"{path}.tmp-{os.getpid()}{os.path.splitext(str(path))[1]}"
     os.makedirs(os.path.dirname(os.path.abspath(str(path))), exist_ok=True)
     from fractions import Fraction
 
-    with av.open(tmp, mode="w") as container:
+    with atomic.replacing(path) as tmp, av.open(tmp, mode="w") as container:
         stream = container.add_stream(codec, rate=Fraction(fps).limit_denominator(1001))
         stream.width, stream.height, stream.pix_fmt = width, height, pix_fmt
         stream.options = dict(options or {})
@@ -273,5 +274,4 @@ def write_video(path, frames, fps=25, codec="libx264", options=None, pix_fmt="yu
                 container.mux(packet)
         for packet in stream.encode():
             container.mux(packet)
-    os.replace(tmp, str(path))
     return str(path)

@@ -26,7 +26,7 @@ import os
 import pathlib
 import sys
 
-from add_tf import methods, runs
+from add_tf import atomic, methods, runs
 
 FILE = runs.MODEL_CARD
 SAVED_MODEL_FILE = os.path.join("assets.extra", FILE)  # inside a SavedModel version dir
@@ -87,7 +87,7 @@ def write_card(run_dir):
     Called when a run finishes and after each evaluation, so that the card holds the latest
     test metrics."""
     card = build_card(run_dir)
-    runs.write_json(os.path.join(run_dir, FILE), card)
+    atomic.write_json(os.path.join(run_dir, FILE), card)
     return card
 
 

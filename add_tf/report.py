@@ -21,12 +21,11 @@ import io
 import json
 import os
 import re
-import tempfile
 import urllib.parse
 
 import numpy as np
 
-from add_tf import model_card
+from add_tf import atomic, model_card
 
 IMAGE_SIDE = 960  # longer side of the annotated images in the page
 SHEET_FRAMES = 12
@@ -44,24 +43,8 @@ def safe_stem(path, width=40):
     return stem[:width] or "input"
 
 
-def _umask():
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
-
-
 def _write_bytes(out_dir, name, data):
-    """`data` as out_dir/name (a temporary file renamed; mode 0666 less the umask)."""
-    fd, tmp = tempfile.mkstemp(prefix=".", suffix=".tmp", dir=out_dir)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.chmod(tmp, 0o666 & ~_umask())
-        os.replace(tmp, os.path.join(out_dir, name))
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    atomic.write_bytes(os.path.join(out_dir, name), data)
     return name
 
 

@@ -14,8 +14,8 @@ a run goes through this module.
         workers/worker-N/      checkpoints and logs of the non-chief workers of a multi-worker job
     RUNS_ROOT/DATASET/BACKBONE/TEACHER_COMP/teacher/   the auto teacher of that dataset and backbone
 
-Every file is written to a temporary name and renamed, so a killed process leaves either the
-old file or the new one, never half of one.
+Every file is written through `add_tf.atomic` (a temporary name, then a rename), so a killed
+process leaves either the old file or the new one, never half of one.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from __future__ import annotations
 import json
 import os
 
+from add_tf import atomic
 from add_tf.errors import UsageError
 
 CONFIG = "config.yaml"
@@ -66,17 +67,6 @@ def worker_dir(run_dir, task_type, task_index, chief):
 
 
 # --------------------------------------------------------------------------- files
-def write_text(path, text):
-    tmp = f"{path}.tmp"
-    with open(tmp, "w") as f:
-        f.write(text)
-    os.replace(tmp, path)
-
-
-def write_json(path, value):
-    write_text(path, json.dumps(value, indent=2))
-
-
 def read_json(path, default=None):
     if not os.path.exists(path):
         return default
@@ -85,17 +75,13 @@ def read_json(path, default=None):
 
 
 def save_model(model, path):
-    """model.save to a temporary .keras name, then rename."""
-    tmp = f"{path[:-len('.keras')]}.partial.keras"
-    model.save(tmp)
-    os.replace(tmp, path)
+    with atomic.replacing(path) as tmp:
+        model.save(tmp)
 
 
 def save_weights(model, path):
-    """model.save_weights to a temporary .weights.h5 name, then rename."""
-    tmp = f"{path[:-len('.weights.h5')]}.partial.weights.h5"
-    model.save_weights(tmp)
-    os.replace(tmp, path)
+    with atomic.replacing(path) as tmp:
+        model.save_weights(tmp)
 
 
 # --------------------------------------------------------------------------- state
@@ -112,11 +98,11 @@ def finish(run_dir, student, teacher, summary):
     save_model(student, os.path.join(run_dir, MODEL))
     if teacher is not None:
         save_model(teacher, os.path.join(run_dir, TEACHER_MODEL))
-    write_json(os.path.join(run_dir, STATE), summary)
+    atomic.write_json(os.path.join(run_dir, STATE), summary)
 
 
 def write_config(run_dir, config):
-    write_text(os.path.join(run_dir, CONFIG), config.to_yaml())
+    atomic.write_text(os.path.join(run_dir, CONFIG), config.to_yaml())
 
 
 def read_config(run_dir):

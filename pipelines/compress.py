@@ -18,7 +18,7 @@ import sys
 from concurrent.futures import ProcessPoolExecutor
 from fractions import Fraction
 
-from add_tf import media
+from add_tf import atomic, media
 from pipelines import sets
 from pipelines.prepare import SETS
 
@@ -32,11 +32,24 @@ class CompressionError(RuntimeError):
 
 def compress_video(src, dst, crf, preset="medium", pix_fmt="yuv420p"):
     """Re-encode `src` to `dst` with libx264 at `crf`; returns the verified frame count."""
-    import av
 
     src, dst = str(src), str(dst)
     os.makedirs(os.path.dirname(os.path.abspath(dst)), exist_ok=True)
-    tmp = f"{dst}.tmp-{os.getpid()}{os.path.splitext(dst)[1]}"
+    with atomic.replacing(dst) as tmp:
+        written = _reencode(src, tmp, crf, preset, pix_fmt)
+        if written == 0:
+            raise media.MediaError(src, "empty", "no decodable frames")
+        count = media.count_decoded_frames(tmp)
+        if count != written:
+            raise CompressionError(f"{dst}: wrote {written} frames but the output decodes to "
+                                   f"{count}")
+    return count
+
+
+def _reencode(src, dst, crf, preset, pix_fmt):
+    """Decode `src` and encode every frame to `dst` with libx264; returns the frames written."""
+    import av
+
     written = 0
     try:
         with av.open(src) as inp:
@@ -45,7 +58,7 @@ def compress_video(src, dst, crf, preset="medium", pix_fmt="yuv420p"):
             in_stream = inp.streams.video[0]
             in_stream.thread_type = "AUTO"
             rate = in_stream.average_rate or in_stream.guessed_rate or Fraction(25)
-            with av.open(tmp, mode="w") as out:
+            with av.open(dst, mode="w") as out:
                 stream = out.add_stream("libx264", rate=rate)
                 stream.width = in_stream.codec_context.width
                 stream.height = in_stream.codec_context.height
@@ -60,23 +73,9 @@ def compress_video(src, dst, crf, preset="medium", pix_fmt="yuv420p"):
                 for packet in stream.encode():
                     out.mux(packet)
     except av.error.FFmpegError as error:
-        if os.path.exists(tmp):
-            os.remove(tmp)
         raise media.MediaError(src, "corrupt",
                                f"compression failed after {written} frames: {error}") from None
-    except BaseException:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-        raise
-    if written == 0:
-        os.remove(tmp)
-        raise media.MediaError(src, "empty", "no decodable frames")
-    count = media.count_decoded_frames(tmp)
-    if count != written:
-        os.remove(tmp)
-        raise CompressionError(f"{dst}: wrote {written} frames but the output decodes to {count}")
-    os.replace(tmp, dst)
-    return count
+    return written
 
 
 def _job(args):

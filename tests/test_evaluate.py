@@ -6,8 +6,8 @@ import math
 import numpy as np
 import pytest
 
+from add_tf import atomic, evaluate, runs
 from add_tf import config as config_lib
-from add_tf import evaluate, runs
 from add_tf.errors import UsageError
 from tiny_prepare import dfdc_tree, prepare_layout, write_clip
 
@@ -109,10 +109,10 @@ def test_experiments_eval_records_column_group(run_dir, dfdc_records, tmp_path):
     from add_tf.metrics import METRIC_NAMES
 
     records, _ = dfdc_records
-    runs.write_json(str(run_dir / runs.STATE), {"done": True})
+    atomic.write_json(str(run_dir / runs.STATE), {"done": True})
     stored = runs.read_json(str(run_dir / runs.METRICS), {})
     stored.pop("test_dfdc_c23", None)
-    runs.write_json(str(run_dir / runs.METRICS), {**stored, "test": {"acc": 0.5, "auc": 0.5}})
+    atomic.write_json(str(run_dir / runs.METRICS), {**stored, "test": {"acc": 0.5, "auc": 0.5}})
     experiments.evaluate_on_records(str(run_dir), [str(records)])
     scored = runs.read_json(str(run_dir / runs.METRICS))["test_dfdc_c23"]
     entry = {"dataset": "demo", "comp": "c40", "backbone": "resnet18", "method": "none",

@@ -4,8 +4,8 @@ import os
 
 import pytest
 
+from add_tf import atomic, runs
 from add_tf import config as config_lib
-from add_tf import runs
 from add_tf.errors import UsageError
 
 
@@ -34,7 +34,7 @@ def test_runs_root_of_a_run_dir_in_the_default_layout(tmp_path):
 
 def test_complete_only_with_state_and_model(tmp_path):
     assert not runs.is_complete(tmp_path)
-    runs.write_json(tmp_path / runs.STATE, {"done": True})
+    atomic.write_json(tmp_path / runs.STATE, {"done": True})
     assert not runs.is_complete(tmp_path)
     (tmp_path / runs.MODEL).write_bytes(b"")
     assert runs.is_complete(tmp_path)

@@ -2,8 +2,8 @@
 
 import pytest
 
+from add_tf import atomic, runs, training
 from add_tf import config as config_lib
-from add_tf import runs, training
 from add_tf.errors import UsageError
 
 
@@ -46,7 +46,7 @@ def test_a_finished_run_keeps_the_config_of_its_model(tmp_path):
     (evaluate, export and detect read it to describe student.keras)."""
     trained = config_lib.resolve(flags={"model.backbone": "resnet34"})
     runs.write_config(str(tmp_path), trained)
-    runs.write_json(tmp_path / runs.STATE, {"done": True, "best_val_acc": 0.9})
+    atomic.write_json(tmp_path / runs.STATE, {"done": True, "best_val_acc": 0.9})
     (tmp_path / runs.MODEL).write_bytes(b"")
     before = (tmp_path / runs.CONFIG).read_text()
     other = config_lib.resolve(flags={"model.backbone": "resnet18"}, overrides=["loss.beta=3"])

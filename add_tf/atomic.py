@@ -1,0 +1,54 @@
+"""Writes that a kill cannot leave half done: write a temporary file beside the target, then
+rename it over the target in one step. A reader sees the old file or the new one, never part.
+
+Local files only; `pipelines.prepare` writes through `tf.io.gfile` (GCS, HDFS) and renames there.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import tempfile
+
+
+def _umask():
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+@contextlib.contextmanager
+def replacing(path):
+    """Yield a temporary path in `path`'s folder with `path`'s extensions (`.keras`,
+    `.weights.h5`, `.mp4`: writers pick their format from them). When the block ends, the file
+    is renamed to `path` (mode 0666 less the umask); when it raises, the file is removed."""
+    folder, name = os.path.split(os.fspath(path))
+    stem, dot, extensions = name.partition(".")
+    fd, tmp = tempfile.mkstemp(prefix=f".{stem}.", suffix=f".partial{dot}{extensions}",
+                               dir=folder or ".")
+    os.close(fd)
+    try:
+        yield tmp
+        os.chmod(tmp, 0o666 & ~_umask())
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+        raise
+
+
+def write_bytes(path, data):
+    with replacing(path) as tmp, open(tmp, "wb") as f:
+        f.write(data)
+    return path
+
+
+def write_text(path, text):
+    with replacing(path) as tmp, open(tmp, "w") as f:
+        f.write(text)
+    return path
+
+
+def write_json(path, value):
+    return write_text(path, json.dumps(value, indent=2) + "\n")
