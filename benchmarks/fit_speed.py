@@ -15,8 +15,9 @@
    training stretch, the validation, the end-of-validation callbacks). The first epoch traces
    the train and test functions and is left out: the figures are of epochs 2-10.
 3. Times the bare train step (the Keras train function of a Distiller of the same backbone,
-   method and batch, on one batch of the records held as tensors) `--step-calls` times after
-   each validation of both fits (left out of the fits' times); its median.
+   method and batch, on one batch of the records held as tensors) and the bare forward pass of
+   its student on that batch's student images, `--step-calls` times each after each
+   validation of both fits (left out of the fits' times); their medians.
 
 The time the step waits for data is the time per training step of the fit reading the records
 minus that of the same fit fed from memory: unlike tf.data's own statistics (the time an
@@ -24,8 +25,14 @@ iterator's get_next blocks), it also counts the CPU the decoding threads take fr
 a machine of 2 cores. Also printed: the input pipeline's rate alone, the shares of the fit's
 wall time (training, validation, end-of-validation callbacks), the load average, a projection
 to the paper's scale (9,216 training and 17,920 validation faces per validation, from the
-measured cost per training face, per validation face and per validation's callbacks) and, last,
-`ratio fit/step: X.XX` (examples/s of the fit reading the records over the bare step's).
+measured cost per training face, per validation face and per validation's callbacks), the
+protocol's ceiling and, last, `ratio fit/step: X.XX` (examples/s of the fit reading the records
+over the bare step's).
+
+The ceiling: a protocol that validates on V faces per training face cannot give more than
+`step / (step + V * forward)` of the bare step's rate (`step`, `forward`: seconds per face of the
+bare train step and of the bare forward pass), even with free data, callbacks and logging. At
+the paper's protocol V = 17,920 / 9,216 = 1.94.
 """
 
 import argparse
@@ -125,14 +132,14 @@ class Clock(keras.callbacks.Callback):
     """Wall-clock marks of each Keras epoch: begin, end of its last training step (the
     validation starts there: Keras sets up its iterator before `on_test_begin`), end of the
     validation, end (after the fit's own end-of-validation callbacks, which run before this
-    one). After each epoch it also times `calls` calls of `step` (the bare step), so that the
-    bare step and the fit are measured in the same moments of a shared machine; that time is
-    left out of the fit's."""
+    one). After each epoch it also times `calls` calls of each of `probes` ({name: callable}:
+    the bare step and forward pass), so that they and the fit are measured in the same moments
+    of a shared machine; that time is left out of the fit's."""
 
-    def __init__(self, step, calls):
+    def __init__(self, probes, calls):
         super().__init__()
-        self.step, self.calls = step, calls
-        self.epochs, self.step_times = [], []
+        self.probes, self.calls = probes, calls
+        self.epochs, self.times = [], {name: [] for name in probes}
 
     def on_epoch_begin(self, epoch, logs=None):
         self.epochs.append({"begin": time.perf_counter()})
@@ -145,7 +152,8 @@ class Clock(keras.callbacks.Callback):
 
     def on_epoch_end(self, epoch, logs=None):
         self.epochs[-1]["end"] = time.perf_counter()
-        self.step_times += [timed(self.step) for _ in range(self.calls)]
+        for name, probe in self.probes.items():
+            self.times[name] += [timed(probe) for _ in range(self.calls)]
         self.epochs[-1]["resume"] = time.perf_counter()
 
     def phases(self):
@@ -202,8 +210,9 @@ def run_fit(argv, clock):
 
 
 # --------------------------------------------------------------------------- the bare step
-def bare_step(backbone, size, method, teacher_path, batch):
-    """A call of the Keras train function of a fresh Distiller on `batch`."""
+def bare_probes(backbone, size, method, teacher_path, batch):
+    """{"step": a call of the Keras train function of a fresh Distiller on `batch`, "forward":
+    its student's forward pass on the batch's student images}."""
     student = build_classifier(backbone, size, name="bare_student")
     teacher = None
     if teacher_path:
@@ -214,7 +223,9 @@ def bare_step(backbone, size, method, teacher_path, batch):
     distiller(np.zeros((1, size, size, 3), np.float32))
     distiller.make_train_function()
     iterator = itertools.repeat(batch)
-    return lambda: distiller.train_function(iterator)
+    (student_images, _), _ = batch
+    forward = tf.function(lambda: student(student_images, training=False))
+    return {"step": lambda: distiller.train_function(iterator), "forward": forward}
 
 
 def input_rate(records_dir, method, batch_size, batches):
@@ -263,7 +274,7 @@ def main(argv=None):
         ds = data_lib.make_dataset(records_dir, "Deepfakes", "train", "c40",
                                    "raw" if teacher_path else "c40", batch_size=b,
                                    training=True, seed=0)
-        step = bare_step(args.backbone, size, args.method, teacher_path, next(iter(ds)))
+        probes = bare_probes(args.backbone, size, args.method, teacher_path, next(iter(ds)))
 
         def fit_argv(run):
             argv = ["--dataset", "deepfakes", "--data-dir", data_dir, "--comp", "c40",
@@ -275,25 +286,28 @@ def main(argv=None):
                 argv += ["--teacher", teacher_path, "--set", "model.weights=teacher"]
             return argv
 
-        step()  # traces the bare step
-        clock = Clock(step, args.step_calls)
+        for probe in probes.values():
+            probe()  # traces it
+        clock = Clock(probes, args.step_calls)
         fits = {"records": run_fit(fit_argv("records"), clock)}
+        times = clock.times
         if args.data_wait:
-            memory_clock = Clock(step, args.step_calls)
+            memory_clock = Clock(probes, args.step_calls)
             with training_input_in_memory(args.steps):
                 fits["memory"] = run_fit(fit_argv("memory"), memory_clock)
-            clock.step_times += memory_clock.step_times
-        step_times = clock.step_times
+            times = {name: t + memory_clock.times[name] for name, t in times.items()}
         alone = input_rate(records_dir, args.method, b, 2 * args.steps)
 
     records = fits["records"]
-    step_seconds = statistics.median(step_times)
+    step_seconds = statistics.median(times["step"])
+    forward_seconds = statistics.median(times["forward"])
     step_rate = b / step_seconds
     trained = records["epochs"] * args.steps * b
     fit_rate = trained / records["total"]
     per_step = {name: r["training"] / (r["epochs"] * args.steps) for name, r in fits.items()}
-    print(f"bare train step: median {step_seconds:.3f} s of {len(step_times)} -> "
-          f"{step_rate:.1f} examples/s")
+    print(f"bare train step: median {step_seconds:.3f} s of {len(times['step'])} -> "
+          f"{step_rate:.1f} examples/s; bare forward pass: {forward_seconds:.3f} s -> "
+          f"{b / forward_seconds:.1f} examples/s")
     for name, r in fits.items():
         share = {part: 100 * r[part] / r["total"]
                  for part in ("training", "validation", "callbacks")}
@@ -317,6 +331,12 @@ def main(argv=None):
     print(f"projected to the paper's scale ({PAPER_TRAIN // VALIDATIONS} training and {PAPER_VAL} "
           f"validation faces per validation, {paper_val_per_train:.2f} validation faces per "
           f"training face): {paper_rate:.1f} examples/s, ratio {paper_rate / step_rate:.2f}")
+    val_per_train = VALIDATIONS * n_val / n_train
+    ceiling = step_seconds / (step_seconds + val_per_train * forward_seconds)
+    print(f"ceiling of this protocol ({val_per_train:.2f} validation faces per training face, "
+          f"each a bare forward pass): {ceiling:.2f}; fit / ceiling "
+          f"{fit_rate / step_rate / ceiling:.2f}, at the paper's scale "
+          f"{paper_rate / step_rate / ceiling:.2f}")
     print(f"load average (1, 5, 15 min): {os.getloadavg()}")
     print(f"ratio fit/step: {fit_rate / step_rate:.2f}")
 
