@@ -25,6 +25,7 @@ DATASETS = {
 }
 QUALITIES = ("raw", "c23", "c40")
 STRATEGIES = ("auto", "default", "mirrored", "multiworker")  # see add_tf.strategy
+MV_BINNINGS = ("count", "interval")  # the keys of add_tf.losses.multiview.BINNINGS
 
 
 @dataclass
@@ -53,6 +54,9 @@ class LossConfig:
     eta_mv: float = 50.0
     margin: float = 0.012
     num_projections: int = 12
+    # MV cell -> bin map: "count" (g groups of equal count in projected order) or "interval"
+    # (g equal-width intervals of the projected position, as the authors' code cuts them)
+    mv_binning: str = "count"
     kd_temperature: float = 4.0
     baseline_weight: float = 1.0  # weight of the FitNet / AT / NL / KD term
     # MV projections / pairs: int = stateless per step; None = train.seed (add_tf.training)
@@ -144,6 +148,7 @@ class Config:
             ("data.comp", self.data.comp, QUALITIES),
             ("data.teacher_comp", self.data.teacher_comp, QUALITIES),
             ("loss.method", self.loss.method, tuple(METHODS)),
+            ("loss.mv_binning", self.loss.mv_binning, MV_BINNINGS),
             ("model.backbone", self.model.backbone, BACKBONES),
             ("train.strategy", self.train.strategy, STRATEGIES),
         ]

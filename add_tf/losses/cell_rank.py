@@ -1,5 +1,6 @@
-"""Rank of every cell of a (channel, height, width) grid along projections, without a sort
-(the cell order of the multi-view loss, ADD eqs. 5-7 / Algorithm 1; see `cell_rank`)."""
+"""Where each cell of a (channel, height, width) grid falls along projections (ADD eqs. 5-7 /
+Algorithm 1): its rank, without a sort (`cell_rank`), or its equal-width interval of the
+projected position (`cell_interval`)."""
 
 import numpy as np
 import tensorflow as tf
@@ -101,3 +102,23 @@ def _before_channel_zero(lead, height, width, channels):
     window = (area[:, height:, width:] - area[:, :height, width:]
               - area[:, height:, :width] + area[:, :height, :width])
     return tf.reshape(window, (-1, 1))
+
+
+def cell_interval(height, width, channels, projections, num_bins):
+    """Interval of each grid cell along each projection, `(K, H*W*C)` int32 in `[0, num_bins)`
+    (row-major (H, W, C) cells; `projections` `(K, 3)`).
+
+    With cells at `cell_rank`'s positions and `key = <theta, position>` (float64), the range
+    `[min key, max key]` over the grid is cut into `num_bins` equal-width intervals:
+    `floor((key - min) / (max - min) * num_bins)`, the maximum in the last one, every cell in
+    interval 0 when all keys are equal. Intervals can hold unequal numbers of cells, or none."""
+    theta = tf.cast(projections, tf.float64)[:, :, None, None, None]  # (K, 3, 1, 1, 1)
+    channel = ((np.arange(channels) + 0.5) / channels)[None, None, :]
+    row = ((np.arange(height) + 0.5) / height)[:, None, None]
+    column = ((np.arange(width) + 0.5) / width)[None, :, None]
+    keys = theta[:, 0] * channel + theta[:, 1] * row + theta[:, 2] * column  # (K, H, W, C)
+    keys = tf.reshape(keys, (-1, height * width * channels))  # (K, N)
+    low = tf.reduce_min(keys, axis=1, keepdims=True)
+    span = tf.reduce_max(keys, axis=1, keepdims=True) - low
+    scaled = (keys - low) / tf.where(span > 0, span, 1.0) * num_bins
+    return tf.cast(tf.clip_by_value(tf.floor(scaled), 0.0, num_bins - 1.0), tf.int32)

@@ -1,19 +1,17 @@
 """Multi-view attention distillation (ADD, Le & Woo, AAAI 2022, Sec. 3.3, eqs. 4-9, Algorithm 1).
 
-The binning of a density over the (channel, height, width) grid along a projection only depends
-on the grid shape and the projection, not on the data: the cell ranks (`cell_rank`, computed
-from the grid's structure without sorting) are shared by every sample of the student and the
-teacher. Masses are summed in rank order in consecutive equal groups (linear in P), and the
-backward pass sums, for each cell, the gradients of the K bins it fell into; both are products
-with one sparse 0/1 assignment matrix (`assignment_product`), the backward one per input so a
-frozen teacher costs nothing."""
+The cell -> bin map along a projection depends only on the grid and the projection, so one map
+per projection (`BINNINGS`: "count", equal counts in rank order, `cell_rank`; "interval",
+equal-width intervals of the projected position, `cell_interval`) serves every sample of both
+models. Binning is a product with one sparse 0/1 matrix (`assignment_product`), forward and, per
+input, backward, so a frozen teacher costs nothing."""
 
 import sys
 
 import numpy as np
 import tensorflow as tf
 
-from add_tf.losses.cell_rank import cell_rank
+from add_tf.losses.cell_rank import cell_interval, cell_rank
 
 
 def _seed_pair(seed, salt):
@@ -104,19 +102,35 @@ def assignment_product(pairs, shape, x, transpose):
     return tf.reshape(tf.transpose(y, (0, 2, 1)), (chunks * CHUNK_COLUMNS, -1))[:num_rows]
 
 
-def bin_densities(student, teacher, rank, num_bins):
-    """Sum the masses of the student's and the teacher's densities `(B, N)` in each
-    projection's cell order (`rank`, `(K, N)`) into `num_bins` equal consecutive groups: two
-    `(B, K, num_bins)`.
+def count_bins(height, width, channels, projections, num_bins):
+    """Bin of each cell, `(K, N)` int32: the cells ranked `j*G .. (j+1)*G - 1` along a projection
+    (`cell_rank`) form bin j, `G = N / num_bins` (N = H*W*C must be divisible by num_bins)."""
+    num_cells = height * width * channels
+    if num_cells % num_bins:
+        raise ValueError(
+            f"H*W*C = {num_cells} is not divisible by num_bins. Received: num_bins={num_bins}"
+        )
+    return cell_rank(height, width, channels, projections) // (num_cells // num_bins)
 
-    Bin `(k, j)` sums the cells ranked `j*G .. (j+1)*G - 1` (G = N / num_bins): a product with
-    the 0/1 assignment matrix A `(N, K*num_bins)`, one 1 per (cell, projection), listed cell by cell
-    (`assignment_product`), for each input separately; backward, each cell sums the K bin
-    gradients it fell into (`dv A^T`), again per input, so a teacher that needs no gradient costs
-    nothing. Nothing of size K x N x B is materialised."""
-    num_projections, num_cells = rank.shape
-    group = num_cells // num_bins
-    bins = rank // group + np.arange(num_projections, dtype=np.int32)[:, None] * num_bins  # (K, N)
+
+# The cell -> bin maps of the MV loss: `f(H, W, C, projections (K, 3), g)` -> `(K, H*W*C)` int32.
+BINNINGS = {
+    "count": count_bins,  # equal counts in projected order
+    "interval": cell_interval,  # equal-width intervals of the projected position
+}
+
+
+def bin_densities(student, teacher, bins, num_bins):
+    """Sum the masses of the student's and the teacher's densities `(B, N)` into the bins of
+    each projection (`bins`, `(K, N)` int32 in `[0, num_bins)`, see `BINNINGS`): two
+    `(B, K, num_bins)`; a bin no cell falls into is 0.
+
+    A product with the 0/1 assignment matrix A `(N, K*num_bins)`, one 1 per (cell, projection),
+    listed cell by cell (`assignment_product`), for each input separately; backward, each cell
+    sums the K bin gradients it fell into (`dv A^T`), again per input, so a teacher that needs no
+    gradient costs nothing. Nothing of size K x N x B is materialised."""
+    num_projections, num_cells = bins.shape
+    bins = bins + np.arange(num_projections, dtype=np.int32)[:, None] * num_bins  # (K, N)
     # (N*K,): cell by cell
     cells = np.repeat(np.arange(num_cells, dtype=np.int32), num_projections)
     pairs = index_pairs(cells, tf.reshape(tf.transpose(bins), (-1,)))
@@ -141,7 +155,11 @@ def bin_densities(student, teacher, rank, num_bins):
     return _bin(student, teacher)
 
 
-def _binned_pair(student, teacher, projections, num_bins):
+def _binned_pair(student, teacher, projections, num_bins, binning):
+    if binning not in BINNINGS:
+        raise ValueError(
+            f"Unknown MV binning. Valid: {', '.join(BINNINGS)}. Received: binning={binning!r}"
+        )
     student = tf.convert_to_tensor(student)
     teacher = tf.convert_to_tensor(teacher)
     shape = student.shape
@@ -152,20 +170,15 @@ def _binned_pair(student, teacher, projections, num_bins):
         )
     height, width, channels = int(shape[1]), int(shape[2]), int(shape[3])
     num_bins = int(num_bins or max(channels // 2, 1))
-    if (height * width * channels) % num_bins:
-        raise ValueError(
-            f"H*W*C = {height * width * channels} is not divisible by num_bins. "
-            f"Received: num_bins={num_bins}"
-        )
     if projections.shape.rank != 2 or projections.shape[0] is None or projections.shape[1] != 3:
         raise ValueError(
             f"projections must be (K, 3) with static K. Received: shape={projections.shape}"
         )
-    rank = cell_rank(height, width, channels, projections)
+    bins = BINNINGS[binning](height, width, channels, projections, num_bins)
     num_cells = height * width * channels
     density_s = tf.ensure_shape(attention_density(student), (None, num_cells))
     density_t = tf.ensure_shape(attention_density(teacher), (None, num_cells))
-    return bin_densities(density_s, density_t, rank, num_bins)
+    return bin_densities(density_s, density_t, bins, num_bins)
 
 
 def _swd(v_a, v_b):
@@ -173,17 +186,19 @@ def _swd(v_a, v_b):
     return tf.reduce_mean(tf.reduce_sum(tf.square(v_a - v_b), axis=2), axis=1)
 
 
-def sliced_wasserstein(student, teacher, projections, num_bins=None):
+def sliced_wasserstein(student, teacher, projections, num_bins=None, binning="count"):
     """Sliced Wasserstein distance between the attention densities, eqs. 4-8 / Alg. 1: `(B,)`.
 
     student, teacher: `(B, H, W, C)`; projections: `(K, 3)` unit vectors over (channel, height,
-    width); num_bins: g, default `C // 2`. For each projection, order the cells of
-    `P = A^2 / sum A^2` by their projected position (see `cell_rank`), sum the ordered masses into
-    g consecutive groups of equal size `H*W*C / g`, cost `sum_j (v_S[j] - v_T[j])^2`; mean over K.
-    theta = (1, 0, 0) with g = C/2 gives channel-pair attention (channels 2j, 2j+1 -> bin j).
+    width); num_bins: g, default `C // 2`. For each projection, sum the masses of
+    `P = A^2 / sum A^2` into g bins along the projected position of the cells, `binning`
+    (`BINNINGS`): "count", g consecutive groups of equal size `H*W*C / g` in projected order (see
+    `cell_rank`), or "interval", g equal-width intervals of the projected position (see
+    `cell_interval`); cost `sum_j (v_S[j] - v_T[j])^2`; mean over K. theta = (1, 0, 0) with
+    g = C/2 and "count" gives channel-pair attention (channels 2j, 2j+1 -> bin j).
     """
     projections = tf.convert_to_tensor(projections, tf.float32)
-    v_s, v_t = _binned_pair(student, teacher, projections, num_bins)
+    v_s, v_t = _binned_pair(student, teacher, projections, num_bins, binning)
     return _swd(v_s, v_t)
 
 
@@ -193,7 +208,8 @@ def _pick(mask, scores):
 
 
 def multi_view_attention_loss(
-    student, teacher, labels, num_projections=12, gamma=100.0, eta=50.0, margin=0.012, seed=None
+    student, teacher, labels, num_projections=12, gamma=100.0, eta=50.0, margin=0.012, seed=None,
+    binning="count",
 ):
     """Multi-view attention loss L_MV, eq. 9. Returns a float32 scalar.
 
@@ -204,10 +220,10 @@ def multi_view_attention_loss(
     the opposite class; a one-class batch has no negative term. `labels`: `(B,)` ints.
     `seed`: None (global RNG) or an int / `(2,)` int tensor for stateless, reproducible draws
     (XLA-compiled functions draw other, equally reproducible, numbers for the same seed).
-    eta = 0 skips the contrastive pairs.
+    eta = 0 skips the contrastive pairs. `binning`: "count" or "interval" (`sliced_wasserstein`).
     """
     projections = random_projections(num_projections, seed)
-    v_s, v_t = _binned_pair(student, teacher, projections, None)
+    v_s, v_t = _binned_pair(student, teacher, projections, None, binning)
     loss = gamma * tf.reduce_mean(_swd(v_s, v_t))
     if isinstance(eta, (int, float)) and eta == 0:
         return loss

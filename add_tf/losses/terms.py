@@ -71,9 +71,10 @@ class FrequencyTerm(DistillationTerm):
 class MultiViewTerm(DistillationTerm):
     """`beta * sum_l w_mv[l] MV_l` (eqs. 4-10, Algorithm 1) over `config.layers`.
 
-    contrastive=False drops eq. 9's same / opposite-class pairs (eta_MV = 0). With `config.seed`
-    set, the projections and pairs of layer l at step s are drawn from the stateless seed
-    `(1000 * seed + l, s)`; with None from the global RNG."""
+    contrastive=False drops eq. 9's same / opposite-class pairs (eta_MV = 0); `config.mv_binning`
+    picks the cell -> bin map ("count" | "interval", `add_tf.losses.multiview.BINNINGS`). With
+    `config.seed` set, the projections and pairs of layer l at step s are drawn from the
+    stateless seed `(1000 * seed + l, s)`; with None from the global RNG."""
 
     def __init__(self, config, student, contrastive=True, **kwargs):
         super().__init__(config, config.layers, **kwargs)
@@ -91,7 +92,7 @@ class MultiViewTerm(DistillationTerm):
             w * multi_view_attention_loss(
                 student[layer], teacher[layer], labels, num_projections=cfg.num_projections,
                 gamma=cfg.gamma_mv, eta=cfg.eta_mv if self.contrastive else 0,
-                margin=cfg.margin, seed=self._seed(i, step),
+                margin=cfg.margin, seed=self._seed(i, step), binning=cfg.mv_binning,
             )
             for i, (layer, w) in enumerate(zip(cfg.layers, self.layer_weights))
         ])

@@ -8,6 +8,7 @@ from add_tf.losses import (
     random_projections,
     sliced_wasserstein,
 )
+from add_tf.losses.multiview import BINNINGS, attention_density, bin_densities
 
 
 def numpy_binned(a, theta, num_bins):
@@ -28,10 +29,25 @@ def numpy_binned(a, theta, num_bins):
     return ordered.reshape(num_bins, -1).sum(axis=1)
 
 
-def numpy_swd(s, t, projections, num_bins):
+def numpy_interval_binned(a, theta, num_bins):
+    """Eqs. 4-8 with the cut of the authors' code: the masses of P summed over equal-width
+    intervals of the projected position between its min and max over the grid."""
+    h, w, c = a.shape
+    p = a.astype(np.float64) ** 2
+    p = p / p.sum() if p.sum() > 0 else p
+    keys = np.array([theta[0] * ((ci + 0.5) / c) + theta[1] * ((hi + 0.5) / h)
+                     + theta[2] * ((wi + 0.5) / w)
+                     for hi in range(h) for wi in range(w) for ci in range(c)])
+    span = keys.max() - keys.min()
+    scaled = (keys - keys.min()) / (span if span > 0 else 1.0) * num_bins
+    bins = np.minimum(np.floor(scaled).astype(int), num_bins - 1)
+    return np.bincount(bins, weights=p.ravel(), minlength=num_bins)
+
+
+def numpy_swd(s, t, projections, num_bins, binned=numpy_binned):
     out = []
     for i in range(s.shape[0]):
-        costs = [((numpy_binned(s[i], th, num_bins) - numpy_binned(t[i], th, num_bins)) ** 2).sum()
+        costs = [((binned(s[i], th, num_bins) - binned(t[i], th, num_bins)) ** 2).sum()
                  for th in projections]
         out.append(np.mean(costs))
     return np.array(out)
@@ -170,3 +186,98 @@ def test_bad_num_bins_names_the_value():
     s, t = _data(7, (1, 2, 2, 3))
     with pytest.raises(ValueError, match="num_bins=5"):
         sliced_wasserstein(s, t, [[1.0, 0.0, 0.0]], num_bins=5)
+
+
+def test_count_binning_unchanged_on_a_fixed_input():
+    """The values of the "count" binning before the "interval" option existed, bit for bit."""
+    rng = np.random.default_rng(20240611)
+    s = rng.normal(size=(3, 3, 4, 6)).astype("float32")
+    t = rng.normal(size=(3, 3, 4, 6)).astype("float32")
+    proj = random_projections(5, seed=11)
+    expected = [float.fromhex(x) for x in ("0x1.7dfb84p-5", "0x1.e34cacp-6", "0x1.40c044p-6")]
+    for binning in ({}, {"binning": "count"}):
+        np.testing.assert_array_equal(sliced_wasserstein(s, t, proj, **binning).numpy(),
+                                      np.float32(expected))
+        loss = multi_view_attention_loss(s, t, [0, 1, 0], num_projections=5, seed=11, **binning)
+        assert float(loss) == float.fromhex("0x1.16092p+2")
+        x = tf.constant(s)
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            total = tf.reduce_sum(sliced_wasserstein(x, t, proj, **binning))
+        grad = tape.gradient(total, x).numpy().astype(np.float64)
+        assert np.abs(grad).sum() == float.fromhex("0x1.f88c353eea2p-2")
+
+
+@pytest.mark.parametrize("num_bins", [3, 5, 12])
+def test_interval_swd_matches_numpy(num_bins):
+    s, t = _data(0)
+    proj = np.concatenate([np.eye(3), [[0.0, 0.6, 0.8]],
+                           random_projections(5, seed=7).numpy().astype(np.float64)])
+    got = sliced_wasserstein(s, t, proj, num_bins=num_bins, binning="interval").numpy()
+    expected = numpy_swd(s, t, proj.astype(np.float32).astype(np.float64), num_bins,
+                         numpy_interval_binned)
+    np.testing.assert_allclose(got, expected, rtol=1e-4, atol=1e-9)
+    loss = multi_view_attention_loss(s, t, [0, 1, 0], num_projections=6, eta=0.0, seed=5,
+                                     binning="interval")
+    proj = random_projections(6, seed=5).numpy().astype(np.float64)
+    np.testing.assert_allclose(float(loss), 100.0 * numpy_swd(s, t, proj, 3,
+                                                              numpy_interval_binned).mean(),
+                               rtol=1e-4)
+
+
+def test_interval_bins_keep_the_mass_and_empty_ones_are_zero():
+    a = np.random.default_rng(9).normal(size=(2, 1, 1, 4)).astype("float32")
+    bins = BINNINGS["interval"](1, 1, 4, tf.constant([[1.0, 0.0, 0.0]]), 8)  # cells -> 0, 2, 5, 7
+    p = attention_density(a)
+    v, _ = bin_densities(p, p, bins, 8)
+    expected = np.zeros((2, 8), np.float32)
+    expected[:, [0, 2, 5, 7]] = p.numpy()
+    np.testing.assert_allclose(v.numpy()[:, 0], expected, rtol=1e-6)
+    np.testing.assert_allclose(v.numpy().sum(axis=-1), 1.0, rtol=1e-6)
+
+
+@pytest.mark.parametrize("shape, num_bins, proj", [
+    ((2, 2, 3, 4), None, None),
+    ((2, 1, 1, 4), 8, [[1.0, 0.0, 0.0]]),  # empty bins
+])
+def test_interval_gradient_is_finite_and_matches_finite_differences(shape, num_bins, proj):
+    s, t = _data(3, shape)
+    proj = random_projections(3, seed=2) if proj is None else tf.constant(proj)
+
+    def f(x):
+        return tf.reduce_sum(sliced_wasserstein(tf.cast(x, tf.float32), t, proj,
+                                                num_bins=num_bins, binning="interval"))
+
+    theoretical, numerical = tf.test.compute_gradient(f, [tf.constant(s.astype(np.float64))],
+                                                      delta=1e-3)
+    assert np.all(np.isfinite(theoretical[0]))
+    np.testing.assert_allclose(theoretical[0], numerical[0], rtol=2e-2, atol=2e-4)
+    zeros = tf.zeros(shape)
+    with tf.GradientTape() as tape:
+        tape.watch(zeros)
+        loss = multi_view_attention_loss(zeros, t, [0, 1], num_projections=3, seed=1,
+                                         binning="interval")
+    assert np.isfinite(float(loss)) and np.all(np.isfinite(tape.gradient(loss, zeros).numpy()))
+
+
+def test_interval_binning_under_xla_matches_eager():
+    s, t = _data(8, (2, 3, 2, 4))
+    s = tf.constant(s)
+    proj = random_projections(5, seed=3)
+
+    def loss_and_grad(x):
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            loss = tf.reduce_sum(sliced_wasserstein(x, t, proj, num_bins=5, binning="interval"))
+        return loss, tape.gradient(loss, x)
+
+    eager = loss_and_grad(s)
+    compiled = tf.function(loss_and_grad, jit_compile=True)(s)
+    for a, b in zip(eager, compiled):
+        np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-4, atol=1e-7)
+
+
+def test_unknown_binning_lists_the_valid_ones():
+    s, t = _data(7, (1, 2, 2, 4))
+    with pytest.raises(ValueError, match="Valid: count, interval. Received: binning='quantile'"):
+        sliced_wasserstein(s, t, [[1.0, 0.0, 0.0]], binning="quantile")

@@ -77,6 +77,36 @@ def test_mv_term_with_and_without_the_contrastive_pairs():
     assert value > float(expected)
 
 
+def test_mv_term_passes_its_binning():
+    s, t = _features(2), _features(3)
+    labels = tf.constant([0, 1, 0, 1])
+    (term,) = build_terms(_config("add_mv", mv_binning="interval"), student=None)
+
+    def layer_loss(layer, i, binning):
+        seed = tf.constant([7 * 1000 + i, 5], tf.int32)
+        return multi_view_attention_loss(s[layer], t[layer], labels, seed=seed, binning=binning)
+
+    value = float(term.compute_loss(t, s, labels, tf.constant(5)))
+    for binning, matches in (("interval", True), ("count", False)):
+        expected = 16.0 * (2.0 * layer_loss("layer2", 0, binning)
+                           + 0.5 * layer_loss("layer3", 1, binning))
+        assert np.isclose(value, float(expected), rtol=1e-5) == matches
+
+
+def test_mv_binning_from_the_command_line_and_its_choices():
+    from add_tf import config as config_lib
+    from add_tf import fit
+    from add_tf.losses.multiview import BINNINGS
+
+    assert config_lib.MV_BINNINGS == tuple(BINNINGS)
+    assert config_lib.resolve().loss.mv_binning == "count"
+    args = fit.build_parser().parse_args(["--set", "loss.mv_binning=interval"])
+    assert fit.resolve_config(args).loss.mv_binning == "interval"
+    with pytest.raises(ValueError, match="Invalid loss.mv_binning: 'quantile'. Valid: count, "
+                                         "interval"):
+        config_lib.resolve(overrides=["loss.mv_binning=quantile"])
+
+
 def test_baseline_terms_read_their_own_features():
     s, t = _features(4), _features(5)
     (at,) = build_terms(_config("at", baseline_weight=2.0), student=None)
