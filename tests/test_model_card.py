@@ -8,7 +8,7 @@ import cv2
 import numpy as np
 import pytest
 
-from add_tf import detect, export, model_card, runs
+from add_tf import atomic, detect, export, model_card, runs
 from add_tf.config import Config
 from test_export import make_run
 
@@ -28,8 +28,8 @@ def _run_files(run_dir, dataset="deepfakes", method="add"):
     config.data.dataset, config.data.comp, config.loss.method = dataset, "c23", method
     config.model.backbone, config.train.seed = "resnet18", 3
     runs.write_config(str(run_dir), config)
-    runs.write_json(os.path.join(run_dir, runs.STATE), STATE)
-    runs.write_json(os.path.join(run_dir, runs.METRICS), METRICS)
+    atomic.write_json(os.path.join(run_dir, runs.STATE), STATE)
+    atomic.write_json(os.path.join(run_dir, runs.METRICS), METRICS)
     return str(run_dir)
 
 
@@ -92,8 +92,8 @@ def test_demo_warning_and_unknown_models(tmp_path, capsys):
 @pytest.mark.slow
 def test_round_trip_run_to_saved_model_to_detect(tmp_path, capsys):
     run = make_run(tmp_path / "run", size=32, real=True)  # add_tf.models' ResNet18, demo config
-    runs.write_json(str(run / runs.STATE), STATE)
-    runs.write_json(str(run / runs.METRICS), METRICS)
+    atomic.write_json(str(run / runs.STATE), STATE)
+    atomic.write_json(str(run / runs.METRICS), METRICS)
     card = model_card.write_card(str(run))
     target = export.main(["--run", str(run), "--out", str(tmp_path / "saved_models" / "tiny")])
     assert model_card.DEMO_WARNING in capsys.readouterr().err
