@@ -10,13 +10,15 @@ trained again, so an interrupted grid is resumed by running the same command.
 
 Methods: the names of `add_tf.methods.METHODS`, the Table 2 ablation included (add_fr: FR only,
 add_mv_nocontrast: MV without the contrastive term, add_mv: MV with it; FR + MV is `add`).
-Sweeps (Fig. 5): `--sweep loss.alpha=0.5,1,2 --sweep loss.beta=8,16,23` adds every combination.
+Sweeps (Fig. 5): `--sweep loss.alpha=0.5,1,2 --sweep loss.beta=8,16,23` adds every combination;
+with `--unswept-baseline`, `none` is trained once per cell without the sweep (a distillation
+setting does not change it) and every sweep point is compared with it.
 `--set key=value ...` applies to every run.
 
 Outputs in OUT: runs/ (every run dir, the auto teachers included), runs.csv (one line per run),
 results.csv and results.md (test metrics, mean ± std over seeds, in %, with each auto teacher's
 own test metrics as a reference row), differences.csv and a table in results.md (every method
-minus `none` in the same cell and seed: mean ± std of the differences over seeds and the seeds
+minus `none` in the same cell (or the unswept one) and seed: mean ± std of the differences over seeds and the seeds
 it wins, for test accuracy and AUC), results.png (test accuracy and AUC per method, std error
 bars). Every file is written to a temporary name and renamed.
 
@@ -44,6 +46,7 @@ from add_tf import config as config_lib
 from add_tf import methods as methods_lib
 from add_tf.metrics import METRIC_NAMES
 
+BASELINE = "none"  # the method every other is compared with
 DIFFERENCE_METRICS = ("acc", "auc")  # paired differences against none, and the chart
 CROSS_METRICS = ("acc", "auc", "video_auc")  # the column group of each --eval-records set
 
@@ -79,11 +82,16 @@ def plan(args):
     for method in args.methods:
         methods_lib.method_terms(method)  # validates the name
     runs_root = os.path.join(args.out, "runs")
-    entries = []
+    entries, planned = [], set()
     for dataset, comp, backbone, method, point, seed in itertools.product(
         args.datasets, args.comps, args.backbones, args.methods, sweep_points(sweeps), args.seeds
     ):
+        if args.unswept_baseline and method == BASELINE:
+            point = []
         tag = point_tag(point)
+        if (dataset, comp, backbone, method, tag, seed) in planned:
+            continue
+        planned.add((dataset, comp, backbone, method, tag, seed))
         run_dir = os.path.join(
             runs_root, dataset, backbone, comp, method + (f"-{tag}" if tag else ""), f"seed{seed}"
         )
@@ -240,11 +248,14 @@ def aggregate(rows, metric_names=METRIC_NAMES):
     return table
 
 
-def paired_differences(rows, baseline="none", metric_names=DIFFERENCE_METRICS):
-    """Per cell (dataset, comp, backbone, sweep point), every other method minus `baseline`, seed
-    by seed: for each metric {"per_seed": {seed: diff}, "mean", "std" (sample, over seeds),
-    "wins" (seeds where the method is above the baseline)}. Only seeds where both runs have the
-    metric count; a cell without a baseline run has no rows."""
+def paired_differences(rows, baseline=None, metric_names=DIFFERENCE_METRICS):
+    """Per cell (dataset, comp, backbone, sweep point), every other method minus `baseline`
+    (default `BASELINE`), seed by seed: for each metric {"per_seed": {seed: diff}, "mean", "std"
+    (sample, over seeds), "wins" (seeds where the method is above the baseline)}. Only seeds
+    where both runs have the metric count. A sweep point without baseline runs of its own is
+    compared with the unswept baseline of its cell (`--unswept-baseline`); with neither, it has
+    no rows."""
+    baseline = baseline or BASELINE
     by_cell = {}
     for row in rows:
         if row.get("metrics"):
@@ -252,7 +263,7 @@ def paired_differences(rows, baseline="none", metric_names=DIFFERENCE_METRICS):
             by_cell.setdefault(cell, {}).setdefault(row["method"], {})[row["seed"]] = row["metrics"]
     table = []
     for (dataset, comp, backbone, point), methods in by_cell.items():
-        base = methods.get(baseline)
+        base = methods.get(baseline) or by_cell.get((dataset, comp, backbone, ""), {}).get(baseline)
         if base is None:
             continue
         for method, seeds in methods.items():
@@ -408,6 +419,9 @@ def build_parser():
     p.add_argument("--config")
     p.add_argument("--set", dest="set_values", nargs="+", default=[], metavar="KEY=VALUE")
     p.add_argument("--sweep", action="append", default=[], metavar="KEY=V1,V2,...")
+    p.add_argument("--unswept-baseline", action="store_true",
+                   help=f"run {BASELINE!r} once per cell, without the sweep, and compare every "
+                   "sweep point with it (for sweeps of distillation settings, which it ignores)"),
     p.add_argument("--verbose", type=int, default=2)
     p.add_argument("--dry-run", action="store_true", help="print the fit commands only")
     p.add_argument("--eval-records", nargs="+", default=[], metavar="DIR",

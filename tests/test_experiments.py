@@ -2,6 +2,7 @@
 
 import csv
 import json
+import pathlib
 from pathlib import Path
 
 import matplotlib.image
@@ -97,14 +98,37 @@ def test_aggregate_mean_std_and_tables(tmp_path):
     assert (tmp_path / "results.md").read_text() == text
 
 
+def test_unswept_baseline_is_planned_once_and_compared_with_every_point(tmp_path):
+    argv = ["--methods", "none", "add", "--seeds", "0", "1", "--out", str(tmp_path),
+            "--sweep", "loss.alpha=0.02,0.1"]
+    swept = experiments.plan(_args(argv))
+    assert sorted({(e["method"], e["point"]) for e in swept}) == [
+        ("add", "alpha=0.02"), ("add", "alpha=0.1"), ("none", "alpha=0.02"), ("none", "alpha=0.1")]
+    entries = experiments.plan(_args(argv + ["--unswept-baseline"]))
+    assert [(e["method"], e["point"], e["seed"]) for e in entries if e["method"] == "none"] == [
+        ("none", "", 0), ("none", "", 1)]
+    baseline = next(e for e in entries if e["method"] == "none")
+    assert pathlib.Path(baseline["run_dir"]).parts[-2:] == ("none", "seed0")
+    assert not any(a.startswith("loss.alpha") for a in baseline["argv"])
+    rows = [_row(e["method"], e["seed"], 0.7 if e["method"] == "none" else 0.8, point=e["point"])
+            for e in entries]
+    differences = experiments.paired_differences(rows)
+    assert sorted(d["point"] for d in differences) == ["alpha=0.02", "alpha=0.1"]
+    assert all(d["acc"]["wins"] == 2 for d in differences)
+    other_cell = [dict(r, dataset="faceswap") for r in rows if r["method"] == "add"]
+    assert len(experiments.paired_differences(rows + other_cell)) == 2  # no none in that cell
+
+
 def test_paired_differences_seed_by_seed_with_missing_seeds():
     rows = [_row("none", 0, 0.70, 0.80), _row("none", 1, 0.75, 0.85), _row("none", 2, 0.60, None),
             _row("none", 3, None),
             _row("add", 0, 0.80, 0.90), _row("add", 1, 0.70, 0.95), _row("add", 2, 0.65, 0.70),
             _row("add", 3, 0.90, 0.90), _row("add", 4, 0.90, 0.90),
-            _row("add", 0, 0.50, 0.50, point="beta=8")]  # a cell without a none run
-    (diff,) = experiments.paired_differences(rows)
+            _row("add", 0, 0.50, 0.50, point="beta=8")]  # a sweep point without its own none
+    diff, swept = experiments.paired_differences(rows)
     assert (diff["method"], diff["point"]) == ("add", "")
+    # the sweep point is compared with the unswept none of its cell
+    assert swept["point"] == "beta=8" and swept["acc"]["per_seed"] == pytest.approx({0: -0.20})
     # acc: seeds 0, 1, 2 are paired (none has no seed 3 or 4): +0.10, -0.05, +0.05
     assert diff["acc"]["per_seed"] == pytest.approx({0: 0.10, 1: -0.05, 2: 0.05})
     assert diff["acc"]["mean"] == pytest.approx(0.1 / 3)
