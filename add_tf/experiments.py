@@ -355,8 +355,8 @@ def _difference_lines(differences, out_dir, names=DIFFERENCE_METRICS):
     head = ["dataset", "comp", "backbone", "method"]
     for n in names:
         head += [f"{n} diff", f"{n} wins", f"{n} per seed"]
-    return ["", "Paired difference against none (same cell and seed), mean ± std over seeds, in "
-            "points; wins: seeds where the method is above none.", "",
+    return ["", "Paired difference against none (same cell, or its unswept none, and seed), mean "
+            "± std over seeds, in points; wins: seeds where the method is above none.", "",
             "| " + " | ".join(head) + " |", "|" + "---|" * len(head)] + text
 
 
