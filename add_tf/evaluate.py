@@ -111,8 +111,38 @@ def evaluate_model(model, records_dir, method_folder, comp, batch_size=64, galle
     return result
 
 
+LAST = "last"  # --checkpoint: the student of the run's last committed validation
+
+
+def last_committed_student(run_dir, config):
+    """The student as the run's last committed validation left it (its resumable backup,
+    `add_tf.callbacks.TrainingBackup`), not the best-validation weights of student.keras."""
+    import numpy as np
+
+    from add_tf.callbacks import TrainingBackup
+    from add_tf.distiller import Distiller
+    from add_tf.models import build_classifier
+
+    backup = os.path.join(run_dir, runs.BACKUP)
+    commits = TrainingBackup.commits(backup)
+    if not commits:
+        raise UsageError(f"No committed backup in {backup} (--checkpoint {LAST} needs the "
+                         "checkpoints of a run trained by add_tf.fit)")
+    size = config.model.image_size
+    student = build_classifier(config.model.backbone, image_size=size, name="student")
+    teacher_file = os.path.join(run_dir, runs.TEACHER_MODEL)
+    teacher = runs.load_model(teacher_file) if os.path.exists(teacher_file) else None
+    distiller = Distiller(student, teacher, loss_config=config.loss)
+    distiller(np.zeros((1, size, size, 3), np.float32))
+    distiller.load_weights(os.path.join(backup, commits[0]["weights"]))
+    return student
+
+
 def load_checkpoint(run_dir, config, checkpoint=None):
-    """The classifier of a run: student.keras, another .keras file or a student .weights.h5."""
+    """The classifier of a run: student.keras, another .keras file, a student .weights.h5 or
+    `LAST` (`last_committed_student`)."""
+    if checkpoint == LAST:
+        return last_committed_student(run_dir, config)
     if checkpoint and checkpoint.endswith(".weights.h5"):
         from add_tf.models import build_classifier
 
@@ -268,8 +298,9 @@ def build_parser():
     p.add_argument("--split", choices=("test", "all"), default="test",
                    help="--records: the test split (default) or every split")
     p.add_argument("--data-dir", help="default: the run's data.data_dir")
-    p.add_argument("--checkpoint", help="a .keras file or a student .weights.h5 (default: "
-                   "RUN/student.keras)")
+    p.add_argument("--checkpoint", help="a .keras file, a student .weights.h5, or 'last': the "
+                   "student of the last committed validation (default: RUN/student.keras, the "
+                   "best validation's)")
     p.add_argument("--batch-size", type=int)
     p.add_argument("--gallery-limit", type=int, help="use at most N training faces for Recall@1")
     return p

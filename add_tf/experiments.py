@@ -18,9 +18,9 @@ setting does not change it) and every sweep point is compared with it.
 Outputs in OUT: runs/ (every run dir, the auto teachers included), runs.csv (one line per run),
 results.csv and results.md (test metrics, mean ± std over seeds, in %, with each auto teacher's
 own test metrics as a reference row), differences.csv and a table in results.md (every method
-minus `none` in the same cell (or the unswept one) and seed: mean ± std of the differences over seeds and the seeds
-it wins, for test accuracy and AUC), results.png (test accuracy and AUC per method, std error
-bars). Every file is written to a temporary name and renamed.
+minus `none` in the same cell (or the unswept one) and seed: mean ± std of the differences over
+seeds and the seeds it wins, for test accuracy and AUC), results.png (test accuracy and AUC per
+method, std error bars). Every file is written to a temporary name and renamed.
 
 Cross-dataset (`--eval-records DIR ...`, records of any pipelines.prepare layout: Celeb-DF v2,
 DFDC, folders, FF++): every finished run is also scored on the test split of each (add_tf.evaluate

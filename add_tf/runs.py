@@ -33,6 +33,8 @@ TEACHER_MODEL = "teacher.keras"
 METRICS = "metrics.json"
 MODEL_CARD = "model_card.json"
 DEFAULT_RUNS_ROOT = "runs"
+CHECKPOINTS = "checkpoints"  # in a run dir (or a worker's dir): best weights, and BACKUP
+BACKUP = os.path.join(CHECKPOINTS, "backup")  # add_tf.callbacks.TrainingBackup's commits
 
 
 def default_run_dir(config, runs_root):

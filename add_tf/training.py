@@ -184,8 +184,8 @@ def train(config, run_dir, teacher_path=None, strategy=None, verbose=2):
         return shard_by_data(ds) if is_multiworker(strategy) else ds
 
     own_dir = runs.worker_dir(run_dir, task_type, task_index, chief)
-    checkpoint_dir = os.path.join(own_dir, "checkpoints")
-    backup_dir = os.path.join(checkpoint_dir, "backup")
+    checkpoint_dir = os.path.join(own_dir, runs.CHECKPOINTS)
+    backup_dir = os.path.join(own_dir, runs.BACKUP)
     log_dir = os.path.join(own_dir, "logs")
     os.makedirs(checkpoint_dir, exist_ok=True)
     if t.mixed_precision:

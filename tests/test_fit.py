@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from add_tf import config as config_lib
-from add_tf import fit
+from add_tf import evaluate, fit
 
 REPO = pathlib.Path(__file__).resolve().parents[1]
 
@@ -160,6 +160,27 @@ def test_tiny_end_to_end(tmp_path, capsys, tiny_data_dir):
     assert "already trained" in capsys.readouterr().out
     assert time.time() - started < 60
     assert (pathlib.Path(run_dir) / "config.yaml").read_text() == config_text
+    _check_last_committed_student(runs / "demo" / "resnet18" / "c40" / "none-seed0")
+
+
+def _check_last_committed_student(run_dir):
+    """evaluate --checkpoint last: the student of the last backup commit, read independently
+    from the backup file (the logits kernel of a plain run, its only (512, 2) weight)."""
+    import h5py
+
+    from add_tf.callbacks import TrainingBackup
+    from add_tf.runs import read_config
+
+    backup = run_dir / "checkpoints" / "backup"
+    with h5py.File(backup / TrainingBackup.commits(str(backup))[0]["weights"], "r") as f:
+        kernels = []
+        f["layers"].visititems(lambda name, item: kernels.append(item[()]) if getattr(
+            item, "shape", None) == (512, 2) else None)  # optimizer/ holds its Adam slots
+    student = evaluate.last_committed_student(str(run_dir), read_config(str(run_dir)))
+    (kernel,) = kernels
+    np.testing.assert_array_equal(student.get_layer("logits").get_weights()[0], kernel)
+    result = evaluate.evaluate_run(str(run_dir), checkpoint=evaluate.LAST, write=False)
+    assert 0.0 <= result["acc"] <= 1.0
 
 
 def _teacher_argv(data, run_dir, *sets):
