@@ -192,10 +192,20 @@ def evaluate_run(run_dir, dataset=None, comp=None, data_dir=None, batch_size=Non
     records_dir, method_folder = records_location(data_dir, dataset)
     model = load_checkpoint(run_dir, config, checkpoint)
     result = evaluate_model(model, records_dir, method_folder, comp, batch_size, gallery_limit)
-    own = dataset == config.data.dataset and comp == config.data.comp and checkpoint is None
     if write:
-        store_metrics(run_dir, "test" if own else f"test_{dataset}_{comp}", result, config)
+        store_metrics(run_dir, metrics_key(config, dataset, comp, checkpoint), result, config)
     return result
+
+
+def metrics_key(config, dataset, comp, checkpoint=None):
+    """Where metrics.json keeps a result: "test" for the run's own set, quality and model;
+    `test_{dataset}_{comp}` for another set or quality; `@last` or `@{checkpoint file}` appended
+    for another checkpoint than student.keras."""
+    own = dataset == config.data.dataset and comp == config.data.comp
+    key = "test" if own else f"test_{dataset}_{comp}"
+    if checkpoint:
+        key += "@" + (LAST if checkpoint == LAST else os.path.basename(checkpoint))
+    return key
 
 
 # --------------------------------------------------------------------------- any records

@@ -131,3 +131,14 @@ def test_experiments_eval_records_column_group(run_dir, dfdc_records, tmp_path):
     assert matplotlib.image.imread(str(tmp_path / "results.png")).shape[1] == 3 * 4 * 120
     with pytest.raises(SystemExit):
         experiments.main(["--eval-records", str(tmp_path / "none"), "--dry-run"])
+
+
+def test_metrics_key_names_the_set_quality_and_checkpoint():
+    config = config_lib.Config()
+    config.set("data.dataset", "demo")
+    config.set("data.comp", "c40")
+    assert evaluate.metrics_key(config, "demo", "c40") == "test"
+    assert evaluate.metrics_key(config, "demo", "c23") == "test_demo_c23"
+    assert evaluate.metrics_key(config, "demo", "c40", evaluate.LAST) == "test@last"
+    assert (evaluate.metrics_key(config, "faceswap", "c40", "/r/checkpoints/best-v003.weights.h5")
+            == "test_faceswap_c40@best-v003.weights.h5")
