@@ -114,27 +114,31 @@ def evaluate_model(model, records_dir, method_folder, comp, batch_size=64, galle
 LAST = "last"  # --checkpoint: the student of the run's last committed validation
 
 
+def _fresh_student(config):
+    from add_tf.models import build_classifier
+
+    return build_classifier(config.model.backbone, image_size=config.model.image_size,
+                            name="student")
+
+
 def last_committed_student(run_dir, config):
     """The student as the run's last committed validation left it (its resumable backup,
     `add_tf.callbacks.TrainingBackup`), not the best-validation weights of student.keras."""
-    import numpy as np
-
     from add_tf.callbacks import TrainingBackup
     from add_tf.distiller import Distiller
-    from add_tf.models import build_classifier
 
     backup = os.path.join(run_dir, runs.BACKUP)
     commits = TrainingBackup.commits(backup)
     if not commits:
         raise UsageError(f"No committed backup in {backup} (--checkpoint {LAST} needs the "
                          "checkpoints of a run trained by add_tf.fit)")
-    size = config.model.image_size
-    student = build_classifier(config.model.backbone, image_size=size, name="student")
+    student = _fresh_student(config)
     teacher_file = os.path.join(run_dir, runs.TEACHER_MODEL)
     teacher = runs.load_model(teacher_file) if os.path.exists(teacher_file) else None
     distiller = Distiller(student, teacher, loss_config=config.loss)
+    size = config.model.image_size
     distiller(np.zeros((1, size, size, 3), np.float32))
-    distiller.load_weights(os.path.join(backup, commits[0]["weights"]))
+    TrainingBackup.restore(distiller, backup, commits[0]["epoch"])
     return student
 
 
@@ -144,13 +148,9 @@ def load_checkpoint(run_dir, config, checkpoint=None):
     if checkpoint == LAST:
         return last_committed_student(run_dir, config)
     if checkpoint and checkpoint.endswith(".weights.h5"):
-        from add_tf.models import build_classifier
-
         if not os.path.exists(checkpoint):
             raise UsageError(f"No checkpoint at {checkpoint}")
-        model = build_classifier(
-            config.model.backbone, image_size=config.model.image_size, name="student"
-        )
+        model = _fresh_student(config)
         model.load_weights(checkpoint)
         return model
     return runs.load_model(checkpoint or run_dir)

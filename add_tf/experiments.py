@@ -248,14 +248,13 @@ def aggregate(rows, metric_names=METRIC_NAMES):
     return table
 
 
-def paired_differences(rows, baseline=None, metric_names=DIFFERENCE_METRICS):
-    """Per cell (dataset, comp, backbone, sweep point), every other method minus `baseline`
-    (default `BASELINE`), seed by seed: for each metric {"per_seed": {seed: diff}, "mean", "std"
+def paired_differences(rows, baseline=BASELINE, metric_names=DIFFERENCE_METRICS):
+    """Per cell (dataset, comp, backbone, sweep point), every other method minus `baseline`,
+    seed by seed: for each metric {"per_seed": {seed: diff}, "mean", "std"
     (sample, over seeds), "wins" (seeds where the method is above the baseline)}. Only seeds
     where both runs have the metric count. A sweep point without baseline runs of its own is
     compared with the unswept baseline of its cell (`--unswept-baseline`); with neither, it has
     no rows."""
-    baseline = baseline or BASELINE
     by_cell = {}
     for row in rows:
         if row.get("metrics"):
