@@ -13,7 +13,10 @@ add_mv_nocontrast: MV without the contrastive term, add_mv: MV with it; FR + MV 
 Sweeps (Fig. 5): `--sweep loss.alpha=0.5,1,2 --sweep loss.beta=8,16,23` adds every combination;
 with `--unswept-baseline`, `none` is trained once per cell without the sweep (a distillation
 setting does not change it) and every sweep point is compared with it.
-`--set key=value ...` applies to every run.
+`--set key=value ...` applies to every run. `--checkpoint last` scores every finished run with
+the student of its last committed validation (`add_tf.evaluate --checkpoint last`, stored once
+under "test@last" in its metrics.json) instead of its best-validation student.keras; the teachers'
+reference rows keep their best-validation scores (the teacher every student learns from).
 
 Outputs in OUT: runs/ (every run dir, the auto teachers included), runs.csv (one line per run),
 results.csv and results.md (test metrics, mean ± std over seeds, in %, with each auto teacher's
@@ -47,6 +50,7 @@ from add_tf import methods as methods_lib
 from add_tf.metrics import METRIC_NAMES
 
 BASELINE = "none"  # the method every other is compared with
+CHECKPOINTS = ("best", "last")  # --checkpoint: the student each run is scored with
 DIFFERENCE_METRICS = ("acc", "auc")  # paired differences against none, and the chart
 CROSS_METRICS = ("acc", "auc", "video_auc")  # the column group of each --eval-records set
 
@@ -133,15 +137,36 @@ def run_one(entry):
         keras.backend.clear_session()
 
 
-def read_metrics(run_dir):
-    """The test metrics of a run (its metrics.json "test"), None when it has none."""
-    return runs.read_json(os.path.join(run_dir, runs.METRICS), {}).get("test")
+def test_key(checkpoint="best"):
+    """The metrics.json key of a run's test metrics with the `checkpoint` student."""
+    from add_tf import evaluate
+
+    return "test" if checkpoint == "best" else "test@" + evaluate.LAST
 
 
-def collect(entries, eval_records=()):
-    """The planned runs with their test metrics (None for a run without any), with the
-    `cross_metrics` of the --eval-records sets."""
-    rows = [{**entry, "metrics": read_metrics(entry["run_dir"])} for entry in entries]
+def read_metrics(run_dir, checkpoint="best"):
+    """The test metrics of a run with the `checkpoint` student, None when it has none."""
+    return runs.read_json(os.path.join(run_dir, runs.METRICS), {}).get(test_key(checkpoint))
+
+
+def score_last(run_dir):
+    """Score a finished run with the student of its last committed validation, once; a run
+    without a committed backup is reported and left without those metrics."""
+    from add_tf import evaluate
+    from add_tf.errors import UsageError
+
+    if runs.is_complete(run_dir) and read_metrics(run_dir, "last") is None:
+        try:
+            evaluate.evaluate_run(run_dir, checkpoint=evaluate.LAST)
+        except UsageError as error:
+            print(f"[experiments] {run_dir} not scored at its last validation: {error}",
+                  file=sys.stderr)
+
+
+def collect(entries, eval_records=(), checkpoint="best"):
+    """The planned runs with their test metrics with the `checkpoint` student (None for a run
+    without any), with the `cross_metrics` of the --eval-records sets."""
+    rows = [{**entry, "metrics": read_metrics(entry["run_dir"], checkpoint)} for entry in entries]
     for row in rows:
         if row["metrics"] and eval_records:
             row["metrics"] = {**row["metrics"], **cross_metrics(row["run_dir"], eval_records)}
@@ -305,7 +330,8 @@ def write_runs_csv(rows, out_dir):
         ["dataset", "comp", "backbone", "method", "seed", "run_dir", *METRIC_NAMES], lines))
 
 
-def write_tables(table, out_dir, metric_names=METRIC_NAMES, command=None, differences=()):
+def write_tables(table, out_dir, metric_names=METRIC_NAMES, command=None, differences=(),
+                 checkpoint="best"):
     """results.csv (mean and std columns), results.md (metrics in %) and, given `differences`
     (`paired_differences`), differences.csv and their table in results.md; returns results.md."""
     head = ["dataset", "comp", "backbone", "method", "seeds"]
@@ -317,7 +343,9 @@ def write_tables(table, out_dir, metric_names=METRIC_NAMES, command=None, differ
     text = []
     if command:
         text += [f"Command: `{command}`", ""]
-    text += ["Test split, mean ± std over seeds, in %.", "",
+    scored = ("the student of each run's best validation" if checkpoint == "best" else
+              "the student of each run's last validation (teachers: their best)")
+    text += [f"Test split, {scored}; mean ± std over seeds, in %.", "",
              "| " + " | ".join(head + list(metric_names)) + " |",
              "|" + "---|" * (len(head) + len(metric_names))]
     for row in table:
@@ -390,13 +418,15 @@ def write_chart(table, path, metric_names=DIFFERENCE_METRICS):
         figure.savefig(tmp, format="png", dpi=120)
 
 
-def write_report(rows, teachers, out_dir, command=None, metric_names=METRIC_NAMES):
+def write_report(rows, teachers, out_dir, command=None, metric_names=METRIC_NAMES,
+                 checkpoint="best"):
     """results.md / results.csv, differences.csv and results.png in `out_dir` from the runs'
-    rows and the teachers' reference rows; returns the text of results.md."""
+    rows (scored with the `checkpoint` student) and the teachers' reference rows; returns the
+    text of results.md."""
     os.makedirs(out_dir, exist_ok=True)
     table = aggregate(list(teachers) + list(rows), metric_names)
     text = write_tables(table, out_dir, metric_names, command=command,
-                        differences=paired_differences(rows))
+                        differences=paired_differences(rows), checkpoint=checkpoint)
     cross_auc = tuple(name for name in metric_names if name.endswith(".auc"))  # --eval-records
     write_chart(table, os.path.join(out_dir, "results.png"), DIFFERENCE_METRICS + cross_auc)
     return text
@@ -422,6 +452,9 @@ def build_parser():
                    help=f"run {BASELINE!r} once per cell, without the sweep, and compare every "
                    "sweep point with it (for sweeps of distillation settings, which it ignores)"),
     p.add_argument("--verbose", type=int, default=2)
+    p.add_argument("--checkpoint", choices=CHECKPOINTS, default="best",
+                   help="score each run with the student of its best validation (student.keras) "
+                   "or of its last one")
     p.add_argument("--dry-run", action="store_true", help="print the fit commands only")
     p.add_argument("--eval-records", nargs="+", default=[], metavar="DIR",
                    help="records of other sets (pipelines.prepare, any layout): every run is "
@@ -447,12 +480,14 @@ def main(argv=None):
         print(f"[experiments] run {i}/{len(entries)}: {label(entry)} {entry['dataset']}/"
               f"{entry['comp']} {entry['backbone']} seed {entry['seed']}", flush=True)
         run_one(entry)
+        if args.checkpoint == "last":
+            score_last(entry["run_dir"])
         evaluate_on_records(entry["run_dir"], args.eval_records)
-        write_runs_csv(collect(entries[:i]), args.out)
-    rows = collect(entries, args.eval_records)
+        write_runs_csv(collect(entries[:i], checkpoint=args.checkpoint), args.out)
+    rows = collect(entries, args.eval_records, args.checkpoint)
     text = write_report(rows, teacher_rows(entries), args.out,
                         command="python -m add_tf.experiments " + " ".join(argv),
-                        metric_names=columns)
+                        metric_names=columns, checkpoint=args.checkpoint)
     print(text)
     return rows
 

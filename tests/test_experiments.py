@@ -173,3 +173,37 @@ def test_report_from_run_dirs_with_teacher_row_and_chart(tmp_path):
     assert (out / "results.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert image.ndim == 3 and image.shape[0] > 100 and image.shape[1] > 100
     assert not list(out.glob("*.tmp"))
+
+
+def test_checkpoint_last_scores_each_finished_run_once_and_tabulates_it(tmp_path, monkeypatch):
+    from add_tf import evaluate, runs
+
+    out = tmp_path / "out"
+    entries = experiments.plan(_args(["--methods", "none", "--seeds", "0", "1", "2",
+                                      "--out", str(out), "--checkpoint", "last"]))
+    scored, unfinished, stored = (Path(e["run_dir"]) for e in entries)
+    for run_dir in (scored, unfinished, stored):
+        _write_metrics(run_dir, 0.7, 0.8)  # the best validation's scores
+    stored_metrics = json.loads((stored / "metrics.json").read_text())
+    stored_metrics["test@last"] = {"acc": 0.5, "auc": 0.6}
+    (stored / "metrics.json").write_text(json.dumps(stored_metrics))
+    monkeypatch.setattr(runs, "is_complete", lambda run_dir: Path(run_dir) != unfinished)
+    calls = []
+
+    def fake_evaluate_run(run_dir, checkpoint=None):
+        calls.append((Path(run_dir), checkpoint))
+        path = Path(run_dir) / "metrics.json"
+        path.write_text(json.dumps({**json.loads(path.read_text()),
+                                    "test@last": {"acc": 0.9, "auc": 1.0}}))
+
+    monkeypatch.setattr(evaluate, "evaluate_run", fake_evaluate_run)
+    for entry in entries:
+        experiments.score_last(entry["run_dir"])
+    assert calls == [(scored, evaluate.LAST)]  # not the unfinished run, not the stored one
+    rows = experiments.collect(entries, checkpoint="last")
+    assert [r["metrics"] for r in rows] == [{"acc": 0.9, "auc": 1.0}, None,
+                                            {"acc": 0.5, "auc": 0.6}]
+    assert experiments.collect(entries)[0]["metrics"] == {"acc": 0.7, "auc": 0.8}
+    text = experiments.write_report(rows, [], out, checkpoint="last")
+    assert "the student of each run's last validation" in text
+    assert "| demo | c40 | resnet18 | none | 2 (1 failed) | 70.00 ± 28.28 |" in text
