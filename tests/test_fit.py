@@ -140,6 +140,9 @@ def test_tiny_end_to_end(tmp_path, capsys, tiny_data_dir):
     out = capsys.readouterr().out
     table = out[out.index("Test results"):]
     assert table.index("teacher (raw)") < table.index("none (c40)") < table.index("add (c40)")
+    readme = pathlib.Path(__file__).resolve().parents[1] / "README.md"
+    shown = {" ".join(line.split()) for line in readme.read_text().splitlines()}
+    assert " ".join(table.splitlines()[1].split()) in shown  # the quick start's printed table
     assert (runs / "demo" / "resnet18" / "c40" / "none-seed0" / "student.keras").exists()
     teacher_dir = runs / "demo" / "resnet18" / "raw" / "teacher"
     for directory in (pathlib.Path(run_dir), teacher_dir):
