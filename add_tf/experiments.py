@@ -16,7 +16,8 @@ setting does not change it) and every sweep point is compared with it.
 `--set key=value ...` applies to every run. `--checkpoint last` scores every finished run with
 the student of its last committed validation (`add_tf.evaluate --checkpoint last`, stored once
 under "test@last" in its metrics.json) instead of its best-validation student.keras; the teachers'
-reference rows keep their best-validation scores (the teacher every student learns from).
+reference rows keep their best-validation scores (the teacher every student learns from), and
+so do the --eval-records columns.
 
 Outputs in OUT: runs/ (every run dir, the auto teachers included), runs.csv (one line per run),
 results.csv and results.md (test metrics, mean ± std over seeds, in %, with each auto teacher's
