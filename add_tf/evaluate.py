@@ -199,13 +199,16 @@ def evaluate_run(run_dir, dataset=None, comp=None, data_dir=None, batch_size=Non
 
 def metrics_key(config, dataset, comp, checkpoint=None):
     """Where metrics.json keeps a result: "test" for the run's own set, quality and model;
-    `test_{dataset}_{comp}` for another set or quality; `@last` or `@{checkpoint file}` appended
-    for another checkpoint than student.keras."""
+    `test_{dataset}_{comp}` for another set or quality; `checkpoint_suffix` appended."""
     own = dataset == config.data.dataset and comp == config.data.comp
-    key = "test" if own else f"test_{dataset}_{comp}"
-    if checkpoint:
-        key += "@" + (LAST if checkpoint == LAST else os.path.basename(checkpoint))
-    return key
+    return ("test" if own else f"test_{dataset}_{comp}") + checkpoint_suffix(checkpoint)
+
+
+def checkpoint_suffix(checkpoint=None):
+    """"" for student.keras, `@last` or `@{checkpoint file}` for another checkpoint."""
+    if not checkpoint:
+        return ""
+    return "@" + (LAST if checkpoint == LAST else os.path.basename(checkpoint))
 
 
 # --------------------------------------------------------------------------- any records

@@ -142,7 +142,7 @@ def test_key(checkpoint="best"):
     """The metrics.json key of a run's test metrics with the `checkpoint` student."""
     from add_tf import evaluate
 
-    return "test" if checkpoint == "best" else "test@" + evaluate.LAST
+    return "test" + evaluate.checkpoint_suffix(evaluate.LAST if checkpoint == "last" else None)
 
 
 def read_metrics(run_dir, checkpoint="best"):
