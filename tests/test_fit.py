@@ -140,7 +140,7 @@ def test_tiny_end_to_end(tmp_path, capsys, tiny_data_dir):
     out = capsys.readouterr().out
     table = out[out.index("Test results"):]
     assert table.index("teacher (raw)") < table.index("none (c40)") < table.index("add (c40)")
-    readme = pathlib.Path(__file__).resolve().parents[1] / "README.md"
+    readme = REPO / "README.md"
     shown = {" ".join(line.split()) for line in readme.read_text().splitlines()}
     assert " ".join(table.splitlines()[1].split()) in shown  # the quick start's printed table
     assert (runs / "demo" / "resnet18" / "c40" / "none-seed0" / "student.keras").exists()
