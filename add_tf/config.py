@@ -26,6 +26,7 @@ DATASETS = {
 QUALITIES = ("raw", "c23", "c40")
 STRATEGIES = ("auto", "default", "mirrored", "multiworker")  # see add_tf.strategy
 MV_BINNINGS = ("count", "interval")  # the keys of add_tf.losses.multiview.BINNINGS
+MV_COORDINATES = ("unit", "index")  # add_tf.losses.multiview.COORDINATES
 
 
 @dataclass
@@ -57,6 +58,9 @@ class LossConfig:
     # MV cell -> bin map: "count" (g groups of equal count in projected order) or "interval"
     # (g equal-width intervals of the projected position, as the authors' code cuts them)
     mv_binning: str = "count"
+    # where MV places the cells: "unit" (centres in the unit cube) or "index" (the integer
+    # indices of the authors' code, where the channel axis dominates every projection)
+    mv_coordinates: str = "unit"
     kd_temperature: float = 4.0
     baseline_weight: float = 1.0  # weight of the FitNet / AT / NL / KD term
     # MV projections / pairs: int = stateless per step; None = train.seed (add_tf.training)
@@ -149,6 +153,7 @@ class Config:
             ("data.teacher_comp", self.data.teacher_comp, QUALITIES),
             ("loss.method", self.loss.method, tuple(METHODS)),
             ("loss.mv_binning", self.loss.mv_binning, MV_BINNINGS),
+            ("loss.mv_coordinates", self.loss.mv_coordinates, MV_COORDINATES),
             ("model.backbone", self.model.backbone, BACKBONES),
             ("train.strategy", self.train.strategy, STRATEGIES),
         ]

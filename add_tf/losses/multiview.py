@@ -3,8 +3,10 @@
 The cell -> bin map along a projection depends only on the grid and the projection, so one map
 per projection (`BINNINGS`: "count", equal counts in rank order, `cell_rank`; "interval",
 equal-width intervals of the projected position, `cell_interval`) serves every sample of both
-models. Binning is a product with one sparse 0/1 matrix (`assignment_product`), forward and, per
-input, backward, so a frozen teacher costs nothing."""
+models. The cells sit at their centres in the unit cube, or at their integer indices as in the
+authors' code (`COORDINATES`, `grid_projections`). Binning is a product with one sparse 0/1
+matrix (`assignment_product`), forward and, per input, backward, so a frozen teacher costs
+nothing."""
 
 import sys
 
@@ -120,6 +122,25 @@ BINNINGS = {
 }
 
 
+# Where the cells of the (channel, height, width) grid sit for the projections: "unit", their
+# centres in the unit cube (every axis weighs alike); "index", the integer indices (c, h, w) of
+# the authors' code (the channel axis, C - 1 long, dominates every projection).
+COORDINATES = ("unit", "index")
+
+
+def grid_projections(projections, height, width, channels, coordinates):
+    """`projections` `(K, 3)` over (channel, height, width) as seen by the binnings, which place
+    the cells in the unit cube: unchanged for "unit", `theta * (C, H, W)` for "index"
+    (`<theta, (c, h, w)> = <theta * (C, H, W), ((c+.5)/C, (h+.5)/H, (w+.5)/W)> - const`, so the
+    order and the intervals of the cells are those of the integer indices)."""
+    if coordinates not in COORDINATES:
+        raise ValueError(f"Unknown MV coordinates. Valid: {', '.join(COORDINATES)}. "
+                         f"Received: coordinates={coordinates!r}")
+    if coordinates == "unit":
+        return projections
+    return projections * np.float32([channels, height, width])
+
+
 def bin_densities(student, teacher, bins, num_bins):
     """Sum the masses of the student's and the teacher's densities `(B, N)` into the bins of
     each projection (`bins`, `(K, N)` int32 in `[0, num_bins)`, see `BINNINGS`): two
@@ -155,7 +176,7 @@ def bin_densities(student, teacher, bins, num_bins):
     return _bin(student, teacher)
 
 
-def _binned_pair(student, teacher, projections, num_bins, binning):
+def _binned_pair(student, teacher, projections, num_bins, binning, coordinates):
     if binning not in BINNINGS:
         raise ValueError(
             f"Unknown MV binning. Valid: {', '.join(BINNINGS)}. Received: binning={binning!r}"
@@ -174,6 +195,7 @@ def _binned_pair(student, teacher, projections, num_bins, binning):
         raise ValueError(
             f"projections must be (K, 3) with static K. Received: shape={projections.shape}"
         )
+    projections = grid_projections(projections, height, width, channels, coordinates)
     bins = BINNINGS[binning](height, width, channels, projections, num_bins)
     num_cells = height * width * channels
     density_s = tf.ensure_shape(attention_density(student), (None, num_cells))
@@ -186,7 +208,8 @@ def _swd(v_a, v_b):
     return tf.reduce_mean(tf.reduce_sum(tf.square(v_a - v_b), axis=2), axis=1)
 
 
-def sliced_wasserstein(student, teacher, projections, num_bins=None, binning="count"):
+def sliced_wasserstein(student, teacher, projections, num_bins=None, binning="count",
+                       coordinates="unit"):
     """Sliced Wasserstein distance between the attention densities, eqs. 4-8 / Alg. 1: `(B,)`.
 
     student, teacher: `(B, H, W, C)`; projections: `(K, 3)` unit vectors over (channel, height,
@@ -194,11 +217,12 @@ def sliced_wasserstein(student, teacher, projections, num_bins=None, binning="co
     `P = A^2 / sum A^2` into g bins along the projected position of the cells, `binning`
     (`BINNINGS`): "count", g consecutive groups of equal size `H*W*C / g` in projected order (see
     `cell_rank`), or "interval", g equal-width intervals of the projected position (see
-    `cell_interval`); cost `sum_j (v_S[j] - v_T[j])^2`; mean over K. theta = (1, 0, 0) with
-    g = C/2 and "count" gives channel-pair attention (channels 2j, 2j+1 -> bin j).
+    `cell_interval`), the cells at `coordinates` (`COORDINATES`); cost
+    `sum_j (v_S[j] - v_T[j])^2`; mean over K. theta = (1, 0, 0) with g = C/2 and "count" gives
+    channel-pair attention (channels 2j, 2j+1 -> bin j).
     """
     projections = tf.convert_to_tensor(projections, tf.float32)
-    v_s, v_t = _binned_pair(student, teacher, projections, num_bins, binning)
+    v_s, v_t = _binned_pair(student, teacher, projections, num_bins, binning, coordinates)
     return _swd(v_s, v_t)
 
 
@@ -209,7 +233,7 @@ def _pick(mask, scores):
 
 def multi_view_attention_loss(
     student, teacher, labels, num_projections=12, gamma=100.0, eta=50.0, margin=0.012, seed=None,
-    binning="count",
+    binning="count", coordinates="unit",
 ):
     """Multi-view attention loss L_MV, eq. 9. Returns a float32 scalar.
 
@@ -220,10 +244,10 @@ def multi_view_attention_loss(
     the opposite class; a one-class batch has no negative term. `labels`: `(B,)` ints.
     `seed`: None (global RNG) or an int / `(2,)` int tensor for stateless, reproducible draws
     (XLA-compiled functions draw other, equally reproducible, numbers for the same seed).
-    eta = 0 skips the contrastive pairs. `binning`: "count" or "interval" (`sliced_wasserstein`).
+    eta = 0 skips the contrastive pairs. `binning`, `coordinates`: see `sliced_wasserstein`.
     """
     projections = random_projections(num_projections, seed)
-    v_s, v_t = _binned_pair(student, teacher, projections, None, binning)
+    v_s, v_t = _binned_pair(student, teacher, projections, None, binning, coordinates)
     loss = gamma * tf.reduce_mean(_swd(v_s, v_t))
     if isinstance(eta, (int, float)) and eta == 0:
         return loss

@@ -72,7 +72,8 @@ class MultiViewTerm(DistillationTerm):
     """`beta * sum_l w_mv[l] MV_l` (eqs. 4-10, Algorithm 1) over `config.layers`.
 
     contrastive=False drops eq. 9's same / opposite-class pairs (eta_MV = 0); `config.mv_binning`
-    picks the cell -> bin map ("count" | "interval", `add_tf.losses.multiview.BINNINGS`). With
+    picks the cell -> bin map ("count" | "interval", `add_tf.losses.multiview.BINNINGS`),
+    `config.mv_coordinates` where the cells sit ("unit" | "index", `COORDINATES` there). With
     `config.seed` set, the projections and pairs of layer l at step s are drawn from the
     stateless seed `(1000 * seed + l, s)`; with None from the global RNG."""
 
@@ -93,6 +94,7 @@ class MultiViewTerm(DistillationTerm):
                 student[layer], teacher[layer], labels, num_projections=cfg.num_projections,
                 gamma=cfg.gamma_mv, eta=cfg.eta_mv if self.contrastive else 0,
                 margin=cfg.margin, seed=self._seed(i, step), binning=cfg.mv_binning,
+                coordinates=cfg.mv_coordinates,
             )
             for i, (layer, w) in enumerate(zip(cfg.layers, self.layer_weights))
         ])

@@ -11,37 +11,36 @@ from add_tf.losses import (
 from add_tf.losses.multiview import BINNINGS, attention_density, bin_densities
 
 
-def numpy_binned(a, theta, num_bins):
-    """Eqs. 4-8 / Algorithm 1 from the paper: P = A^2/||A||_F^2, cells ordered by their projected
-    position in the unit cube, ordered masses summed into equal consecutive groups."""
-    h, w, c = a.shape
+def numpy_keys(shape, theta, index=False):
+    """Projected position of every cell of an (H, W, C) grid, row-major: the cell centres in the
+    unit cube, or (index=True) the integer indices (c, h, w) as the authors' code has them."""
+    h, w, c = shape
+    scale = (1, 1, 1) if index else (c, h, w)
+    offset = 0.0 if index else 0.5
+    return np.array([sum(t * (i + offset) / n for t, i, n in zip(theta, (ci, hi, wi), scale))
+                     for hi in range(h) for wi in range(w) for ci in range(c)])
+
+
+def _density(a):
     p = a.astype(np.float64) ** 2
-    p = p / p.sum() if p.sum() > 0 else p
-    masses, keys = [], []
-    for hi in range(h):
-        for wi in range(w):
-            for ci in range(c):
-                pos = np.array([(ci + 0.5) / c, (hi + 0.5) / h, (wi + 0.5) / w])
-                keys.append(theta[0] * pos[0] + theta[1] * pos[1] + theta[2] * pos[2])
-                masses.append(p[hi, wi, ci])
-    order = np.argsort(np.array(keys), kind="stable")
-    ordered = np.array(masses)[order]
-    return ordered.reshape(num_bins, -1).sum(axis=1)
+    return (p / p.sum() if p.sum() > 0 else p).ravel()
 
 
-def numpy_interval_binned(a, theta, num_bins):
+def numpy_binned(a, theta, num_bins, index=False):
+    """Eqs. 4-8 / Algorithm 1 from the paper: P = A^2/||A||_F^2, cells ordered by their projected
+    position, ordered masses summed into equal consecutive groups."""
+    order = np.argsort(numpy_keys(a.shape, theta, index), kind="stable")
+    return _density(a)[order].reshape(num_bins, -1).sum(axis=1)
+
+
+def numpy_interval_binned(a, theta, num_bins, index=False):
     """Eqs. 4-8 with the cut of the authors' code: the masses of P summed over equal-width
     intervals of the projected position between its min and max over the grid."""
-    h, w, c = a.shape
-    p = a.astype(np.float64) ** 2
-    p = p / p.sum() if p.sum() > 0 else p
-    keys = np.array([theta[0] * ((ci + 0.5) / c) + theta[1] * ((hi + 0.5) / h)
-                     + theta[2] * ((wi + 0.5) / w)
-                     for hi in range(h) for wi in range(w) for ci in range(c)])
+    keys = numpy_keys(a.shape, theta, index)
     span = keys.max() - keys.min()
     scaled = (keys - keys.min()) / (span if span > 0 else 1.0) * num_bins
     bins = np.minimum(np.floor(scaled).astype(int), num_bins - 1)
-    return np.bincount(bins, weights=p.ravel(), minlength=num_bins)
+    return np.bincount(bins, weights=_density(a), minlength=num_bins)
 
 
 def numpy_swd(s, t, projections, num_bins, binned=numpy_binned):
@@ -260,6 +259,31 @@ def test_interval_gradient_is_finite_and_matches_finite_differences(shape, num_b
         loss = multi_view_attention_loss(zeros, t, [0, 1], num_projections=3, seed=1,
                                          binning="interval")
     assert np.isfinite(float(loss)) and np.all(np.isfinite(tape.gradient(loss, zeros).numpy()))
+
+
+@pytest.mark.parametrize("binning, reference", [("count", numpy_binned),
+                                                ("interval", numpy_interval_binned)])
+def test_index_coordinates_match_numpy(binning, reference):
+    s, t = _data(4, (2, 3, 4, 8))
+    proj = random_projections(6, seed=3).numpy().astype(np.float64)
+
+    def reference_index(a, theta, num_bins):
+        return reference(a, theta, num_bins, index=True)
+
+    got = sliced_wasserstein(s, t, proj, binning=binning, coordinates="index").numpy()
+    np.testing.assert_allclose(got, numpy_swd(s, t, proj, 4, reference_index), rtol=1e-4,
+                               atol=1e-9)
+    unit = sliced_wasserstein(s, t, proj, binning=binning).numpy()
+    assert np.abs(got - unit).max() > 1e-3  # the convention matters on this grid
+    loss = multi_view_attention_loss(s, t, [0, 1], num_projections=6, eta=0.0, seed=3,
+                                     binning=binning, coordinates="index")
+    np.testing.assert_allclose(float(loss), 100.0 * got.mean(), rtol=1e-5)
+
+
+def test_unknown_coordinates_list_the_valid_ones():
+    s, t = _data(7, (1, 2, 2, 4))
+    with pytest.raises(ValueError, match="Valid: unit, index. Received: coordinates='integer'"):
+        sliced_wasserstein(s, t, [[1.0, 0.0, 0.0]], coordinates="integer")
 
 
 def test_unknown_binning_lists_the_valid_ones():

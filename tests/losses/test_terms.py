@@ -77,26 +77,29 @@ def test_mv_term_with_and_without_the_contrastive_pairs():
     assert value > float(expected)
 
 
-def test_mv_term_passes_its_binning():
+def test_mv_term_passes_its_binning_and_coordinates():
     s, t = _features(2), _features(3)
     labels = tf.constant([0, 1, 0, 1])
-    (term,) = build_terms(_config("add_mv", mv_binning="interval"), student=None)
+    (term,) = build_terms(_config("add_mv", mv_binning="interval", mv_coordinates="index"),
+                          student=None)
 
-    def layer_loss(layer, i, binning):
+    def layer_loss(layer, i, binning, coordinates):
         seed = tf.constant([7 * 1000 + i, 5], tf.int32)
-        return multi_view_attention_loss(s[layer], t[layer], labels, seed=seed, binning=binning)
+        return multi_view_attention_loss(s[layer], t[layer], labels, seed=seed, binning=binning,
+                                         coordinates=coordinates)
 
     value = float(term.compute_loss(t, s, labels, tf.constant(5)))
-    for binning, matches in (("interval", True), ("count", False)):
-        expected = 16.0 * (2.0 * layer_loss("layer2", 0, binning)
-                           + 0.5 * layer_loss("layer3", 1, binning))
+    for binning, coordinates, matches in (("interval", "index", True), ("count", "index", False),
+                                          ("interval", "unit", False)):
+        expected = 16.0 * (2.0 * layer_loss("layer2", 0, binning, coordinates)
+                           + 0.5 * layer_loss("layer3", 1, binning, coordinates))
         assert np.isclose(value, float(expected), rtol=1e-5) == matches
 
 
-def test_mv_binning_from_the_command_line_and_its_choices():
+def test_mv_options_from_the_command_line_and_their_choices():
     from add_tf import config as config_lib
     from add_tf import fit
-    from add_tf.losses.multiview import BINNINGS
+    from add_tf.losses.multiview import BINNINGS, COORDINATES
 
     assert config_lib.MV_BINNINGS == tuple(BINNINGS)
     assert config_lib.resolve().loss.mv_binning == "count"
@@ -105,6 +108,13 @@ def test_mv_binning_from_the_command_line_and_its_choices():
     with pytest.raises(ValueError, match="Invalid loss.mv_binning: 'quantile'. Valid: count, "
                                          "interval"):
         config_lib.resolve(overrides=["loss.mv_binning=quantile"])
+    assert config_lib.MV_COORDINATES == COORDINATES
+    assert config_lib.resolve().loss.mv_coordinates == "unit"
+    index = config_lib.resolve(overrides=["loss.mv_coordinates=index"])
+    assert index.loss.mv_coordinates == "index"
+    with pytest.raises(ValueError, match="Invalid loss.mv_coordinates: 'integer'. Valid: unit, "
+                                         "index"):
+        config_lib.resolve(overrides=["loss.mv_coordinates=integer"])
 
 
 def test_baseline_terms_read_their_own_features():
