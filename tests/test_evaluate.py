@@ -105,7 +105,7 @@ def test_errors_name_what_is_there(run_dir, dfdc_records, tmp_path, capsys):
 
 
 def test_experiments_eval_records_column_group(run_dir, dfdc_records, tmp_path):
-    from add_tf import experiments
+    from add_tf import experiment_report, experiments
     from add_tf.metrics import METRIC_NAMES
 
     records, _ = dfdc_records
@@ -121,7 +121,7 @@ def test_experiments_eval_records_column_group(run_dir, dfdc_records, tmp_path):
     assert rows[0]["metrics"]["dfdc.acc"] == scored["acc"]
     columns = METRIC_NAMES + experiments.cross_names([str(records)])
     assert columns[-3:] == ("dfdc.acc", "dfdc.auc", "dfdc.video_auc")
-    text = experiments.write_report(rows, [], str(tmp_path), metric_names=columns)
+    text = experiment_report.write_report(rows, [], str(tmp_path), metric_names=columns)
     header, _, row = text.splitlines()[2:5]
     assert header.endswith("| dfdc.acc | dfdc.auc | dfdc.video_auc |")
     assert row.split(" | ")[-3] == f"{100 * scored['acc']:.2f} ± 0.00"

@@ -1,14 +1,16 @@
-"""add_tf.experiments: the grid plan, variants, sweeps and the tables (no training)."""
+"""add_tf.experiments and add_tf.experiment_report: the grid plan, variants, sweeps and the
+tables (no training)."""
 
 import csv
 import json
+import math
 import pathlib
 from pathlib import Path
 
 import matplotlib.image
 import pytest
 
-from add_tf import experiments
+from add_tf import experiment_report, experiments
 
 
 def _args(argv):
@@ -82,14 +84,14 @@ def _row(method, seed, acc, auc=0.5, point=""):
 def test_aggregate_mean_std_and_tables(tmp_path):
     rows = [_row("add", seed, acc) for seed, acc in enumerate([0.8, 0.9, 1.0])]
     rows.append(_row("none", 0, None))
-    table = experiments.aggregate(rows)
+    table = experiment_report.aggregate(rows)
     add = next(r for r in table if r["method"] == "add")
     assert add["seeds"] == 3
     assert add["acc"][0] == pytest.approx(0.9) and add["acc"][1] == pytest.approx(0.1)
     assert add["r_at_1"] == (None, None)
     none = next(r for r in table if r["method"] == "none")
     assert none["failed"] == 1
-    text = experiments.write_tables(table, tmp_path, command="python -m add_tf.experiments x")
+    text = experiment_report.write_tables(table, tmp_path, command="python -m add_tf.experiments x")
     assert "| demo | c40 | resnet18 | add | 3 | 90.00 ± 10.00 | 50.00 ± 0.00 | - |" in text
     assert "1 failed" in text and "Command:" in text
     with open(tmp_path / "results.csv") as f:
@@ -112,11 +114,11 @@ def test_unswept_baseline_is_planned_once_and_compared_with_every_point(tmp_path
     assert not any(a.startswith("loss.alpha") for a in baseline["argv"])
     rows = [_row(e["method"], e["seed"], 0.7 if e["method"] == "none" else 0.8, point=e["point"])
             for e in entries]
-    differences = experiments.paired_differences(rows)
+    differences = experiment_report.paired_differences(rows)
     assert sorted(d["point"] for d in differences) == ["alpha=0.02", "alpha=0.1"]
     assert all(d["acc"]["wins"] == 2 for d in differences)
     other_cell = [dict(r, dataset="faceswap") for r in rows if r["method"] == "add"]
-    assert len(experiments.paired_differences(rows + other_cell)) == 2  # no none in that cell
+    assert len(experiment_report.paired_differences(rows + other_cell)) == 2  # no none in that cell
 
 
 def test_paired_differences_seed_by_seed_with_missing_seeds():
@@ -125,7 +127,7 @@ def test_paired_differences_seed_by_seed_with_missing_seeds():
             _row("add", 0, 0.80, 0.90), _row("add", 1, 0.70, 0.95), _row("add", 2, 0.65, 0.70),
             _row("add", 3, 0.90, 0.90), _row("add", 4, 0.90, 0.90),
             _row("add", 0, 0.50, 0.50, point="beta=8")]  # a sweep point without its own none
-    diff, swept = experiments.paired_differences(rows)
+    diff, swept = experiment_report.paired_differences(rows)
     assert (diff["method"], diff["point"]) == ("add", "")
     # the sweep point is compared with the unswept none of its cell
     assert swept["point"] == "beta=8" and swept["acc"]["per_seed"] == pytest.approx({0: -0.20})
@@ -137,6 +139,12 @@ def test_paired_differences_seed_by_seed_with_missing_seeds():
     # auc: seed 2 of none has no AUC: +0.10, +0.10
     assert diff["auc"]["per_seed"] == pytest.approx({0: 0.10, 1: 0.10})
     assert diff["auc"]["std"] == pytest.approx(0.0, abs=1e-12) and diff["auc"]["wins"] == 2
+    # paired t: t = mean / (std / sqrt(3)); with 2 degrees of freedom p = 1 - t / sqrt(t^2 + 2)
+    t = (0.1 / 3) / (0.076376 / math.sqrt(3))
+    assert diff["acc"]["t"] == pytest.approx(t, rel=1e-4)
+    assert diff["acc"]["p"] == pytest.approx(1 - t / math.sqrt(t * t + 2), rel=1e-4)
+    assert (diff["auc"]["t"], diff["auc"]["p"]) == (None, None)  # no spread
+    assert (swept["acc"]["t"], swept["acc"]["p"]) == (None, None)  # one seed
 
 
 def _write_metrics(run_dir, acc, auc):
@@ -158,17 +166,21 @@ def test_report_from_run_dirs_with_teacher_row_and_chart(tmp_path):
     assert {e["teacher_dir"] for e in entries} == {str(teacher_dir)}
     _write_metrics(teacher_dir, 0.99, 1.0)
     rows = experiments.collect(entries)
-    text = experiments.write_report(rows, experiments.teacher_rows(entries), out)
+    text = experiment_report.write_report(rows, experiments.teacher_rows(entries), out)
     lines = text.splitlines()
     assert "| demo | raw | resnet18 | teacher | 1 | 99.00 ± 0.00 | 100.00 ± 0.00 |" in lines[4]
     assert "| demo | c40 | resnet18 | add_fr | 1 (1 failed) | 60.00 ± 0.00 |" in text
     # acc: none 0.70 / 0.80, add 0.75 / 0.90 -> +0.05, +0.10: mean 0.075, std sqrt(2 * 0.025^2)
-    assert "| demo | c40 | resnet18 | add | +7.50 ± 3.54 | 2/2 | +5.00 +10.00 |" in text
-    assert "| demo | c40 | resnet18 | add_fr | -10.00 ± 0.00 | 0/1 | -10.00 |" in text
+    # t = 7.5 / (3.54 / sqrt(2)) = 3; with 1 degree of freedom p = 1 - 2 atan(3) / pi = 0.205
+    add_line = "| demo | c40 | resnet18 | add | +7.50 ± 3.54 | 2/2 | 3.00 (0.205) | +5.00 +10.00 |"
+    assert add_line in text
+    assert "| demo | c40 | resnet18 | add_fr | -10.00 ± 0.00 | 0/1 | - | -10.00 |" in text
     with open(out / "differences.csv") as f:
         diffs = {r["method"]: r for r in csv.DictReader(f)}
     assert float(diffs["add"]["acc_diff_mean"]) == pytest.approx(0.075)
     assert diffs["add"]["acc_wins"] == "2" and diffs["add_fr"]["acc_seeds"] == "1"
+    assert float(diffs["add"]["acc_p"]) == pytest.approx(1 - 2 * math.atan(3) / math.pi, rel=1e-4)
+    assert diffs["add_fr"]["acc_t"] == diffs["add_fr"]["acc_p"] == ""
     image = matplotlib.image.imread(out / "results.png")
     assert (out / "results.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert image.ndim == 3 and image.shape[0] > 100 and image.shape[1] > 100
@@ -204,6 +216,6 @@ def test_checkpoint_last_scores_each_finished_run_once_and_tabulates_it(tmp_path
     assert [r["metrics"] for r in rows] == [{"acc": 0.9, "auc": 1.0}, None,
                                             {"acc": 0.5, "auc": 0.6}]
     assert experiments.collect(entries)[0]["metrics"] == {"acc": 0.7, "auc": 0.8}
-    text = experiments.write_report(rows, [], out, checkpoint="last")
+    text = experiment_report.write_report(rows, [], out, checkpoint="last")
     assert "the student of each run's last validation" in text
     assert "| demo | c40 | resnet18 | none | 2 (1 failed) | 70.00 ± 28.28 |" in text
