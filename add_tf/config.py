@@ -59,7 +59,7 @@ class LossConfig:
     # (g equal-width intervals of the projected position, as the authors' code cuts them)
     mv_binning: str = "count"
     # where MV places the cells: "unit" (centres in the unit cube) or "index" (the integer
-    # indices of the authors' code, where the channel axis dominates every projection)
+    # indices of the authors' code, where the channel axis dominates most projections)
     mv_coordinates: str = "unit"
     kd_temperature: float = 4.0
     baseline_weight: float = 1.0  # weight of the FitNet / AT / NL / KD term

@@ -3,7 +3,7 @@ cell and method, every method's per-seed paired difference against `none` with i
 and a PNG with error bars. Every file is written to a temporary name and renamed.
 
 A row is a run: {"dataset", "comp", "backbone", "method", "point" (its sweep tag), "seed",
-"metrics" (the test metrics, None when it has none)}."""
+"run_dir", "metrics" (the test metrics, None when it has none)}."""
 
 from __future__ import annotations
 
@@ -21,6 +21,9 @@ from add_tf.metrics import METRIC_NAMES
 
 BASELINE = "none"  # the method every other is compared with
 DIFFERENCE_METRICS = ("acc", "auc")  # paired differences against none, and the chart
+# metrics are fractions: differences closer than this are rounding, not spread (a t-test on
+# them would divide by rounding noise)
+SPREAD_TOLERANCE = 1e-9
 
 
 def label(row):
@@ -64,9 +67,10 @@ def aggregate(rows, metric_names=METRIC_NAMES):
 
 def paired_t(differences):
     """Paired t-test of per-seed differences against 0 (`scipy.stats.ttest_1samp`):
-    (t, two-sided p); (None, None) with fewer than two seeds or no spread. t = mean / (std /
-    sqrt(n)), so "mean above its std" is t above sqrt(n)."""
-    if len(differences) < 2 or max(differences) == min(differences):
+    (t, two-sided p); (None, None) with fewer than two seeds or differences equal to within
+    `SPREAD_TOLERANCE` (e.g. +1 point in every seed: no spread to test against). t = mean /
+    (std / sqrt(n)), so "mean above its std" is t above sqrt(n)."""
+    if len(differences) < 2 or max(differences) - min(differences) <= SPREAD_TOLERANCE:
         return None, None
     result = stats.ttest_1samp(differences, 0.0)
     return float(result.statistic), float(result.pvalue)

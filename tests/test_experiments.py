@@ -145,6 +145,8 @@ def test_paired_differences_seed_by_seed_with_missing_seeds():
     assert diff["acc"]["p"] == pytest.approx(1 - t / math.sqrt(t * t + 2), rel=1e-4)
     assert (diff["auc"]["t"], diff["auc"]["p"]) == (None, None)  # no spread
     assert (swept["acc"]["t"], swept["acc"]["p"]) == (None, None)  # one seed
+    # differences equal up to rounding have no spread to test against
+    assert experiment_report.paired_t([0.75 - 0.7, 0.85 - 0.8]) == (None, None)
 
 
 def _write_metrics(run_dir, acc, auc):

@@ -38,8 +38,9 @@ def cell_rank(height, width, channels, projections):
     two cumulative sums, `O(K * (P^2 + N))` integer work for `P = H*W` columns and `N = P*C`
     cells, instead of K sorts of N float64 keys (1.5 M keys on ResNet50's layer2).
     Ties are exact where the decomposition is exact (equal offsets, theta_c = 0,
-    theta = (1,0,0)); keys that differ only by float64 rounding may be ordered differently from
-    a float64 sort.
+    theta = (1,0,0)); keys that differ only by float64 rounding (as exact ties of integer
+    coordinates can, `multiview.grid_projections`) may be ordered differently from a float64
+    sort.
     """
     num_cols, num_projections = height * width, projections.shape[0]
     # slope events sit at positions 1..C+1 of one row, padded to whole cumulative-sum blocks
