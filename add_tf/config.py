@@ -26,7 +26,7 @@ DATASETS = {
 QUALITIES = ("raw", "c23", "c40")
 STRATEGIES = ("auto", "default", "mirrored", "multiworker")  # see add_tf.strategy
 MV_BINNINGS = ("count", "interval")  # the keys of add_tf.losses.multiview.BINNINGS
-MV_COORDINATES = ("unit", "index")  # add_tf.losses.multiview.COORDINATES
+MV_COORDINATES = ("unit", "index")  # the keys of add_tf.losses.multiview.COORDINATES
 
 
 @dataclass

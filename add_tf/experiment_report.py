@@ -78,12 +78,11 @@ def paired_t(differences):
 
 def paired_differences(rows, baseline=BASELINE, metric_names=DIFFERENCE_METRICS):
     """Per cell (dataset, comp, backbone, sweep point), every other method minus `baseline`,
-    seed by seed: for each metric {"per_seed": {seed: diff}, "mean", "std"
-    (sample, over seeds), "wins" (seeds where the method is above the baseline), "t", "p"
-    (`paired_t`)}. Only seeds
-    where both runs have the metric count. A sweep point without baseline runs of its own is
-    compared with the unswept baseline of its cell (`--unswept-baseline`); with neither, it has
-    no rows."""
+    seed by seed: for each metric {"per_seed": {seed: diff}, "mean", "std" (sample, over
+    seeds), "wins" (seeds where the method is above the baseline), "t", "p" (`paired_t`)}. Only
+    seeds where both runs have the metric count. A sweep point without baseline runs of its own
+    is compared with the unswept baseline of its cell (`--unswept-baseline`); with neither, it
+    has no rows."""
     by_cell = {}
     for row in rows:
         if row.get("metrics"):
@@ -177,11 +176,11 @@ def _difference_lines(differences, out_dir, names=DIFFERENCE_METRICS):
         for n in names:
             d = row[n]
             mean, std = ("", "") if d["mean"] is None else (f"{d['mean']:.6f}", f"{d['std']:.6f}")
-            t, p = ("", "") if d["t"] is None else (f"{d['t']:.4f}", f"{d['p']:.6f}")
+            t, p = ("", "") if d["t"] is None else (f"{d['t']:.4f}", f"{d['p']:.6g}")
             line += [len(d["per_seed"]), mean, std, d["wins"], t, p,
                      " ".join(f"{seed}:{v:.6f}" for seed, v in d["per_seed"].items())]
             cells += [_pct(d["mean"], d["std"], "+"), f"{d['wins']}/{len(d['per_seed'])}",
-                      "-" if d["t"] is None else f"{d['t']:.2f} ({d['p']:.3f})",
+                      "-" if d["t"] is None else f"{d['t']:.2f} ({d['p']:.3g})",
                       " ".join(f"{100 * v:+.2f}" for v in d["per_seed"].values()) or "-"]
         lines.append(line)
         text.append("| " + " | ".join(cells) + " |")
@@ -191,7 +190,9 @@ def _difference_lines(differences, out_dir, names=DIFFERENCE_METRICS):
         head += [f"{n} diff", f"{n} wins", f"{n} t (p)", f"{n} per seed"]
     return ["", "Paired difference against none (same cell, or its unswept none, and seed), mean "
             "± std over seeds, in points; wins: seeds where the method is above none; t (p): "
-            "paired t-test of the differences against 0, two-sided p.", "",
+            "paired t-test of the differences against 0, two-sided p, uncorrected for the grid's "
+            "many comparisons (only a test fixed before its runs is confirmatory); -: fewer "
+            "than two seeds or no spread.", "",
             "| " + " | ".join(head) + " |", "|" + "---|" * len(head)] + text
 
 

@@ -38,7 +38,7 @@ def test_ablation_methods_and_sweeps(tmp_path):
                   "loss.alpha=1,2"])
     entries = experiments.plan(args)
     assert len(entries) == 4 * 4
-    by_name = {experiments.label(e): e["argv"] for e in entries}
+    by_name = {experiment_report.label(e): e["argv"] for e in entries}
     fr_only = by_name["add_fr[beta=8,alpha=1]"]
     assert fr_only[fr_only.index("--method") + 1] == "add_fr" and "loss.beta=8" in fr_only
     mv_nc = by_name["add_mv_nocontrast[beta=16,alpha=2]"]

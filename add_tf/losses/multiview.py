@@ -124,25 +124,25 @@ BINNINGS = {
 
 # Where the cells of the (channel, height, width) grid sit for the projections: "unit", their
 # centres in the unit cube (every axis weighs alike); "index", the integer indices (c, h, w) of
-# the authors' code (the channel axis, C - 1 long, dominates most projections: all but 15 % of
-# random directions at 128 x 16 x 16, ResNet18's layer2 on 128-pixel faces, all but 4 % at
-# 512 x 16 x 16).
-COORDINATES = ("unit", "index")
+# the authors' code, where the channel axis, C - 1 long, outweighs the two others
+# (|theta_c| (C-1) > |theta_h| (H-1) + |theta_w| (W-1)) in all but 15 % of random directions at
+# 128 x 16 x 16 (ResNet18's layer2 on 128-pixel faces), all but 4 % at 512 x 16 x 16.
+# Each maps (H, W, C) to the scale of the (channel, height, width) axes over the unit cube.
+COORDINATES = {
+    "unit": lambda height, width, channels: (1.0, 1.0, 1.0),
+    "index": lambda height, width, channels: (channels, height, width),
+}
 
 
 def grid_projections(projections, height, width, channels, coordinates):
-    """`projections` `(K, 3)` over (channel, height, width) as seen by the binnings, which place
-    the cells in the unit cube: unchanged for "unit", `theta * (C, H, W)` in float64 for
-    "index" (`<theta, (c, h, w)> = <theta * (C, H, W), ((c+.5)/C, (h+.5)/H, (w+.5)/W)> - const`,
-    so the order and the intervals of the cells are those of the integer indices, up to the
-    float64 rounding of the keys: exact ties of integer keys, which random directions do not
+    """`projections` `(K, 3)` over (channel, height, width) -> `(K, 3)` float64 as seen by the
+    binnings, which place the cells in the unit cube: unchanged for "unit", `theta * (C, H, W)`
+    for "index" (`<theta, (c, h, w)> = <theta * (C, H, W), ((c+.5)/C, (h+.5)/H, (w+.5)/W)> -
+    const`, so the order and the intervals of the cells are those of the integer indices, up to
+    the float64 rounding of the keys: exact ties of integer keys, which random directions do not
     produce, may be broken differently)."""
-    if coordinates not in COORDINATES:
-        raise ValueError(f"Unknown MV coordinates. Valid: {', '.join(COORDINATES)}. "
-                         f"Received: coordinates={coordinates!r}")
-    if coordinates == "unit":
-        return projections
-    return tf.cast(projections, tf.float64) * np.float64([channels, height, width])
+    scale = np.float64(COORDINATES[coordinates](height, width, channels))
+    return tf.cast(projections, tf.float64) * scale
 
 
 def bin_densities(student, teacher, bins, num_bins):
@@ -185,6 +185,9 @@ def _binned_pair(student, teacher, projections, num_bins, binning, coordinates):
         raise ValueError(
             f"Unknown MV binning. Valid: {', '.join(BINNINGS)}. Received: binning={binning!r}"
         )
+    if coordinates not in COORDINATES:
+        raise ValueError(f"Unknown MV coordinates. Valid: {', '.join(COORDINATES)}. "
+                         f"Received: coordinates={coordinates!r}")
     student = tf.convert_to_tensor(student)
     teacher = tf.convert_to_tensor(teacher)
     shape = student.shape

@@ -108,10 +108,10 @@ def test_mv_options_from_the_command_line_and_their_choices():
     with pytest.raises(ValueError, match="Invalid loss.mv_binning: 'quantile'. Valid: count, "
                                          "interval"):
         config_lib.resolve(overrides=["loss.mv_binning=quantile"])
-    assert config_lib.MV_COORDINATES == COORDINATES
+    assert config_lib.MV_COORDINATES == tuple(COORDINATES)
     assert config_lib.resolve().loss.mv_coordinates == "unit"
-    index = config_lib.resolve(overrides=["loss.mv_coordinates=index"])
-    assert index.loss.mv_coordinates == "index"
+    args = fit.build_parser().parse_args(["--set", "loss.mv_coordinates=index"])
+    assert fit.resolve_config(args).loss.mv_coordinates == "index"
     with pytest.raises(ValueError, match="Invalid loss.mv_coordinates: 'integer'. Valid: unit, "
                                          "index"):
         config_lib.resolve(overrides=["loss.mv_coordinates=integer"])
