@@ -96,25 +96,23 @@ def test_mv_term_passes_its_binning_and_coordinates():
         assert np.isclose(value, float(expected), rtol=1e-5) == matches
 
 
-def test_mv_options_from_the_command_line_and_their_choices():
+@pytest.mark.parametrize("key, choices, registry, default, other, wrong", [
+    ("mv_binning", "MV_BINNINGS", "BINNINGS", "count", "interval", "quantile"),
+    ("mv_coordinates", "MV_COORDINATES", "COORDINATES", "unit", "index", "integer"),
+])
+def test_mv_options_from_the_command_line_and_their_choices(key, choices, registry, default,
+                                                           other, wrong):
     from add_tf import config as config_lib
     from add_tf import fit
-    from add_tf.losses.multiview import BINNINGS, COORDINATES
+    from add_tf.losses import multiview
 
-    assert config_lib.MV_BINNINGS == tuple(BINNINGS)
-    assert config_lib.resolve().loss.mv_binning == "count"
-    args = fit.build_parser().parse_args(["--set", "loss.mv_binning=interval"])
-    assert fit.resolve_config(args).loss.mv_binning == "interval"
-    with pytest.raises(ValueError, match="Invalid loss.mv_binning: 'quantile'. Valid: count, "
-                                         "interval"):
-        config_lib.resolve(overrides=["loss.mv_binning=quantile"])
-    assert config_lib.MV_COORDINATES == tuple(COORDINATES)
-    assert config_lib.resolve().loss.mv_coordinates == "unit"
-    args = fit.build_parser().parse_args(["--set", "loss.mv_coordinates=index"])
-    assert fit.resolve_config(args).loss.mv_coordinates == "index"
-    with pytest.raises(ValueError, match="Invalid loss.mv_coordinates: 'integer'. Valid: unit, "
-                                         "index"):
-        config_lib.resolve(overrides=["loss.mv_coordinates=integer"])
+    assert getattr(config_lib, choices) == tuple(getattr(multiview, registry))
+    assert getattr(config_lib.resolve().loss, key) == default
+    args = fit.build_parser().parse_args(["--set", f"loss.{key}={other}"])
+    assert getattr(fit.resolve_config(args).loss, key) == other
+    with pytest.raises(ValueError, match=f"Invalid loss.{key}: '{wrong}'. Valid: {default}, "
+                                         f"{other}"):
+        config_lib.resolve(overrides=[f"loss.{key}={wrong}"])
 
 
 def test_baseline_terms_read_their_own_features():
