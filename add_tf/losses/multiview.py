@@ -180,14 +180,16 @@ def bin_densities(student, teacher, bins, num_bins):
     return _bin(student, teacher)
 
 
-def _binned_pair(student, teacher, projections, num_bins, binning, coordinates):
-    if binning not in BINNINGS:
+def _require_choice(option, value, choices):
+    if value not in choices:
         raise ValueError(
-            f"Unknown MV binning. Valid: {', '.join(BINNINGS)}. Received: binning={binning!r}"
+            f"Unknown MV {option}. Valid: {', '.join(choices)}. Received: {option}={value!r}"
         )
-    if coordinates not in COORDINATES:
-        raise ValueError(f"Unknown MV coordinates. Valid: {', '.join(COORDINATES)}. "
-                         f"Received: coordinates={coordinates!r}")
+
+
+def _binned_pair(student, teacher, projections, num_bins, binning, coordinates):
+    _require_choice("binning", binning, BINNINGS)
+    _require_choice("coordinates", coordinates, COORDINATES)
     student = tf.convert_to_tensor(student)
     teacher = tf.convert_to_tensor(teacher)
     shape = student.shape

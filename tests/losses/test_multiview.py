@@ -1,3 +1,5 @@
+import functools
+
 import numpy as np
 import pytest
 import tensorflow as tf
@@ -266,13 +268,9 @@ def test_interval_gradient_is_finite_and_matches_finite_differences(shape, num_b
 def test_index_coordinates_match_numpy(binning, reference):
     s, t = _data(4, (2, 3, 4, 8))
     proj = random_projections(6, seed=3).numpy().astype(np.float64)
-
-    def reference_index(a, theta, num_bins):
-        return reference(a, theta, num_bins, index=True)
-
     got = sliced_wasserstein(s, t, proj, binning=binning, coordinates="index").numpy()
-    np.testing.assert_allclose(got, numpy_swd(s, t, proj, 4, reference_index), rtol=1e-4,
-                               atol=1e-9)
+    expected = numpy_swd(s, t, proj, 4, functools.partial(reference, index=True))
+    np.testing.assert_allclose(got, expected, rtol=1e-4, atol=1e-9)
     unit = sliced_wasserstein(s, t, proj, binning=binning).numpy()
     assert np.abs(got - unit).max() > 1e-3  # the convention matters on this grid
     loss = multi_view_attention_loss(s, t, [0, 1], num_projections=6, eta=0.0, seed=3,
