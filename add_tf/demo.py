@@ -63,7 +63,7 @@ from concurrent.futures import ProcessPoolExecutor
 
 import numpy as np
 
-from add_tf import atomic
+from add_tf.core import atomic
 
 log = logging.getLogger("add_tf.demo")
 

@@ -28,15 +28,15 @@ Exit codes: 0 = every input was read (statuses `ok` or `no_face`); 1 = at least 
 failed (any other status, including `truncated`; with `--strict` also `no_face`); 2 = bad
 arguments, the model could not be loaded or the --json location is not writable.
 
-The model's card (add_tf.model_card) is printed in one line when the model is loaded, and kept
-in the report as `model_card` with its `warnings` (a model trained on the synthetic demo: its
+The model's card (add_tf.training.model_card) is printed in one line when the model is loaded, and
+kept in the report as `model_card` with its `warnings` (a model trained on the synthetic demo: its
 scores on real faces are meaningless; a model without a card: nothing is known of it), which
 are printed to stderr even with --quiet.
 
 Nothing is written except the `--json` file (written to a temporary file in the same folder and
 renamed into place, so a reader never sees half a report) and, with `--report DIR`, the HTML
-report of add_tf.report in DIR (annotated images, per-video timelines and contact sheets,
-index.html).
+report of add_tf.reporting.detect_report in DIR (annotated images, per-video timelines and contact
+sheets, index.html).
 """
 
 import argparse
@@ -108,7 +108,7 @@ def load_scorer(path):
         return scorer
     if path.suffix == ".keras" or (path / "student.keras").is_file():
         from add_tf.export import model_image_size
-        from add_tf.runs import load_run
+        from add_tf.training.runs import load_run
 
         model, config = load_run(path)
         size = model_image_size(model, config)
@@ -169,11 +169,11 @@ def _downscale(rgb, max_side):
 
 
 class Detector:
-    """Faces -> crops -> scores for one frame or image (MTCNN via `add_tf.faces.FaceDetector`,
+    """Faces -> crops -> scores for one frame or image (MTCNN via `add_tf.media.faces.FaceDetector`,
     which also fixes mtcnn 1.0.0's image pyramid for `min_face_size` > 12)."""
 
     def __init__(self, scorer, min_face_size=40, detect_max_side=640, max_side=4096, scale=1.3):
-        from add_tf import faces
+        from add_tf.media import faces
 
         self.faces = faces
         self.scorer = scorer
@@ -369,7 +369,9 @@ def run(paths, model, frames=32, json_path=None, threshold=0.5, min_face_size=40
         detect_max_side=640, max_side=4096, verbose=True, scorer=None, report_dir=None):
     """Score `paths`; returns the report dict (also written to `json_path` when given, and as
     an HTML report into `report_dir` when given)."""
-    from add_tf import atomic, media, model_card
+    from add_tf import media
+    from add_tf.core import atomic
+    from add_tf.training import model_card
 
     scorer = scorer or load_scorer(model)
     card, warnings = model_card.describe(scorer.source)
@@ -419,7 +421,7 @@ def run(paths, model, frames=32, json_path=None, threshold=0.5, min_face_size=40
     if json_path:
         atomic.write_json(json_path, report)
     if report_dir:
-        from add_tf import report as report_lib
+        from add_tf.reporting import detect_report as report_lib
 
         index = report_lib.write_report(report, report_dir)
         if verbose:

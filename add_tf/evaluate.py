@@ -27,11 +27,12 @@ import sys
 
 import numpy as np
 
-from add_tf import atomic, model_card, runs
-from add_tf import config as config_lib
-from add_tf import metrics as metrics_lib
+from add_tf.core import atomic
+from add_tf.core import config as config_lib
+from add_tf.core.errors import UsageError
 from add_tf.data.reader import DamagedRecordsError
-from add_tf.errors import UsageError
+from add_tf.evaluation import metrics as metrics_lib
+from add_tf.training import model_card, runs
 
 QUALITY_ORDER = ("raw", "c23", "c40")  # best first
 
@@ -123,9 +124,10 @@ def _fresh_student(config):
 
 def last_committed_student(run_dir, config):
     """The student as the run's last committed validation left it (its resumable backup,
-    `add_tf.callbacks.TrainingBackup`), not the best-validation weights of student.keras."""
-    from add_tf.callbacks import TrainingBackup
-    from add_tf.distiller import Distiller
+    `add_tf.training.callbacks.TrainingBackup`), not the best-validation weights of
+    student.keras."""
+    from add_tf.training.callbacks import TrainingBackup
+    from add_tf.training.distiller import Distiller
 
     backup = os.path.join(run_dir, runs.BACKUP)
     commits = TrainingBackup.commits(backup)

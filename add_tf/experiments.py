@@ -8,7 +8,7 @@ Every cell (dataset, comp, backbone, sweep point) and method is trained once per
 backbone and teacher quality, trained by the first run that needs it). Finished runs are not
 trained again, so an interrupted grid is resumed by running the same command.
 
-Methods: the names of `add_tf.methods.METHODS`, the Table 2 ablation included (add_fr: FR only,
+Methods: the names of `add_tf.core.methods.METHODS`, the Table 2 ablation included (add_fr: FR only,
 add_mv_nocontrast: MV without the contrastive term, add_mv: MV with it; FR + MV is `add`).
 Sweeps (Fig. 5): `--sweep loss.alpha=0.5,1,2 --sweep loss.beta=8,16,23` adds every combination;
 with `--unswept-baseline`, `none` is trained once per cell without the sweep (a distillation
@@ -24,7 +24,7 @@ results.csv and results.md (test metrics, mean ± std over seeds, in %, with eac
 own test metrics as a reference row), differences.csv and a table in results.md (every method
 minus `none` in the same cell (or the unswept one) and seed: mean ± std of the differences over
 seeds, the seeds it wins and a paired t-test, for test accuracy and AUC), results.png (test
-accuracy and AUC per method, std error bars); written by `add_tf.experiment_report`.
+accuracy and AUC per method, std error bars); written by `add_tf.evaluation.grid_report`.
 
 Cross-dataset (`--eval-records DIR ...`, records of any pipelines.prepare layout: Celeb-DF v2,
 DFDC, folders, FF++): every finished run is also scored on the test split of each (add_tf.evaluate
@@ -39,11 +39,11 @@ import itertools
 import os
 import sys
 
-from add_tf import config as config_lib
-from add_tf import methods as methods_lib
-from add_tf import runs
-from add_tf.experiment_report import BASELINE, label, write_report, write_runs_csv
-from add_tf.metrics import METRIC_NAMES
+from add_tf.core import config as config_lib
+from add_tf.core import methods as methods_lib
+from add_tf.evaluation.grid_report import BASELINE, label, write_report, write_runs_csv
+from add_tf.evaluation.metrics import METRIC_NAMES
+from add_tf.training import runs
 
 CHECKPOINTS = ("best", "last")  # --checkpoint: the student each run is scored with
 CROSS_METRICS = ("acc", "auc", "video_auc")  # the column group of each --eval-records set
@@ -147,7 +147,7 @@ def score_last(run_dir):
     """Score a finished run with the student of its last committed validation, once; a run
     without a committed backup is reported and left without those metrics."""
     from add_tf import evaluate
-    from add_tf.errors import UsageError
+    from add_tf.core.errors import UsageError
 
     if runs.is_complete(run_dir) and read_metrics(run_dir, "last") is None:
         try:
@@ -180,7 +180,7 @@ def evaluate_on_records(run_dir, eval_records):
     """Score a finished run on each --eval-records set its metrics.json does not hold yet; a set
     it cannot be scored on is reported and skipped."""
     from add_tf import evaluate
-    from add_tf.errors import UsageError
+    from add_tf.core.errors import UsageError
 
     if not runs.is_complete(run_dir):
         return
@@ -198,7 +198,7 @@ def evaluate_on_records(run_dir, eval_records):
 def cross_metrics(run_dir, eval_records):
     """{`<set>.<metric>`: value} of a run's stored scores on the --eval-records sets."""
     from add_tf import evaluate
-    from add_tf.errors import UsageError
+    from add_tf.core.errors import UsageError
 
     stored = runs.read_json(os.path.join(run_dir, runs.METRICS), {})
     out = {}

@@ -13,9 +13,9 @@ two signatures that need nothing but TensorFlow to run:
   -> the same outputs. This is what a REST client sends as `{"b64": ...}`.
 
 The training image size is also stored as the variable `image_size` of the SavedModel and,
-with the run's config, in `assets.extra/add_tf.json`; the run's model card (add_tf.model_card:
-training set, method, test metrics, warnings) is `assets.extra/model_card.json`. TF Serving
-ignores that directory.
+with the run's config, in `assets.extra/add_tf.json`; the run's model card
+(add_tf.training.model_card: training set, method, test metrics, warnings) is
+`assets.extra/model_card.json`. TF Serving ignores that directory.
 """
 
 import argparse
@@ -28,8 +28,8 @@ import tempfile
 
 import tensorflow as tf
 
-from add_tf import model_card, runs
-from add_tf.errors import UsageError
+from add_tf.core.errors import UsageError
+from add_tf.training import model_card, runs
 
 SIGNATURE_IMAGES = "serving_default"
 SIGNATURE_BYTES = "serving_bytes"
@@ -115,7 +115,7 @@ def next_version(out_dir):
 
 
 def export_model(model, out_dir, version=None, image_size=None, metadata=None, card=None):
-    """Write `model` as `out_dir/<version>/` (with `card`, an add_tf.model_card dict, when
+    """Write `model` as `out_dir/<version>/` (with `card`, an add_tf.training.model_card dict, when
     given) and return that path."""
     out_dir = pathlib.Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)

@@ -10,9 +10,9 @@ raw and one student per method of DEMO_METHODS on the student quality (each its 
 all from the same initial weights) and prints one table, so a first run shows what compression
 costs and what distillation gives back (or not).
 
-Configuration (add_tf.config.resolve): paper defaults <- demo defaults (only for --dataset demo)
-<- --config FILE.yaml <- --set section.key=value ... <- the explicit flags. The training itself is
-add_tf.training; the run directory's rules are add_tf.runs.
+Configuration (add_tf.core.config.resolve): paper defaults <- demo defaults (only for --dataset
+demo) <- --config FILE.yaml <- --set section.key=value ... <- the explicit flags. The training
+itself is add_tf.training.loop; the run directory's rules are add_tf.training.runs.
 """
 
 from __future__ import annotations
@@ -21,11 +21,11 @@ import argparse
 import os
 import sys
 
-from add_tf import config as config_lib
-from add_tf import runs
+from add_tf.core import config as config_lib
+from add_tf.core.errors import NonFiniteLossError, UsageError
+from add_tf.core.methods import METHODS, needs_teacher
 from add_tf.data.reader import DamagedRecordsError
-from add_tf.errors import NonFiniteLossError, UsageError
-from add_tf.methods import METHODS, needs_teacher
+from add_tf.training import runs
 
 FLAGS = {  # argparse destination -> config key
     "dataset": "data.dataset",
@@ -104,8 +104,8 @@ def teacher_config(config):
 def run(config, run_dir, runs_root, teacher="auto", strategy=None, verbose=2, evaluate=True):
     """The teacher (found, given or trained when needed), the run itself and its evaluation.
     Returns {name: test metrics}."""
-    from add_tf import training
-    from add_tf.strategy import task_info
+    from add_tf.training import loop
+    from add_tf.training.strategy import task_info
 
     chief = task_info()[2]
     results = {}
@@ -123,11 +123,11 @@ def run(config, run_dir, runs_root, teacher="auto", strategy=None, verbose=2, ev
                 teacher_path = runs.teacher_run_dir(config, runs_root)
                 print(f"[fit] no teacher for {config.data.dataset}/{config.model.backbone}/"
                       f"{config.data.teacher_comp}: training one in {teacher_path}", flush=True)
-                training.train(teacher_config(config), teacher_path, strategy=strategy,
+                loop.train(teacher_config(config), teacher_path, strategy=strategy,
                                verbose=verbose)
         if evaluate and chief and os.path.isdir(teacher_path):
             results[f"teacher ({config.data.teacher_comp})"] = _evaluate(teacher_path)
-    training.train(config, run_dir, teacher_path=teacher_path, strategy=strategy, verbose=verbose)
+    loop.train(config, run_dir, teacher_path=teacher_path, strategy=strategy, verbose=verbose)
     if evaluate and chief:
         results[f"{config.loss.method} ({config.data.comp})"] = _evaluate(run_dir)
     return results
@@ -152,7 +152,7 @@ def main(argv=None):
         print(f"error: {error}", file=sys.stderr)
         raise SystemExit(2) from None
 
-    from add_tf.strategy import make_strategy
+    from add_tf.training.strategy import make_strategy
 
     strategy = make_strategy(config.train.strategy)  # first TF op (needed for multi-worker)
     print(f"[fit] strategy: {type(strategy).__name__} ({strategy.num_replicas_in_sync} replicas)",
@@ -178,7 +178,7 @@ def main(argv=None):
         print(f"error: {error}", file=sys.stderr)
         raise SystemExit(1) from None
     if results:
-        from add_tf.metrics import format_table
+        from add_tf.evaluation.metrics import format_table
 
         rows = sorted(results.items(), key=lambda item: not item[0].startswith("teacher"))
         print(f"\nTest results ({config.data.dataset}):", flush=True)

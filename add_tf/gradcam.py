@@ -26,7 +26,7 @@ import sys
 
 import numpy as np
 
-from add_tf import atomic
+from add_tf.core import atomic
 
 TILE = 160
 HEADER = 22
@@ -135,7 +135,8 @@ def load_images(paths, size, detect_faces=False, jpeg_quality=None):
     """(raw, compressed) uint8 (N, size, size, 3) from image files."""
     import cv2
 
-    from add_tf import faces, media
+    from add_tf import media
+    from add_tf.media import faces
 
     detector = faces.FaceDetector(min_face_size=12, detect_max_side=10**9) if detect_faces else None
     raw = []
@@ -216,8 +217,8 @@ def parse_args(argv=None):
 
 
 def main(argv=None):
-    from add_tf.config import DATASETS
-    from add_tf.runs import TEACHER_MODEL, load_run
+    from add_tf.core.config import DATASETS
+    from add_tf.training.runs import TEACHER_MODEL, load_run
 
     args = parse_args(argv)
     models, config = [], {}

@@ -49,7 +49,7 @@ class FaceExtraction:
     the face every `full_frame_every` sampled frames (a call); `faces` found."""
 
     def __init__(self, video, frames, full_frame_every):
-        from add_tf.faces import FaceDetector
+        from add_tf.media.faces import FaceDetector
         from pipelines import prepare
 
         default = prepare.build_parser().get_default

@@ -51,11 +51,12 @@ import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
 import add_tf.data as data_lib  # noqa: E402
-from add_tf import fit, runs  # noqa: E402
-from add_tf.config import LossConfig  # noqa: E402
+from add_tf import fit  # noqa: E402
+from add_tf.core.config import LossConfig  # noqa: E402
 from add_tf.data import schema  # noqa: E402
-from add_tf.distiller import Distiller  # noqa: E402
 from add_tf.models import build_classifier  # noqa: E402
+from add_tf.training import runs
+from add_tf.training.distiller import Distiller  # noqa: E402
 from pipelines.prepare import EXAMPLES_PER_SHARD  # noqa: E402
 from timing import timed  # noqa: E402
 

@@ -20,10 +20,10 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from add_tf import runs
 from add_tf.data import make_dataset
-from add_tf.distiller import Distiller
 from add_tf.models import build_classifier
+from add_tf.training import runs
+from add_tf.training.distiller import Distiller
 
 
 def flat(gradients, variables):

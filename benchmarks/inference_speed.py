@@ -75,7 +75,7 @@ def main(argv=None):
     import tensorflow as tf
 
     from add_tf import detect, export
-    from add_tf.config import Config
+    from add_tf.core.config import Config
     from add_tf.models import build_classifier
 
     rows = []

@@ -24,10 +24,10 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from add_tf.config import LossConfig
-from add_tf.distiller import Distiller
+from add_tf.core.config import LossConfig
 from add_tf.losses import frequency_attention_loss, multi_view_attention_loss
 from add_tf.models import build_classifier, feature_model
+from add_tf.training.distiller import Distiller
 from timing import describe, interleaved, median_ratio, op_work, stall_share
 
 

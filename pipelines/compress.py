@@ -18,7 +18,8 @@ import sys
 from concurrent.futures import ProcessPoolExecutor
 from fractions import Fraction
 
-from add_tf import atomic, media
+from add_tf import media
+from add_tf.core import atomic
 from pipelines import sets
 from pipelines.prepare import SETS
 

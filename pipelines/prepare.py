@@ -86,7 +86,7 @@ def process_video(video, settings, detector):
     """Yield ("example", bytes) and ("skip", dict) / ("info", dict) items for one video.
 
     video: dict with method, video_id, label, paths {quality: path}."""
-    from add_tf import faces
+    from add_tf.media import faces
 
     qualities = settings["qualities"]
     size, scale = settings["size"], settings["box_scale"]
@@ -280,7 +280,7 @@ def _shard_dofn():
             self.skipped = beam.metrics.Metrics.counter("prepare", "skipped_items")
 
         def setup(self):
-            from add_tf.faces import make_detector
+            from add_tf.media.faces import make_detector
 
             kwargs = {}
             if self.settings["detector"] == "mtcnn":

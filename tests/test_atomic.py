@@ -3,7 +3,7 @@ import stat
 
 import pytest
 
-from add_tf import atomic
+from add_tf.core import atomic
 
 
 def test_replacing_renames_on_success_and_keeps_the_extension(tmp_path):

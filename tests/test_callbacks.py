@@ -1,5 +1,5 @@
-"""add_tf.callbacks: the non-finite stop names the term; the backup commits the tracker with the
-weights, so a kill between the two never replays a validation twice."""
+"""add_tf.training.callbacks: the non-finite stop names the term; the backup commits the tracker
+with the weights, so a kill between the two never replays a validation twice."""
 
 import json
 
@@ -7,10 +7,10 @@ import keras
 import numpy as np
 import pytest
 
-from add_tf import callbacks
-from add_tf.config import LossConfig
-from add_tf.distiller import Distiller
-from add_tf.errors import NonFiniteLossError
+from add_tf.core.config import LossConfig
+from add_tf.core.errors import NonFiniteLossError
+from add_tf.training import callbacks
+from add_tf.training.distiller import Distiller
 from test_distiller import separable, tiny_net
 
 

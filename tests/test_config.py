@@ -1,8 +1,8 @@
-"""add_tf.config: layering and value parsing."""
+"""add_tf.core.config: layering and value parsing."""
 
 import pytest
 
-from add_tf import config as config_lib
+from add_tf.core import config as config_lib
 
 
 def test_strings_are_parsed_as_yaml_except_for_string_keys():

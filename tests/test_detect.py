@@ -9,7 +9,8 @@ import cv2
 import numpy as np
 import pytest
 
-from add_tf import detect, export, media, model_card
+from add_tf import detect, export, media
+from add_tf.training import model_card
 from test_export import make_run
 from testdata import SHARED_DATA
 

@@ -3,9 +3,9 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from add_tf.config import LossConfig
-from add_tf.distiller import Distiller
+from add_tf.core.config import LossConfig
 from add_tf.models import build_classifier
+from add_tf.training.distiller import Distiller
 
 
 def tiny_net(seed, name):
@@ -86,7 +86,7 @@ def test_validation_is_one_student_pass_unless_losses_are_asked_for():
 
 def test_features_come_from_the_terms_not_from_names(monkeypatch):
     """A new term in the table is trained without touching the Distiller."""
-    from add_tf import methods
+    from add_tf.core import methods
     from add_tf.losses import TERMS, DistillationTerm
 
     class FirstStageTerm(DistillationTerm):

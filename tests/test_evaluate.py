@@ -6,9 +6,12 @@ import math
 import numpy as np
 import pytest
 
-from add_tf import atomic, evaluate, runs
-from add_tf import config as config_lib
-from add_tf.errors import UsageError
+from add_tf import evaluate, experiments
+from add_tf.core import atomic
+from add_tf.core import config as config_lib
+from add_tf.core.errors import UsageError
+from add_tf.evaluation import grid_report
+from add_tf.training import runs
 from tiny_prepare import dfdc_tree, prepare_layout, write_clip
 
 FAKE_BIAS = 1.0  # the test student's logits: (0, FAKE_BIAS) for every face, p(fake) = 0.73
@@ -105,8 +108,7 @@ def test_errors_name_what_is_there(run_dir, dfdc_records, tmp_path, capsys):
 
 
 def test_experiments_eval_records_column_group(run_dir, dfdc_records, tmp_path):
-    from add_tf import experiment_report, experiments
-    from add_tf.metrics import METRIC_NAMES
+    from add_tf.evaluation.metrics import METRIC_NAMES
 
     records, _ = dfdc_records
     atomic.write_json(str(run_dir / runs.STATE), {"done": True})
@@ -121,7 +123,7 @@ def test_experiments_eval_records_column_group(run_dir, dfdc_records, tmp_path):
     assert rows[0]["metrics"]["dfdc.acc"] == scored["acc"]
     columns = METRIC_NAMES + experiments.cross_names([str(records)])
     assert columns[-3:] == ("dfdc.acc", "dfdc.auc", "dfdc.video_auc")
-    text = experiment_report.write_report(rows, [], str(tmp_path), metric_names=columns)
+    text = grid_report.write_report(rows, [], str(tmp_path), metric_names=columns)
     header, _, row = text.splitlines()[2:5]
     assert header.endswith("| dfdc.acc | dfdc.auc | dfdc.video_auc |")
     assert row.split(" | ")[-3] == f"{100 * scored['acc']:.2f} ± 0.00"

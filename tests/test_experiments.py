@@ -1,4 +1,4 @@
-"""add_tf.experiments and add_tf.experiment_report: the grid plan, variants, sweeps and the
+"""add_tf.experiments and add_tf.evaluation.grid_report: the grid plan, variants, sweeps and the
 tables (no training)."""
 
 import csv
@@ -10,7 +10,8 @@ from pathlib import Path
 import matplotlib.image
 import pytest
 
-from add_tf import experiment_report, experiments
+from add_tf import experiments
+from add_tf.evaluation import grid_report
 
 
 def _args(argv):
@@ -38,7 +39,7 @@ def test_ablation_methods_and_sweeps(tmp_path):
                   "loss.alpha=1,2"])
     entries = experiments.plan(args)
     assert len(entries) == 4 * 4
-    by_name = {experiment_report.label(e): e["argv"] for e in entries}
+    by_name = {grid_report.label(e): e["argv"] for e in entries}
     fr_only = by_name["add_fr[beta=8,alpha=1]"]
     assert fr_only[fr_only.index("--method") + 1] == "add_fr" and "loss.beta=8" in fr_only
     mv_nc = by_name["add_mv_nocontrast[beta=16,alpha=2]"]
@@ -84,14 +85,14 @@ def _row(method, seed, acc, auc=0.5, point=""):
 def test_aggregate_mean_std_and_tables(tmp_path):
     rows = [_row("add", seed, acc) for seed, acc in enumerate([0.8, 0.9, 1.0])]
     rows.append(_row("none", 0, None))
-    table = experiment_report.aggregate(rows)
+    table = grid_report.aggregate(rows)
     add = next(r for r in table if r["method"] == "add")
     assert add["seeds"] == 3
     assert add["acc"][0] == pytest.approx(0.9) and add["acc"][1] == pytest.approx(0.1)
     assert add["r_at_1"] == (None, None)
     none = next(r for r in table if r["method"] == "none")
     assert none["failed"] == 1
-    text = experiment_report.write_tables(table, tmp_path, command="python -m add_tf.experiments x")
+    text = grid_report.write_tables(table, tmp_path, command="python -m add_tf.experiments x")
     assert "| demo | c40 | resnet18 | add | 3 | 90.00 ± 10.00 | 50.00 ± 0.00 | - |" in text
     assert "1 failed" in text and "Command:" in text
     with open(tmp_path / "results.csv") as f:
@@ -114,11 +115,11 @@ def test_unswept_baseline_is_planned_once_and_compared_with_every_point(tmp_path
     assert not any(a.startswith("loss.alpha") for a in baseline["argv"])
     rows = [_row(e["method"], e["seed"], 0.7 if e["method"] == "none" else 0.8, point=e["point"])
             for e in entries]
-    differences = experiment_report.paired_differences(rows)
+    differences = grid_report.paired_differences(rows)
     assert sorted(d["point"] for d in differences) == ["alpha=0.02", "alpha=0.1"]
     assert all(d["acc"]["wins"] == 2 for d in differences)
     other_cell = [dict(r, dataset="faceswap") for r in rows if r["method"] == "add"]
-    assert len(experiment_report.paired_differences(rows + other_cell)) == 2  # no none in that cell
+    assert len(grid_report.paired_differences(rows + other_cell)) == 2  # no none in that cell
 
 
 def test_paired_differences_seed_by_seed_with_missing_seeds():
@@ -127,7 +128,7 @@ def test_paired_differences_seed_by_seed_with_missing_seeds():
             _row("add", 0, 0.80, 0.90), _row("add", 1, 0.70, 0.95), _row("add", 2, 0.65, 0.70),
             _row("add", 3, 0.90, 0.90), _row("add", 4, 0.90, 0.90),
             _row("add", 0, 0.50, 0.50, point="beta=8")]  # a sweep point without its own none
-    diff, swept = experiment_report.paired_differences(rows)
+    diff, swept = grid_report.paired_differences(rows)
     assert (diff["method"], diff["point"]) == ("add", "")
     # the sweep point is compared with the unswept none of its cell
     assert swept["point"] == "beta=8" and swept["acc"]["per_seed"] == pytest.approx({0: -0.20})
@@ -146,7 +147,7 @@ def test_paired_differences_seed_by_seed_with_missing_seeds():
     assert (diff["auc"]["t"], diff["auc"]["p"]) == (None, None)  # no spread
     assert (swept["acc"]["t"], swept["acc"]["p"]) == (None, None)  # one seed
     # differences equal up to rounding have no spread to test against
-    assert experiment_report.paired_t([0.75 - 0.7, 0.85 - 0.8]) == (None, None)
+    assert grid_report.paired_t([0.75 - 0.7, 0.85 - 0.8]) == (None, None)
 
 
 def _write_metrics(run_dir, acc, auc):
@@ -168,7 +169,7 @@ def test_report_from_run_dirs_with_teacher_row_and_chart(tmp_path):
     assert {e["teacher_dir"] for e in entries} == {str(teacher_dir)}
     _write_metrics(teacher_dir, 0.99, 1.0)
     rows = experiments.collect(entries)
-    text = experiment_report.write_report(rows, experiments.teacher_rows(entries), out)
+    text = grid_report.write_report(rows, experiments.teacher_rows(entries), out)
     lines = text.splitlines()
     assert "| demo | raw | resnet18 | teacher | 1 | 99.00 ± 0.00 | 100.00 ± 0.00 |" in lines[4]
     assert "| demo | c40 | resnet18 | add_fr | 1 (1 failed) | 60.00 ± 0.00 |" in text
@@ -190,7 +191,8 @@ def test_report_from_run_dirs_with_teacher_row_and_chart(tmp_path):
 
 
 def test_checkpoint_last_scores_each_finished_run_once_and_tabulates_it(tmp_path, monkeypatch):
-    from add_tf import evaluate, runs
+    from add_tf import evaluate
+    from add_tf.training import runs
 
     out = tmp_path / "out"
     entries = experiments.plan(_args(["--methods", "none", "--seeds", "0", "1", "2",
@@ -218,6 +220,6 @@ def test_checkpoint_last_scores_each_finished_run_once_and_tabulates_it(tmp_path
     assert [r["metrics"] for r in rows] == [{"acc": 0.9, "auc": 1.0}, None,
                                             {"acc": 0.5, "auc": 0.6}]
     assert experiments.collect(entries)[0]["metrics"] == {"acc": 0.7, "auc": 0.8}
-    text = experiment_report.write_report(rows, [], out, checkpoint="last")
+    text = grid_report.write_report(rows, [], out, checkpoint="last")
     assert "the student of each run's last validation" in text
     assert "| demo | c40 | resnet18 | none | 2 (1 failed) | 70.00 ± 28.28 |" in text

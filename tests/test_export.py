@@ -11,8 +11,9 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from add_tf import export, model_card
-from add_tf.config import Config
+from add_tf import export
+from add_tf.core.config import Config
+from add_tf.training import model_card
 
 SIZE = 32
 

@@ -1,7 +1,8 @@
 import numpy as np
 import pytest
 
-from add_tf import faces, media
+from add_tf import media
+from add_tf.media import faces
 
 
 def test_square_box_clipped_and_square():

@@ -11,8 +11,8 @@ import time
 import numpy as np
 import pytest
 
-from add_tf import config as config_lib
 from add_tf import evaluate, fit
+from add_tf.core import config as config_lib
 
 REPO = pathlib.Path(__file__).resolve().parents[1]
 
@@ -171,8 +171,8 @@ def _check_last_committed_student(run_dir):
     from the backup file (the logits kernel of a plain run, its only (512, 2) weight)."""
     import h5py
 
-    from add_tf.callbacks import TrainingBackup
-    from add_tf.runs import read_config
+    from add_tf.training.callbacks import TrainingBackup
+    from add_tf.training.runs import read_config
 
     backup = run_dir / "checkpoints" / "backup"
     with h5py.File(backup / TrainingBackup.commits(str(backup))[0]["weights"], "r") as f:

@@ -1,11 +1,11 @@
-"""add_tf.methods: the method table, its errors; the method names import without TensorFlow."""
+"""add_tf.core.methods: the method table, its errors; the method names import without TensorFlow."""
 
 import subprocess
 import sys
 
 import pytest
 
-from add_tf import methods
+from add_tf.core import methods
 
 
 def test_ablations_are_methods_and_only_distillation_needs_a_teacher():
@@ -24,7 +24,7 @@ def test_unknown_method_lists_the_valid_ones():
 
 
 def test_method_names_import_without_tensorflow():
-    code = ("import sys; from add_tf import config, methods; "
+    code = ("import sys; from add_tf.core import config, methods; "
             "assert 'tensorflow' not in sys.modules and 'keras' not in sys.modules; "
             "print(' '.join(config.METHODS))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

@@ -7,7 +7,7 @@ from scipy.interpolate import interp1d
 from scipy.optimize import brentq
 from sklearn.metrics import accuracy_score, average_precision_score, roc_auc_score, roc_curve
 
-from add_tf import metrics
+from add_tf.evaluation import metrics
 
 
 def _random_case(seed, n=200):

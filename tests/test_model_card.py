@@ -1,5 +1,5 @@
-"""add_tf.model_card: built from a run's files, written atomically, read back from a run dir, its
-student.keras and a SavedModel (run -> SavedModel -> detect), and the demo warning."""
+"""add_tf.training.model_card: built from a run's files, written atomically, read back from a run
+dir, its student.keras and a SavedModel (run -> SavedModel -> detect), and the demo warning."""
 
 import json
 import os
@@ -8,8 +8,10 @@ import cv2
 import numpy as np
 import pytest
 
-from add_tf import atomic, detect, export, model_card, runs
-from add_tf.config import Config
+from add_tf import detect, export
+from add_tf.core import atomic
+from add_tf.core.config import Config
+from add_tf.training import model_card, runs
 from test_export import make_run
 
 STATE = {"done": True, "best_val_acc": 0.75, "validations": 12, "steps": 120}

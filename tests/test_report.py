@@ -1,5 +1,5 @@
-"""add_tf.report on hand-made detect reports: hostile input names, every picture referenced and
-present, boxes coloured by the threshold, timelines and contact sheets."""
+"""add_tf.reporting.detect_report on hand-made detect reports: hostile input names, every picture
+referenced and present, boxes coloured by the threshold, timelines and contact sheets."""
 
 import html.parser
 import json
@@ -9,7 +9,9 @@ import re
 import cv2
 import numpy as np
 
-from add_tf import media, model_card, report
+from add_tf import media
+from add_tf.reporting import detect_report
+from add_tf.training import model_card
 
 HOSTILE = "<img src=x onerror=alert(1)>.jpg"
 
@@ -61,9 +63,9 @@ def _report(entries, card=None):
 def test_safe_stem_keeps_names_inside_the_folder():
     for name in ["../../etc/passwd", "/abs/x.jpg", "C:\\win\\..\\x.png", "a\nb\r.jpg", ".",
                  "..", "." * 300, HOSTILE, "x" * 300 + ".png", "", "déjà vu.mp4"]:
-        stem = report.safe_stem(name)
+        stem = detect_report.safe_stem(name)
         assert re.fullmatch(r"[A-Za-z0-9_-]{1,40}", stem), (name, stem)
-    assert report.safe_stem("/data/clip 01.mp4") == "clip_01"
+    assert detect_report.safe_stem("/data/clip 01.mp4") == "clip_01"
 
 
 def test_hostile_names_stay_inside_and_render_as_text(tmp_path):
@@ -78,7 +80,7 @@ def test_hostile_names_stay_inside_and_render_as_text(tmp_path):
     entries.append({"path": "/etc/passwd", "status": "missing", "message": "<b>gone</b>"})
     out = tmp_path / "report"
     outside = sorted(p for p in tmp_path.rglob("*"))
-    index = report.write_report(_report(entries), str(out))
+    index = detect_report.write_report(_report(entries), str(out))
 
     # nothing was written outside the report folder, nothing in a subfolder of it
     assert sorted(p for p in tmp_path.rglob("*") if out not in p.parents and p != out) == outside
@@ -106,13 +108,13 @@ def test_face_boxes_are_coloured_by_the_threshold():
     rgb = np.zeros((100, 200, 3), np.uint8)
     faces = [{"box": [10, 40, 60, 90], "fake_probability": 0.8},
              {"box": [110, 40, 160, 90], "fake_probability": 0.2}]
-    report.draw_faces(rgb, faces, 1.0, threshold=0.5)
-    assert tuple(rgb[65, 10]) == report.FAKE_RGB  # left edge of the first box
-    assert tuple(rgb[65, 110]) == report.REAL_RGB
+    detect_report.draw_faces(rgb, faces, 1.0, threshold=0.5)
+    assert tuple(rgb[65, 10]) == detect_report.FAKE_RGB  # left edge of the first box
+    assert tuple(rgb[65, 110]) == detect_report.REAL_RGB
     assert not rgb[65, 85].any()  # between the boxes nothing is drawn
     half = np.zeros((50, 100, 3), np.uint8)  # the same boxes on a picture shrunk by half
-    report.draw_faces(half, faces[:1], 0.5, threshold=0.9)
-    assert tuple(half[32, 5]) == report.REAL_RGB
+    detect_report.draw_faces(half, faces[:1], 0.5, threshold=0.9)
+    assert tuple(half[32, 5]) == detect_report.REAL_RGB
 
 
 def test_video_timeline_and_contact_sheet(tmp_path):
@@ -120,20 +122,20 @@ def test_video_timeline_and_contact_sheet(tmp_path):
     path = media.write_video(tmp_path / "clip.mp4", frames, fps=5)
     scores = [0.2, None, 0.7, 0.9, None, 0.4]
     entry = _video_entry(path, scores)
-    timeline = cv2.imdecode(np.frombuffer(report.timeline(entry, 0.5), np.uint8),
+    timeline = cv2.imdecode(np.frombuffer(detect_report.timeline(entry, 0.5), np.uint8),
                             cv2.IMREAD_COLOR)
     assert timeline.shape == (260, 800, 3)
-    sheet = cv2.imdecode(np.frombuffer(report.contact_sheet(entry, 0.5, count=5, columns=4,
+    sheet = cv2.imdecode(np.frombuffer(detect_report.contact_sheet(entry, 0.5, count=5, columns=4,
                                                             width=64), np.uint8),
                          cv2.IMREAD_COLOR)
     assert sheet.shape == (2 * (48 + 4) + 4, 4 * (64 + 4) + 4, 3)  # 5 frames: two rows of four
-    assert [f["index"] for f in report.sheet_frames(entry["frames"], 3)] == [0, 2, 5]
-    assert [f["index"] for f in report.sheet_frames(entry["frames"], 12)] == list(range(6))
+    assert [f["index"] for f in detect_report.sheet_frames(entry["frames"], 3)] == [0, 2, 5]
+    assert [f["index"] for f in detect_report.sheet_frames(entry["frames"], 12)] == list(range(6))
 
     no_frames = {"path": str(tmp_path / "x.mp4"), "kind": "video", "status": "unreadable",
                  "message": "no frame could be decoded"}
     out = tmp_path / "report"
-    index = report.write_report(_report([entry, no_frames]), str(out))
+    index = detect_report.write_report(_report([entry, no_frames]), str(out))
     page = Page(pathlib.Path(index).read_text())
     assert page.sources() == ["001-clip-timeline.png", "001-clip-sheet.jpg"]
     assert all((out / s).is_file() for s in page.sources())
@@ -143,6 +145,6 @@ def test_an_input_gone_since_detection_gets_a_note(tmp_path):
     path = _image(tmp_path / "photo.jpg")
     entry = _image_entry(path, [{"box": [20, 10, 80, 70], "fake_probability": 0.3}])
     pathlib.Path(path).unlink()
-    index = report.write_report(_report([entry]), str(tmp_path / "report"))
+    index = detect_report.write_report(_report([entry]), str(tmp_path / "report"))
     text = pathlib.Path(index).read_text()
     assert "preview unavailable" in text and not Page(text).sources()

@@ -1,12 +1,13 @@
-"""add_tf.runs: the run directory's rules."""
+"""add_tf.training.runs: the run directory's rules."""
 
 import os
 
 import pytest
 
-from add_tf import atomic, runs
-from add_tf import config as config_lib
-from add_tf.errors import UsageError
+from add_tf.core import atomic
+from add_tf.core import config as config_lib
+from add_tf.core.errors import UsageError
+from add_tf.training import runs
 
 
 def test_default_and_teacher_run_dirs():

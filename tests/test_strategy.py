@@ -1,8 +1,8 @@
-"""add_tf.strategy: the strategy names are config.STRATEGIES; an unknown one lists them."""
+"""add_tf.training.strategy: the strategy names are config.STRATEGIES; an unknown one lists them."""
 
 import pytest
 
-from add_tf.strategy import make_strategy
+from add_tf.training.strategy import make_strategy
 
 
 def test_unknown_strategy_lists_the_valid_ones():

@@ -1,14 +1,15 @@
-"""add_tf.training: schedule, initial weights, a finished run left alone."""
+"""add_tf.training.loop: schedule, initial weights, a finished run left alone."""
 
 import pytest
 
-from add_tf import atomic, runs, training
-from add_tf import config as config_lib
-from add_tf.errors import UsageError
+from add_tf.core import atomic
+from add_tf.core import config as config_lib
+from add_tf.core.errors import UsageError
+from add_tf.training import loop, runs
 
 
 def test_one_cycle_schedule():
-    schedule = training.one_cycle_schedule(1e-3, total_steps=100, warmup_fraction=0.3)
+    schedule = loop.one_cycle_schedule(1e-3, total_steps=100, warmup_fraction=0.3)
     lr = [float(schedule(step)) for step in (0, 15, 30, 65, 100)]
     assert lr[0] == pytest.approx(1e-3 / 25)
     assert lr[0] < lr[1] < lr[2]
@@ -20,7 +21,7 @@ def test_one_cycle_schedule():
 def test_plan_counts_validations_and_steps():
     config = config_lib.resolve(overrides=["train.epochs=3", "train.validations_per_epoch=4",
                                            "train.batch_size=10", "train.head_only_epochs=1"])
-    plan = training.Plan(config.train, n_train=95)  # 9 steps per pass
+    plan = loop.Plan(config.train, n_train=95)  # 9 steps per pass
     assert (plan.steps, plan.epochs, plan.head_epochs, plan.total_steps) == (3, 12, 4, 36)
 
 
@@ -32,13 +33,13 @@ def test_students_can_start_from_the_teacher(tmp_path):
     run_dir = tmp_path / "teacher"
     run_dir.mkdir()
     (run_dir / "student.keras").write_bytes(b"")
-    assert training.initial_weights(config, str(run_dir)) == str(run_dir / "student.keras")
+    assert loop.initial_weights(config, str(run_dir)) == str(run_dir / "student.keras")
     with pytest.raises(UsageError, match="model.weights=teacher needs a teacher"):
-        training.initial_weights(config, None)
+        loop.initial_weights(config, None)
     with pytest.raises(UsageError, match="No model at"):
-        training.initial_weights(config, str(tmp_path / "empty-run"))
+        loop.initial_weights(config, str(tmp_path / "empty-run"))
     paper = config_lib.resolve(flags={"data.dataset": "deepfakes"})
-    assert training.initial_weights(paper, None) is None
+    assert loop.initial_weights(paper, None) is None
 
 
 def test_a_finished_run_keeps_the_config_of_its_model(tmp_path):
@@ -50,7 +51,7 @@ def test_a_finished_run_keeps_the_config_of_its_model(tmp_path):
     (tmp_path / runs.MODEL).write_bytes(b"")
     before = (tmp_path / runs.CONFIG).read_text()
     other = config_lib.resolve(flags={"model.backbone": "resnet18"}, overrides=["loss.beta=3"])
-    assert training.train(other, str(tmp_path))["best_val_acc"] == 0.9
+    assert loop.train(other, str(tmp_path))["best_val_acc"] == 0.9
     assert (tmp_path / runs.CONFIG).read_text() == before
 
 

@@ -37,9 +37,9 @@ CACHE_BYTES = 2 * 1024**3
 
 
 def records_location(data_dir, dataset):
-    """(records_dir, method_folder) for a dataset name of `add_tf.config.DATASETS`:
+    """(records_dir, method_folder) for a dataset name of `add_tf.core.config.DATASETS`:
     demo records live at {data_dir}/demo, FaceForensics++ records at {data_dir}/ffpp."""
-    from add_tf.config import DATASETS
+    from add_tf.core.config import DATASETS
 
     if dataset not in DATASETS:
         raise ValueError(f"Unknown dataset {dataset!r}. Valid: {', '.join(DATASETS)}")
@@ -66,7 +66,7 @@ def read_manifest(records_dir):
 
 
 def _method_name(method):
-    from add_tf.config import DATASETS
+    from add_tf.core.config import DATASETS
 
     return DATASETS.get(method, method)
 

@@ -3,7 +3,7 @@
 The loss functions are pure (formula, shapes and paper reference in their docstrings); the terms
 (`add_tf.losses.terms`) apply them to named features with the `LossConfig`'s weights. `TERMS`
 maps a term name to its class and `build_terms` builds a method's terms from the method table
-(`add_tf.methods.METHODS`); nothing else dispatches on names.
+(`add_tf.core.methods.METHODS`); nothing else dispatches on names.
 """
 
 from add_tf.losses.baselines import (

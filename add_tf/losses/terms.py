@@ -4,14 +4,15 @@ Each term names the layers it reads in the student and the teacher (`features`, 
 both: the two share one backbone) and computes its weighted float32 contribution to the training
 loss from those features (`compute_loss`). The Distiller builds one feature extractor per model
 from the union of the names and adds the terms to the cross-entropy; it never looks at a term's
-name. `TERMS` maps a term name (= its metric name, the keys of `add_tf.methods.METHODS`' entries)
-to its class. Terms are Keras layers only so that a term's own variables (the non-local blocks)
-are tracked, trained and checkpointed with the Distiller; they are never called as layers.
+name. `TERMS` maps a term name (= its metric name, the keys of `add_tf.core.methods.METHODS`'
+entries) to its class. Terms are Keras layers only so that a term's own variables (the non-local
+blocks) are tracked, trained and checkpointed with the Distiller; they are never called as layers.
 """
 
 import keras
 import tensorflow as tf
 
+from add_tf.core.methods import method_terms
 from add_tf.losses.baselines import (
     NonLocalBlock,
     attention_transfer_loss,
@@ -21,7 +22,6 @@ from add_tf.losses.baselines import (
 )
 from add_tf.losses.frequency import frequency_attention_loss
 from add_tf.losses.multiview import multi_view_attention_loss
-from add_tf.methods import method_terms
 
 
 class DistillationTerm(keras.layers.Layer):

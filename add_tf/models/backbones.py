@@ -31,7 +31,7 @@ import os
 import keras
 import numpy as np
 
-from add_tf.config import BACKBONES
+from add_tf.core.config import BACKBONES
 
 IMAGENET_MEAN_RGB = (0.485 * 255.0, 0.456 * 255.0, 0.406 * 255.0)
 IMAGENET_STD_RGB = (0.229 * 255.0, 0.224 * 255.0, 0.225 * 255.0)

@@ -4,7 +4,7 @@ import os
 
 import keras
 
-from add_tf.config import BACKBONES
+from add_tf.core.config import BACKBONES
 from add_tf.models.backbones import build_backbone
 
 FEATURE_NAMES = ("layer1", "layer2", "layer3", "layer4", "embedding", "logits")

@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from add_tf.config import LossConfig
+from add_tf.core.config import LossConfig
+from add_tf.core.methods import METHODS
 from add_tf.losses import (
     TERMS,
     attention_transfer_loss,
@@ -12,7 +13,6 @@ from add_tf.losses import (
     frequency_attention_loss,
     multi_view_attention_loss,
 )
-from add_tf.methods import METHODS
 
 LAYERS = ("layer2", "layer3")
 
@@ -102,8 +102,8 @@ def test_mv_term_passes_its_binning_and_coordinates():
 ])
 def test_mv_options_from_the_command_line_and_their_choices(key, choices, registry, default,
                                                            other, wrong):
-    from add_tf import config as config_lib
     from add_tf import fit
+    from add_tf.core import config as config_lib
     from add_tf.losses import multiview
 
     assert getattr(config_lib, choices) == tuple(getattr(multiview, registry))

@@ -7,8 +7,9 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from add_tf import faces, media
+from add_tf import media
 from add_tf.data import make_dataset, schema
+from add_tf.media import faces
 from pipelines import prepare
 from tiny_prepare import celebdf_tree, dfdc_tree, folders_tree, prepare_layout, prepare_tiny
 

@@ -1,7 +1,7 @@
 """The model card: what a user needs to trust a trained detector, kept with the model.
 
 Built from a run dir's files (`config.yaml`, `training_state.json`, `metrics.json`, see
-add_tf.runs), written as `RUN/model_card.json`, embedded by add_tf.export as
+add_tf.training.runs), written as `RUN/model_card.json`, embedded by add_tf.export as
 `assets.extra/model_card.json` of the SavedModel, and read back from either (or from a run's
 `student.keras`). Fields:
 
@@ -26,7 +26,8 @@ import os
 import pathlib
 import sys
 
-from add_tf import atomic, methods, runs
+from add_tf.core import atomic, methods
+from add_tf.training import runs
 
 FILE = runs.MODEL_CARD
 SAVED_MODEL_FILE = os.path.join("assets.extra", FILE)  # inside a SavedModel version dir
@@ -45,7 +46,7 @@ def _version(package):
 
 
 def _finished_at(run_dir):
-    """When training finished: as recorded by add_tf.training, else the state file's time."""
+    """When training finished: as recorded by add_tf.training.loop, else the state file's time."""
     path = os.path.join(run_dir, runs.STATE)
     if not os.path.exists(path):
         return None

@@ -25,7 +25,8 @@ import urllib.parse
 
 import numpy as np
 
-from add_tf import atomic, model_card
+from add_tf.core import atomic
+from add_tf.training import model_card
 
 IMAGE_SIDE = 960  # longer side of the annotated images in the page
 SHEET_FRAMES = 12

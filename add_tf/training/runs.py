@@ -4,17 +4,17 @@ a run goes through this module.
 
     RUNS_ROOT/DATASET/BACKBONE/COMP/METHOD-seedSEED/   a run (default layout)
         config.yaml            the resolved config (written once, before training)
-        checkpoints/           resumable state (add_tf.callbacks.TrainingBackup), best weights
+        checkpoints/           resumable state (training.callbacks.TrainingBackup), best weights
         logs/                  TensorBoard
         student.keras          the trained classifier (written last, with training_state.json)
         teacher.keras          the frozen teacher a distilled student learnt from
         training_state.json    {"done": true, ...}: the run is finished
         metrics.json           test metrics (add_tf.evaluate)
-        model_card.json        what a user needs to trust the model (add_tf.model_card)
+        model_card.json        what a user needs to trust the model (add_tf.training.model_card)
         workers/worker-N/      checkpoints and logs of the non-chief workers of a multi-worker job
     RUNS_ROOT/DATASET/BACKBONE/TEACHER_COMP/teacher/   the auto teacher of that dataset and backbone
 
-Every file is written through `add_tf.atomic` (a temporary name, then a rename), so a killed
+Every file is written through `add_tf.core.atomic` (a temporary name, then a rename), so a killed
 process leaves either the old file or the new one, never half of one.
 """
 
@@ -23,8 +23,8 @@ from __future__ import annotations
 import json
 import os
 
-from add_tf import atomic
-from add_tf.errors import UsageError
+from add_tf.core import atomic
+from add_tf.core.errors import UsageError
 
 CONFIG = "config.yaml"
 STATE = "training_state.json"
@@ -34,7 +34,7 @@ METRICS = "metrics.json"
 MODEL_CARD = "model_card.json"
 DEFAULT_RUNS_ROOT = "runs"
 CHECKPOINTS = "checkpoints"  # in a run dir (or a worker's dir): best weights, and BACKUP
-BACKUP = os.path.join(CHECKPOINTS, "backup")  # add_tf.callbacks.TrainingBackup's commits
+BACKUP = os.path.join(CHECKPOINTS, "backup")  # add_tf.training.callbacks.TrainingBackup's commits
 
 
 def default_run_dir(config, runs_root):
@@ -108,8 +108,8 @@ def write_config(run_dir, config):
 
 
 def read_config(run_dir):
-    """The add_tf.config.Config a run was trained with."""
-    from add_tf import config as config_lib
+    """The add_tf.core.config.Config a run was trained with."""
+    from add_tf.core import config as config_lib
 
     path = os.path.join(run_dir, CONFIG)
     if not os.path.exists(path):

@@ -15,12 +15,12 @@ Schedule
 - `train.fr_warmup_epochs` > 0: the authors' loop also switches FR on only after its warm-up
   epochs (MV runs from the start); FR is then 0, its gradient too, before that step.
 
-Resume: after every validation add_tf.callbacks.TrainingBackup commits the model, the optimizer
-(step counter included) and the tracker state (best value, patience, history) in one atomic
-rename; starting the same command again continues from the last commit (`initial_epoch`). A
-finished run (add_tf.runs.is_complete) is not trained again and its config is left as it is.
+Resume: after every validation callbacks.TrainingBackup commits the model, the optimizer (step
+counter included) and the tracker state (best value, patience, history) in one atomic rename;
+starting the same command again continues from the last commit (`initial_epoch`). A finished run
+(runs.is_complete) is not trained again and its config is left as it is.
 
-Distribution: any tf.distribute strategy (add_tf.strategy). Under MultiWorkerMirroredStrategy
+Distribution: any tf.distribute strategy (training.strategy). Under MultiWorkerMirroredStrategy
 every worker runs this function; the chief writes the run dir, the others keep their checkpoints
 and logs in run_dir/workers/TYPE-INDEX, the workers resume from the last epoch all of them
 committed, and all of them wait for the chief's models before returning (a teacher trained by
@@ -43,15 +43,15 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from add_tf import callbacks as callbacks_lib
 from add_tf import data as data_lib
-from add_tf import model_card, runs
-from add_tf.config import DATASETS
-from add_tf.distiller import Distiller
-from add_tf.errors import UsageError
-from add_tf.methods import needs_teacher
+from add_tf.core.config import DATASETS
+from add_tf.core.errors import UsageError
+from add_tf.core.methods import needs_teacher
 from add_tf.models import build_classifier
-from add_tf.strategy import is_multiworker, task_info
+from add_tf.training import callbacks as callbacks_lib
+from add_tf.training import model_card, runs
+from add_tf.training.distiller import Distiller
+from add_tf.training.strategy import is_multiworker, task_info
 
 
 def one_cycle_schedule(learning_rate, total_steps, warmup_fraction):

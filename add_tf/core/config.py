@@ -9,11 +9,11 @@ from dataclasses import dataclass, field
 
 import yaml
 
-from add_tf import methods
+from add_tf.core import methods
 
 # The backbone names: the paper's (Table 1) first, then Table 3's, in its order.
 BACKBONES = ("resnet50", "resnet18", "resnet34", "efficientnet_b0")
-METHODS = tuple(methods.METHODS)  # the names of the method table, add_tf.methods.METHODS
+METHODS = tuple(methods.METHODS)  # the names of the method table, add_tf.core.methods.METHODS
 # Dataset name -> FaceForensics++ manipulation folder (originals are always included).
 DATASETS = {
     "demo": "Demo",
@@ -24,7 +24,7 @@ DATASETS = {
     "faceshifter": "FaceShifter",
 }
 QUALITIES = ("raw", "c23", "c40")
-STRATEGIES = ("auto", "default", "mirrored", "multiworker")  # see add_tf.strategy
+STRATEGIES = ("auto", "default", "mirrored", "multiworker")  # see add_tf.training.strategy
 MV_BINNINGS = ("count", "interval")  # the keys of add_tf.losses.multiview.BINNINGS
 MV_COORDINATES = ("unit", "index")  # the keys of add_tf.losses.multiview.COORDINATES
 
@@ -44,7 +44,7 @@ class LossConfig:
 
     w_fr, w_mv: `fr_weights`, `mv_weights`, the authors' per-layer weights."""
 
-    method: str = "add"  # a key of add_tf.methods.METHODS (the Table 2 ablations included)
+    method: str = "add"  # a key of add_tf.core.methods.METHODS (the Table 2 ablations included)
     layers: tuple[str, ...] = ("layer2", "layer3", "layer4")
     alpha: float = 1.0
     beta: float = 16.0
@@ -63,9 +63,9 @@ class LossConfig:
     mv_coordinates: str = "unit"
     kd_temperature: float = 4.0
     baseline_weight: float = 1.0  # weight of the FitNet / AT / NL / KD term
-    # MV projections / pairs: int = stateless per step; None = train.seed (add_tf.training)
+    # MV projections / pairs: int = stateless per step; None = train.seed (add_tf.training.loop)
     seed: int | None = None
-    fr_start_step: int = 0  # FR is 0 before this step; add_tf.training sets it from
+    fr_start_step: int = 0  # FR is 0 before this step; add_tf.training.loop sets it from
     #                         train.fr_warmup_epochs when that is > 0
 
 

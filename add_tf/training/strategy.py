@@ -15,7 +15,7 @@ import os
 
 import tensorflow as tf
 
-from add_tf.config import STRATEGIES
+from add_tf.core.config import STRATEGIES
 
 
 def tf_config():

@@ -1,7 +1,7 @@
-"""Keras callbacks of a training run (add_tf.training): non-finite stop, validation tracking with
-early stopping, the resumable backup and the config in TensorBoard.
+"""Keras callbacks of a training run (add_tf.training.loop): non-finite stop, validation tracking
+with early stopping, the resumable backup and the config in TensorBoard.
 
-One Keras epoch ends with one validation (see add_tf.training). At its end the callbacks run
+One Keras epoch ends with one validation (see add_tf.training.loop). At its end the callbacks run
 in list order: NonFiniteGuard (raises before anything is written), ValidationTracker (best
 weights, patience), TrainingBackup (commits everything).
 """
@@ -16,8 +16,9 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from add_tf import atomic, runs
-from add_tf.errors import NonFiniteLossError
+from add_tf.core import atomic
+from add_tf.core.errors import NonFiniteLossError
+from add_tf.training import runs
 
 
 class NonFiniteGuard(keras.callbacks.Callback):

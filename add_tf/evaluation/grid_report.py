@@ -16,8 +16,8 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from scipy import stats
 
-from add_tf import atomic
-from add_tf.metrics import METRIC_NAMES
+from add_tf.core import atomic
+from add_tf.evaluation.metrics import METRIC_NAMES
 
 BASELINE = "none"  # the method every other is compared with
 DIFFERENCE_METRICS = ("acc", "auc")  # paired differences against none, and the chart

@@ -2,7 +2,7 @@
 
 Fed `((teacher_image, student_image), label)`. The teacher runs outside the gradient tape with
 `training=False` on the raw image; the student on the compressed one. Loss: `CE + sum of the
-terms` of method `loss_config.method` (`add_tf.methods.METHODS`), e.g. eq. 10
+terms` of method `loss_config.method` (`add_tf.core.methods.METHODS`), e.g. eq. 10
 `CE + alpha * sum_l w_fr[l] FR_l + beta * sum_l w_mv[l] MV_l` for "add", `CE + baseline_weight *
 term` for "fitnet" / "at" / "nl" / "kd", plain `CE` for "none" (no teacher needed). Each term
 (`add_tf.losses.terms`) names the layers it reads and computes itself; the Distiller builds one
@@ -26,7 +26,7 @@ import dataclasses
 import keras
 import tensorflow as tf
 
-from add_tf.config import LossConfig
+from add_tf.core.config import LossConfig
 from add_tf.losses import build_terms
 from add_tf.models import feature_model
 
@@ -51,7 +51,8 @@ def _layer_names(terms, *extra):
 
 @keras.saving.register_keras_serializable(package="add_tf")
 class Distiller(keras.Model):
-    """Student + frozen teacher + the loss terms of `loss_config.method` (see add_tf.methods)."""
+    """Student + frozen teacher + the loss terms of `loss_config.method` (see
+    add_tf.core.methods)."""
 
     def __init__(self, student, teacher=None, loss_config=None, validate_losses=False, **kwargs):
         super().__init__(**kwargs)
@@ -164,7 +165,7 @@ class Distiller(keras.Model):
 
     def _maybe_symbolic_build(self, iterator=None, data_batch=None):
         """Keras' version reduces a batch with strategy.reduce, which MultiWorkerMirroredStrategy
-        cannot do for a nested batch (keras-team/keras#20585). add_tf.training builds the model
+        cannot do for a nested batch (keras-team/keras#20585). add_tf.training.loop builds the model
         and the optimizer before fit, so there is nothing to build then."""
         if self.built and self.optimizer is not None and self.optimizer.built:
             return

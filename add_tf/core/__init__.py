@@ -1,0 +1,1 @@
+"""Core: the config, the method table, errors and atomic writes (no TensorFlow)."""

@@ -1,0 +1,1 @@
+"""Evaluation: metrics, scoring runs and records, the experiment grid and its tables."""

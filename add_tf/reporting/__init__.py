@@ -1,0 +1,1 @@
+"""Reporting: the detect report and Grad-CAM galleries."""

@@ -1,0 +1,1 @@
+"""Training: the Distiller, callbacks, strategies, run directories and the training loop."""
