@@ -30,11 +30,10 @@ import numpy as np
 from add_tf.core import atomic
 from add_tf.core import config as config_lib
 from add_tf.core.errors import UsageError
+from add_tf.core.names import QUALITIES
 from add_tf.data.reader import DamagedRecordsError
 from add_tf.evaluation import metrics as metrics_lib
 from add_tf.training import model_card, runs
-
-QUALITY_ORDER = ("raw", "c23", "c40")  # best first
 
 
 def _collect(infer, datasets, with_meta):
@@ -230,7 +229,7 @@ def choose_quality(trained, qualities, comp=None):
         return comp, f"quality {comp} (--comp)"
     if trained in qualities:
         return trained, f"quality {trained}, the one the student was trained on"
-    best = next(q for q in QUALITY_ORDER + tuple(qualities) if q in qualities)
+    best = next(q for q in QUALITIES + tuple(qualities) if q in qualities)
     return best, (f"quality {best}, the best the records hold (the student was trained on "
                   f"{trained}, which they do not hold)")
 

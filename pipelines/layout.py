@@ -11,9 +11,9 @@ import collections
 import dataclasses
 import os
 
+from add_tf.core.names import QUALITIES  # noqa: F401  (used as layout.QUALITIES)
 from add_tf.media import VIDEO_EXTENSIONS
 
-QUALITIES = ("raw", "c23", "c40")  # best first
 METHODS = ("Deepfakes", "Face2Face", "FaceSwap", "NeuralTextures", "FaceShifter")
 OPTIONAL_METHODS = ("DeepFakeDetection",)
 DEMO_METHOD = "Demo"

@@ -10,20 +10,11 @@ from dataclasses import dataclass, field
 import yaml
 
 from add_tf.core import methods
+from add_tf.core.names import DATASETS, QUALITIES  # noqa: F401  (re-exported choices)
 
 # The backbone names: the paper's (Table 1) first, then Table 3's, in its order.
 BACKBONES = ("resnet50", "resnet18", "resnet34", "efficientnet_b0")
 METHODS = tuple(methods.METHODS)  # the names of the method table, add_tf.core.methods.METHODS
-# Dataset name -> FaceForensics++ manipulation folder (originals are always included).
-DATASETS = {
-    "demo": "Demo",
-    "deepfakes": "Deepfakes",
-    "face2face": "Face2Face",
-    "faceswap": "FaceSwap",
-    "neuraltextures": "NeuralTextures",
-    "faceshifter": "FaceShifter",
-}
-QUALITIES = ("raw", "c23", "c40")
 STRATEGIES = ("auto", "default", "mirrored", "multiworker")  # see add_tf.training.strategy
 MV_BINNINGS = ("count", "interval")  # the keys of add_tf.losses.multiview.BINNINGS
 MV_COORDINATES = ("unit", "index")  # the keys of add_tf.losses.multiview.COORDINATES

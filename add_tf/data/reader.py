@@ -29,6 +29,7 @@ import glob
 import json
 import os
 
+from add_tf.core.names import QUALITIES
 from add_tf.data import schema
 
 # Largest decoded split (bytes) `make_dataset(cache=True)` keeps in memory: the paper's
@@ -194,7 +195,7 @@ def make_dataset(
             f"qualities present: {', '.join(qualities) or 'none'}"
         )
     if teacher_quality is None:
-        teacher_quality = next(q for q in schema.QUALITY_ORDER + tuple(qualities) if q in qualities)
+        teacher_quality = next(q for q in QUALITIES + tuple(qualities) if q in qualities)
     elif teacher_quality not in qualities:
         raise ValueError(
             f"Teacher quality {teacher_quality!r} is not in the records at {records_dir}; "

@@ -23,7 +23,6 @@ BOX = "box"
 FRAME_SIZE = "frame_size"
 
 ORIGINAL = "original"
-QUALITY_ORDER = ("raw", "c23", "c40")  # best first
 SHARD_PATTERN = "{name}-{index:05d}-of-{count:05d}.tfrecord"
 SHARD_GLOB = "{name}-*-of-*.tfrecord"
 MANIFEST = "manifest.json"

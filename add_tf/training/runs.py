@@ -25,16 +25,17 @@ import os
 
 from add_tf.core import atomic
 from add_tf.core.errors import UsageError
-
-CONFIG = "config.yaml"
-STATE = "training_state.json"
-MODEL = "student.keras"
-TEACHER_MODEL = "teacher.keras"
-METRICS = "metrics.json"
-MODEL_CARD = "model_card.json"
-DEFAULT_RUNS_ROOT = "runs"
-CHECKPOINTS = "checkpoints"  # in a run dir (or a worker's dir): best weights, and BACKUP
-BACKUP = os.path.join(CHECKPOINTS, "backup")  # add_tf.training.callbacks.TrainingBackup's commits
+from add_tf.core.names import (  # noqa: F401  (the run dir's file names, used as runs.NAME)
+    BACKUP,
+    CHECKPOINTS,
+    CONFIG,
+    DEFAULT_RUNS_ROOT,
+    METRICS,
+    MODEL,
+    MODEL_CARD,
+    STATE,
+    TEACHER_MODEL,
+)
 
 
 def default_run_dir(config, runs_root):

@@ -1,0 +1,27 @@
+"""The project's names, one list each: qualities, data sets and the files of a run directory.
+
+Every module that validates, orders or writes one of these takes it from here (no TensorFlow).
+"""
+
+QUALITIES = ("raw", "c23", "c40")  # best first: raw frames, then H.264 CRF 23 and CRF 40
+
+# Dataset name -> FaceForensics++ manipulation folder (originals are always included).
+DATASETS = {
+    "demo": "Demo",
+    "deepfakes": "Deepfakes",
+    "face2face": "Face2Face",
+    "faceswap": "FaceSwap",
+    "neuraltextures": "NeuralTextures",
+    "faceshifter": "FaceShifter",
+}
+
+# The files of a run directory (add_tf.training.runs holds the rules that use them).
+CONFIG = "config.yaml"
+STATE = "training_state.json"
+MODEL = "student.keras"
+TEACHER_MODEL = "teacher.keras"
+METRICS = "metrics.json"
+MODEL_CARD = "model_card.json"
+CHECKPOINTS = "checkpoints"  # best weights, and BACKUP
+BACKUP = CHECKPOINTS + "/backup"  # add_tf.training.callbacks.TrainingBackup's commits
+DEFAULT_RUNS_ROOT = "runs"
