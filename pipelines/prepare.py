@@ -41,11 +41,11 @@ import time
 import uuid
 
 from add_tf import media
+from add_tf.core.progress import ProgressBar
 from add_tf.data import schema
 from pipelines import celebdf, dfdc, folders, sets
 from pipelines import layout as layout_lib
 from pipelines import splits as splits_lib
-from pipelines.progress import ProgressBar
 
 log = logging.getLogger("pipelines.prepare")
 STATE = ".state"

@@ -1,6 +1,6 @@
 import io
 
-from pipelines.progress import ProgressBar
+from add_tf.core.progress import ProgressBar
 
 
 class _Clock:
