@@ -1,9 +1,119 @@
-"""Errors the commands report to the user without a traceback."""
+"""The errors a user can cause or fix, and the one error boundary every command's `main()` uses.
+
+A command's `main` is wrapped by `command`: an error of the kinds below becomes one line on
+stderr (`error: ...`, naming the path or value and the way out) and an exit status, 2 for a
+problem with the command line or its inputs, 1 for a failure during the work; any other
+exception is a bug and keeps its traceback. `--debug` on any command (or `ADD_TF_DEBUG=1`)
+prints the traceback of every error as well.
+
+Errors of the operating system and of TensorFlow's file layer are recognised by their type (core
+imports no TensorFlow: a TensorFlow error is known by its class name and module).
+"""
+
+import errno
+import functools
+import os
+import sys
+import traceback
+
+DEBUG_FLAG = "--debug"
+DEBUG_ENV = "ADD_TF_DEBUG"
 
 
 class UsageError(Exception):
     """A problem with the command line or the inputs; a command prints it and exits with 2."""
 
 
-class NonFiniteLossError(RuntimeError):
+class WorkError(Exception):
+    """A failure during the work that the user can act on (a full disk, a broken model); exit 1."""
+
+
+class NonFiniteLossError(WorkError):
     """The training loss became NaN or infinite; a command prints it and exits with 1."""
+
+
+# OS errors that mean "the input or the place asked for is not usable" -> 2; the others that a
+# user can fix (a full disk, a read-only file system) are failures during the work -> 1.
+_INPUT_ERRNOS = {errno.ENOENT, errno.ENOTDIR, errno.EISDIR, errno.EACCES, errno.EPERM,
+                 errno.EEXIST, errno.ENAMETOOLONG, errno.ELOOP}
+_WORK_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EMFILE, errno.EIO}
+_OS_HINTS = {
+    errno.ENOENT: "check the path",
+    errno.ENOTDIR: "a folder is needed there, not a file",
+    errno.EISDIR: "a file is needed there, not a folder",
+    errno.EACCES: "check its permissions or choose another location",
+    errno.EPERM: "check its permissions or choose another location",
+    errno.ENOSPC: "free some space or write elsewhere; files written before are intact",
+    errno.EDQUOT: "free some space or write elsewhere; files written before are intact",
+    errno.EROFS: "choose a writable location",
+}
+# TensorFlow's error classes (tf.errors.*) by name -> exit status.
+_TF_ERRORS = {
+    "NotFoundError": 2,
+    "FailedPreconditionError": 2,
+    "PermissionDeniedError": 2,
+    "AlreadyExistsError": 2,
+    "DataLossError": 2,
+    "ResourceExhaustedError": 1,
+}
+
+
+def exit_status(error):
+    """2 (usage or input), 1 (a failure during the work) or None (a bug: keep the traceback)."""
+    if isinstance(error, UsageError):
+        return 2
+    if isinstance(error, WorkError):
+        return 1
+    if isinstance(error, OSError) and error.errno in _INPUT_ERRNOS | _WORK_ERRNOS:
+        return 2 if error.errno in _INPUT_ERRNOS else 1
+    if type(error).__module__.startswith("tensorflow"):
+        return _TF_ERRORS.get(type(error).__name__)
+    return None
+
+
+def message(error):
+    """The one line a user reads: the error's text, with the path and the way out for OS errors."""
+    if isinstance(error, OSError) and error.errno is not None and error.filename is not None:
+        hint = _OS_HINTS.get(error.errno)
+        text = f"{error.strerror}: {error.filename}"
+        return f"{text} ({hint})" if hint else text
+    if type(error).__module__.startswith("tensorflow") and getattr(error, "message", None):
+        text = error.message
+    else:
+        text = str(error.args[0]) if len(error.args) == 1 else str(error)
+    return text.strip()
+
+
+def debugging(argv):
+    """(argv without --debug, whether tracebacks were asked for by the flag or ADD_TF_DEBUG)."""
+    rest = [arg for arg in argv if arg != DEBUG_FLAG]
+    return rest, len(rest) != len(argv) or os.environ.get(DEBUG_ENV, "") not in ("", "0")
+
+
+def add_debug_argument(parser):
+    """List --debug in a command's --help (the boundary consumes it before parsing)."""
+    parser.add_argument(DEBUG_FLAG, action="store_true",
+                        help=f"show the traceback of every error (also: {DEBUG_ENV}=1)")
+
+
+def command(main):
+    """Wrap a command's `main(argv)` in the error boundary described in the module docstring."""
+
+    @functools.wraps(main)
+    def boundary(argv=None):
+        argv, debug = debugging(sys.argv[1:] if argv is None else list(argv))
+        try:
+            return main(argv)
+        except KeyboardInterrupt:
+            print("interrupted", file=sys.stderr)
+            raise SystemExit(130) from None
+        except Exception as error:  # noqa: BLE001  (the boundary: classify, else re-raise)
+            status = exit_status(error)
+            if status is None:
+                raise
+            if debug:
+                traceback.print_exc()
+            print(f"error: {message(error)}", file=sys.stderr, flush=True)
+            raise SystemExit(status) from None
+
+    return boundary
