@@ -17,176 +17,16 @@ possible). With `--images` the images are face crops (or whole images with `--de
 the compressed input is the same image, or a JPEG re-encoding with `--jpeg-quality Q`.
 
 Grad-CAM (Selvaraju et al., 2017): weights = spatial mean of d(logit_c)/d(A), map =
-ReLU(sum_k weights_k A_k), normalised to [0, 1] per image, bilinearly resized to the input size.
+ReLU(sum_k weights_k A_k), normalised to [0, 1] per image, bilinearly resized to the input size
+(add_tf.reporting.gradcam).
 """
 
 import argparse
 import pathlib
 import sys
 
-import numpy as np
-
-from add_tf.core import atomic
-
-TILE = 160
-HEADER = 22
-
-
-def grad_cam(model, images, layer="layer4", class_index=1):
-    """Heat maps (N, H, W) in [0, 1] and fake probabilities (N,) for float pixels (N, H, W, 3)."""
-    import keras
-    import tensorflow as tf
-
-    grad_model = keras.Model(model.inputs, [model.get_layer(layer).output, model.outputs[0]])
-    x = tf.convert_to_tensor(np.asarray(images, np.float32))
-    with tf.GradientTape() as tape:
-        fmap, logits = grad_model(x, training=False)
-        fmap = tf.cast(fmap, tf.float32)
-        tape.watch(fmap)
-        logits = tf.cast(logits, tf.float32)
-        score = tf.reduce_sum(logits[:, class_index])
-    grads = tape.gradient(score, fmap)
-    weights = tf.reduce_mean(grads, axis=(1, 2), keepdims=True)
-    cam = tf.nn.relu(tf.reduce_sum(weights * fmap, axis=-1))
-    cam = cam / (tf.reduce_max(cam, axis=(1, 2), keepdims=True) + 1e-8)
-    cam = tf.image.resize(cam[..., None], tf.shape(x)[1:3], method="bilinear")[..., 0]
-    probs = tf.nn.softmax(logits, axis=-1)[:, 1]
-    return cam.numpy(), probs.numpy()
-
-
-def overlay(rgb, cam, alpha=0.45):
-    """Jet colour map of `cam` blended over `rgb` (uint8)."""
-    import cv2
-
-    heat = cv2.applyColorMap(np.uint8(np.clip(cam, 0, 1) * 255), cv2.COLORMAP_JET)
-    heat = cv2.cvtColor(heat, cv2.COLOR_BGR2RGB)
-    return np.uint8(np.clip((1 - alpha) * rgb.astype(np.float32) + alpha * heat, 0, 255))
-
-
-def _tile(rgb, title):
-    import cv2
-
-    tile = cv2.resize(np.asarray(rgb, np.uint8), (TILE, TILE), interpolation=cv2.INTER_LINEAR)
-    header = np.full((HEADER, TILE, 3), 255, np.uint8)
-    cv2.putText(header, title[:26], (3, HEADER - 7), cv2.FONT_HERSHEY_SIMPLEX, 0.42,
-                (0, 0, 0), 1, cv2.LINE_AA)
-    return np.concatenate([header, tile], axis=0)
-
-
-def make_gallery(raw, compressed, models, layer="layer4", labels=None, class_index=1):
-    """Gallery image (uint8 RGB) plus {name: (cams, probs)}.
-
-    raw, compressed: uint8 (N, S, S, 3). models: list of (name, keras model, "raw"|"compressed").
-    """
-    raw = np.asarray(raw, np.uint8)
-    compressed = np.asarray(compressed, np.uint8)
-    results = {}
-    for name, model, source in models:
-        images = raw if source == "raw" else compressed
-        size = model.input_shape[1]
-        if size and size != images.shape[1]:
-            import tensorflow as tf
-
-            images = np.uint8(np.clip(tf.image.resize(images, [size, size]).numpy(), 0, 255))
-        results[name] = (*grad_cam(model, images.astype(np.float32), layer, class_index), images)
-    show_compressed = not np.array_equal(raw, compressed)
-    rows = []
-    for i in range(len(raw)):
-        label = "" if labels is None else (" fake" if int(labels[i]) == 1 else " real")
-        tiles = [_tile(raw[i], f"raw{label}")]
-        if show_compressed:
-            tiles.append(_tile(compressed[i], "compressed"))
-        for name, (cams, probs, images) in results.items():
-            tiles.append(_tile(overlay(images[i], cams[i]), f"{name} p={probs[i]:.2f}"))
-        rows.append(np.concatenate(tiles, axis=1))
-    gallery = np.concatenate(rows, axis=0)
-    return gallery, {name: (cams, probs) for name, (cams, probs, _) in results.items()}
-
-
-def write_png(path, rgb):
-    """Write `rgb` as PNG via a temporary file in the same folder, then rename."""
-    import cv2
-
-    path = pathlib.Path(path)
-    ok, data = cv2.imencode(".png", cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR))
-    if not ok:
-        raise ValueError(f"could not encode the gallery of shape {rgb.shape}")
-    return atomic.write_bytes(path, data.tobytes())
-
-
-def log_tensorboard(logdir, gallery, step=0, name="gradcam/gallery"):
-    import tensorflow as tf
-
-    writer = tf.summary.create_file_writer(str(logdir))
-    with writer.as_default():
-        tf.summary.image(name, gallery[None], step=step, max_outputs=1)
-    writer.flush()
-
-
-# ----------------------------------------------------------------------------- inputs
-def _square(rgb):
-    h, w = rgb.shape[:2]
-    side = min(h, w)
-    top, left = (h - side) // 2, (w - side) // 2
-    return rgb[top:top + side, left:left + side]
-
-
-def load_images(paths, size, detect_faces=False, jpeg_quality=None):
-    """(raw, compressed) uint8 (N, size, size, 3) from image files."""
-    import cv2
-
-    from add_tf import media
-    from add_tf.media import faces
-
-    detector = faces.FaceDetector(min_face_size=12, detect_max_side=10**9) if detect_faces else None
-    raw = []
-    for path in paths:
-        rgb = media.read_image(path)
-        if detector is not None:
-            small = rgb
-            factor = min(1.0, 640 / max(rgb.shape[:2])) * 12 / 40.0
-            small = cv2.resize(rgb, (max(1, round(rgb.shape[1] * factor)),
-                                     max(1, round(rgb.shape[0] * factor))))
-            found = detector.detect(small)
-            if found:
-                box = [v / factor for v in found[0].box]
-                raw.append(faces.crop_face(rgb, faces.square_box(box, rgb.shape, 1.3), size))
-                continue
-        raw.append(cv2.resize(_square(rgb), (size, size), interpolation=cv2.INTER_AREA))
-    raw = np.stack(raw)
-    if not jpeg_quality:
-        return raw, raw.copy()
-    compressed = []
-    for rgb in raw:
-        ok, data = cv2.imencode(".jpg", cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR),
-                                [cv2.IMWRITE_JPEG_QUALITY, int(jpeg_quality)])
-        compressed.append(cv2.cvtColor(cv2.imdecode(data, cv2.IMREAD_COLOR), cv2.COLOR_BGR2RGB))
-    return raw, np.stack(compressed)
-
-
-def load_records(records_dir, method, split, comp, teacher_comp, count):
-    """(raw, compressed, labels) from prepared records: `count` faces, half real / half fake,
-    the rest from the other class when one has too few."""
-    from add_tf.data import make_dataset
-
-    ds = make_dataset(records_dir, method, split, comp, teacher_quality=teacher_comp,
-                      batch_size=32, training=False)
-    want = {0: count - count // 2, 1: count // 2}
-    picked = {0: [], 1: []}  # up to `count` of each class, to fill in for the other
-    for (teacher, student), label in ds:
-        for t, s, y in zip(teacher.numpy(), student.numpy(), label.numpy()):
-            if len(picked[int(y)]) < count:
-                picked[int(y)].append((t, s, int(y)))
-        if all(len(picked[k]) >= want[k] for k in picked):
-            break
-    items = picked[0][:want[0]] + picked[1][:want[1]]
-    spare = picked[0][want[0]:] + picked[1][want[1]:]
-    items += spare[:count - len(items)]
-    if not items:
-        raise ValueError(f"no examples in {records_dir} for method={method!r} split={split!r}")
-    raw = np.stack([np.uint8(np.clip(t, 0, 255)) for t, _, _ in items])
-    compressed = np.stack([np.uint8(np.clip(s, 0, 255)) for _, s, _ in items])
-    return raw, compressed, np.array([y for _, _, y in items])
+from add_tf.core.names import DATASETS, TEACHER_MODEL
+from add_tf.training.runs import load_run
 
 
 def parse_args(argv=None):
@@ -217,10 +57,9 @@ def parse_args(argv=None):
 
 
 def main(argv=None):
-    from add_tf.core.config import DATASETS
-    from add_tf.training.runs import TEACHER_MODEL, load_run
-
     args = parse_args(argv)
+    from add_tf.reporting import gradcam as gallery_lib  # TensorFlow: not needed for --help
+
     models, config = [], {}
     if args.baseline_run:
         models.append(("baseline", load_run(args.baseline_run)[0], "compressed"))
@@ -238,17 +77,19 @@ def main(argv=None):
     size = max(int(m.input_shape[1]) for _, m, _ in models)
     labels = None
     if args.images:
-        raw, compressed = load_images(args.images, size, args.detect_faces, args.jpeg_quality)
+        raw, compressed = gallery_lib.load_images(args.images, size, args.detect_faces,
+                                                  args.jpeg_quality)
     else:
         data = config.get("data", {})
         method = args.method or DATASETS.get(data.get("dataset", "demo"), "Demo")
-        raw, compressed, labels = load_records(
+        raw, compressed, labels = gallery_lib.load_records(
             args.records, method, args.split, args.comp or data.get("comp", "c40"),
             args.teacher_comp or data.get("teacher_comp"), args.count)
-    gallery, results = make_gallery(raw, compressed, models, args.layer, labels, args.class_index)
-    path = write_png(args.out, gallery)
+    gallery, results = gallery_lib.make_gallery(raw, compressed, models, args.layer, labels,
+                                                args.class_index)
+    path = gallery_lib.write_png(args.out, gallery)
     if args.tensorboard:
-        log_tensorboard(args.tensorboard, gallery)
+        gallery_lib.log_tensorboard(args.tensorboard, gallery)
     print(f"Wrote {path} ({gallery.shape[1]}x{gallery.shape[0]}, {len(raw)} faces, "
           f"models: {', '.join(name for name, _, _ in models)})")
     for name, (_, probs) in results.items():

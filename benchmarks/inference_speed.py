@@ -77,6 +77,7 @@ def main(argv=None):
     from add_tf import detect, export
     from add_tf.core.config import Config
     from add_tf.models import build_classifier
+    from add_tf.serving import scoring
 
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
@@ -89,7 +90,7 @@ def main(argv=None):
         build_classifier(backbone=args.backbone, image_size=args.image_size).save(
             run / "student.keras")
         target = export.main(["--run", str(run), "--out", str(tmp / "saved_models" / "bench")])
-        scorers = {"SavedModel": detect.load_scorer(target), "Keras": detect.load_scorer(run)}
+        scorers = {"SavedModel": scoring.load_scorer(target), "Keras": scoring.load_scorer(run)}
         for batch in args.batches:
             for name, scorer in scorers.items():
                 ips = images_per_second(scorer, batch, args.image_size, args.seconds)

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from add_tf import detect, export, media
+from add_tf.serving import scoring
 from add_tf.training import model_card
 from test_export import make_run
 from testdata import SHARED_DATA
@@ -24,7 +25,7 @@ def run_dir(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def scorer(run_dir):
-    return detect.load_scorer(run_dir)
+    return scoring.load_scorer(run_dir)
 
 
 def _snapshot(root):

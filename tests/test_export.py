@@ -13,6 +13,7 @@ import tensorflow as tf
 
 from add_tf import export
 from add_tf.core.config import Config
+from add_tf.serving import export as serving_export
 from add_tf.training import model_card
 
 SIZE = 32
@@ -72,7 +73,7 @@ def test_layout_and_versions(exported, tmp_path):
     assert card == model_card.build_card(str(run)) and card["backbone"] == "resnet18"
     # no temporary directory is left behind
     assert [p.name for p in target.parent.iterdir()] == ["1"]
-    assert export.next_version(target.parent) == 2
+    assert serving_export.next_version(target.parent) == 2
     with pytest.raises(FileExistsError):
         export.main(["--run", str(run), "--out", str(target.parent), "--version", "1"])
     assert [p.name for p in target.parent.iterdir()] == ["1"]

@@ -4,6 +4,7 @@ import cv2
 import numpy as np
 
 from add_tf import gradcam
+from add_tf.reporting import gradcam as gallery_lib
 from test_export import make_run, tiny_classifier
 
 SIZE = 64
@@ -20,7 +21,7 @@ def test_grad_cam_shape_range_and_not_constant():
     # (an untrained net: for some seeds every cell of the 2x2 layer4 map is negative and Grad-CAM's
     # ReLU leaves zeros; seed 0 gives a proper map)
     model = tiny_classifier(SIZE, seed=0)
-    cams, probs = gradcam.grad_cam(model, _images().astype("float32"))
+    cams, probs = gallery_lib.grad_cam(model, _images().astype("float32"))
     assert cams.shape == (3, SIZE, SIZE) and probs.shape == (3,)
     assert np.all(cams >= 0) and np.all(cams <= 1 + 1e-6)
     assert np.all((probs >= 0) & (probs <= 1))
@@ -34,22 +35,22 @@ def test_gallery_layout():
     models = [("baseline", tiny_classifier(SIZE, 1), "compressed"),
               ("teacher", tiny_classifier(SIZE, 2), "raw"),
               ("ADD", tiny_classifier(SIZE, 3), "compressed")]
-    gallery, results = gradcam.make_gallery(raw, compressed, models, labels=[0, 1, 1])
-    tile_h = gradcam.TILE + gradcam.HEADER
-    assert gallery.shape == (3 * tile_h, 5 * gradcam.TILE, 3) and gallery.dtype == np.uint8
+    gallery, results = gallery_lib.make_gallery(raw, compressed, models, labels=[0, 1, 1])
+    tile_h = gallery_lib.TILE + gallery_lib.HEADER
+    assert gallery.shape == (3 * tile_h, 5 * gallery_lib.TILE, 3) and gallery.dtype == np.uint8
     assert set(results) == {"baseline", "teacher", "ADD"}
     # the teacher saw the raw crops, the students the compressed ones
-    same = gradcam.grad_cam(models[1][1], raw.astype("float32"))[1]
+    same = gallery_lib.grad_cam(models[1][1], raw.astype("float32"))[1]
     np.testing.assert_allclose(results["teacher"][1], same, atol=1e-6)
 
 
 def test_load_records_half_each_class_or_filled_from_the_other(tiny_data_dir):
     records = tiny_data_dir / "demo"  # 8 real and 8 fake faces per split
-    raw, compressed, labels = gradcam.load_records(records, "Demo", "test", "c40", None, 5)
+    raw, compressed, labels = gallery_lib.load_records(records, "Demo", "test", "c40", None, 5)
     assert raw.shape == compressed.shape == (5, 32, 32, 3) and raw.dtype == np.uint8
     assert sorted(labels) == [0, 0, 0, 1, 1]
     # only real faces: the fake half is filled with more real ones
-    raw, _, labels = gradcam.load_records(records, "original", "test", "c40", None, 6)
+    raw, _, labels = gallery_lib.load_records(records, "original", "test", "c40", None, 6)
     assert raw.shape[0] == 6 and list(labels) == [0] * 6
 
 
@@ -64,6 +65,6 @@ def test_cli_writes_png_and_tensorboard(tmp_path):
     gradcam.main(["--add-run", str(add), "--baseline-run", str(base), "--images", *paths,
                   "--jpeg-quality", "20", "--out", str(out), "--tensorboard", str(tmp_path / "tb")])
     image = cv2.imread(str(out))
-    assert image.shape == (2 * (gradcam.TILE + gradcam.HEADER), 5 * gradcam.TILE, 3)
+    assert image.shape == (2 * (gallery_lib.TILE + gallery_lib.HEADER), 5 * gallery_lib.TILE, 3)
     assert list((tmp_path / "tb").glob("events.out.tfevents.*"))
     assert not list(tmp_path.glob(".gallery.png.*"))  # no temporary file left

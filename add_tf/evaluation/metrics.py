@@ -20,6 +20,8 @@ import math
 import numpy as np
 from sklearn.metrics import average_precision_score, roc_auc_score, roc_curve
 
+from add_tf.core import table
+
 METRIC_NAMES = ("acc", "auc", "r_at_1", "eer", "ap", "video_auc", "video_acc")
 
 
@@ -208,16 +210,12 @@ def to_jsonable(value):
 
 def format_table(results, names=METRIC_NAMES, title_column="split"):
     """Console table: one row per key of `results` ({row: {metric: value}})."""
-    header = [title_column] + list(names)
-    rows = [header]
+    rows = []
     for row_name, metrics in results.items():
-        cells = [str(row_name)]
+        cells = [row_name]
         for name in names:
             v = metrics.get(name)
             missing = v is None or (isinstance(v, float) and math.isnan(v))
             cells.append("-" if missing else f"{v:.4f}")
         rows.append(cells)
-    widths = [max(len(r[i]) for r in rows) for i in range(len(header))]
-    lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths)) for r in rows]
-    lines.insert(1, "  ".join("-" * w for w in widths))
-    return "\n".join(lines)
+    return table.format_table(rows, [title_column, *names])

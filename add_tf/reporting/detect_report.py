@@ -9,22 +9,23 @@
 
 Input names are untrusted. The files written are named from the input's position NNN and its
 name reduced to at most 40 characters of [A-Za-z0-9_-] (no dot, no separator), so they stay
-inside DIR whatever the input is called; names shown in the page are HTML-escaped. Every file
+inside DIR whatever the input is called; the page is the jinja2 template
+templates/detect_report.html, autoescaped, so names shown in it are text. Every file
 is written to a temporary name in DIR and renamed.
 """
 
 from __future__ import annotations
 
 import datetime
-import html
 import io
 import json
 import os
 import re
-import urllib.parse
 
+import jinja2
 import numpy as np
 
+from add_tf import media
 from add_tf.core import atomic
 from add_tf.training import model_card
 
@@ -102,8 +103,6 @@ def draw_faces(rgb, faces, factor, threshold):
 
 def image_picture(entry, threshold):
     """JPEG bytes: the input image (longer side <= IMAGE_SIDE) with its faces drawn."""
-    from add_tf import media
-
     rgb, factor = _fit(media.read_image(entry["path"]), IMAGE_SIDE)
     return _jpeg(draw_faces(rgb, entry.get("faces", []), factor, threshold))
 
@@ -118,8 +117,6 @@ def contact_sheet(entry, threshold, count=SHEET_FRAMES, columns=SHEET_COLUMNS, w
     """JPEG bytes: up to `count` sampled frames of a video, `columns` per row, `width` px each,
     with their faces, frame index and frame score."""
     import cv2
-
-    from add_tf import media
 
     chosen = {f["index"]: f for f in sheet_frames(entry.get("frames", []), count)}
     thumbs = []
@@ -191,33 +188,13 @@ def pictures(entry, threshold):
 
 
 # --------------------------------------------------------------------------- page
-STYLE = """
-body { font-family: system-ui, sans-serif; margin: 24px; color: #222; max-width: 1150px; }
-h1 { font-size: 22px; } h2 { font-size: 17px; margin-bottom: 4px; }
-code, .name { overflow-wrap: anywhere; }
-.card { background: #f3f5f8; padding: 8px 12px; border-radius: 4px; font-size: 14px; }
-.warning { background: #fde2e1; border: 2px solid #d62728; color: #8a1010; padding: 8px 12px;
-           margin: 8px 0; font-weight: bold; border-radius: 4px; }
-table { border-collapse: collapse; font-size: 14px; margin: 12px 0; }
-td, th { border: 1px solid #ccc; padding: 3px 8px; text-align: left; vertical-align: top; }
-td.name { max-width: 480px; }
-.fake { color: #b01515; font-weight: bold; } .real { color: #16803a; font-weight: bold; }
-.failed { color: #8a5a00; }
-section { border-top: 1px solid #ddd; padding: 8px 0 16px; }
-figure { margin: 8px 0; } figcaption { font-size: 13px; color: #555; }
-img { max-width: 100%; max-height: 560px; height: auto; border: 1px solid #ccc; }
-"""
-
-
-def _e(value):
-    return html.escape(str(value), quote=True)
-
-
-def _verdict(entry):
-    if entry.get("status") == "ok" or "label" in entry:
-        label = entry.get("label", "-")
-        return f'<span class="{_e(label)}">{_e(label)}</span>'
-    return f'<span class="failed">{_e(entry.get("message", "-"))}</span>'
+PAGES = jinja2.Environment(
+    loader=jinja2.PackageLoader("add_tf.reporting", "templates"),
+    autoescape=True,  # input names, messages and model paths are untrusted text
+    trim_blocks=True,
+    lstrip_blocks=True,
+    undefined=jinja2.StrictUndefined,
+)
 
 
 def _score(entry):
@@ -237,58 +214,40 @@ def _details(entry):
     return ""
 
 
+def _row(number, entry, shown, error):
+    """What the page shows of one input (plain text; the template escapes it)."""
+    if entry.get("status") == "ok" or "label" in entry:
+        verdict_class = verdict = entry.get("label", "-")
+    else:
+        verdict_class, verdict = "failed", entry.get("message", "-")
+    return {"number": number, "path": entry["path"], "kind": entry.get("kind", "-"),
+            "status": entry["status"], "score": _score(entry), "verdict": verdict,
+            "verdict_class": verdict_class, "details": _details(entry),
+            "figures": [{"file": file, "caption": caption} for file, caption in shown],
+            "error": error}
+
+
 def page(report, previews):
     """The HTML text of index.html; `previews[i]` is ([(file name, caption)], error or None) of
     input i."""
-    card = report.get("model_card")
-    head = [f'<p class="card">{_e(model_card.summary(card))}</p>']
-    head += [f'<p class="warning">{_e(w)}</p>' for w in report.get("warnings", [])]
-    counts = ", ".join(f"{_e(k)}: {v}" for k, v in sorted(report.get("counts", {}).items()))
-    rows, sections = [], []
-    for i, (entry, (shown, error)) in enumerate(zip(report["inputs"], previews), start=1):
-        name = _e(entry["path"])
-        rows.append(f'<tr><td>{i}</td><td class="name"><a href="#input-{i}">{name}</a></td>'
-                    f'<td>{_e(entry.get("kind", "-"))}</td><td>{_e(entry["status"])}</td>'
-                    f"<td>{_score(entry)}</td><td>{_verdict(entry)}</td></tr>")
-        body = "".join(
-            f'<figure><img src="{_e(urllib.parse.quote(file))}" alt="{_e(caption)} of input '
-            f'{i}" loading="lazy"><figcaption>{_e(caption)}</figcaption></figure>'
-            for file, caption in shown)
-        if error:
-            body += f'<p class="failed">preview unavailable: {_e(error)}</p>'
-        sections.append(
-            f'<section id="input-{i}"><h2>{i}. <span class="name">{name}</span></h2>'
-            f"<p>{_e(entry.get('kind', '-'))}, status <b>{_e(entry['status'])}</b>, p(fake) "
-            f"{_score(entry)}, verdict {_verdict(entry)}. {_e(_details(entry))}</p>{body}"
-            "</section>")
-    stamp = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    return "\n".join([
-        "<!doctype html>",
-        '<html lang="en"><head><meta charset="utf-8">',
-        # no script may run in the page, whatever ends up in it
-        "<meta http-equiv=\"Content-Security-Policy\" content=\"script-src 'none'; "
-        "object-src 'none'\">",
-        f"<title>add_tf detect report</title><style>{STYLE}</style></head><body>",
-        "<h1>add_tf detect report</h1>",
-        *head,
-        f"<p>{len(report['inputs'])} input(s) ({counts}); model {_e(report.get('model'))}; "
-        f"threshold {_e(report.get('threshold'))}; {_e(report.get('frames'))} frames sampled "
-        f'per video; made {stamp}; <a href="report.json">report.json</a>.</p>',
-        "<table><tr><th>#</th><th>input</th><th>kind</th><th>status</th><th>p(fake)</th>"
-        "<th>verdict</th></tr>",
-        *rows,
-        "</table>",
-        *sections,
-        "</body></html>",
-    ])
+    rows = [_row(i, entry, shown, error) for i, (entry, (shown, error))
+            in enumerate(zip(report["inputs"], previews), start=1)]
+    return PAGES.get_template("detect_report.html").render(
+        summary=model_card.summary(report.get("model_card")),
+        warnings=report.get("warnings", []),
+        counts=sorted(report.get("counts", {}).items()),
+        model=report.get("model"),
+        threshold=report.get("threshold"),
+        frames=report.get("frames"),
+        stamp=datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        rows=rows,
+    )
 
 
 def write_report(report, out_dir):
     """Write the pictures of every input, index.html and report.json of `report` (the dict of
     add_tf.detect.run) into `out_dir` (created); returns the path of index.html. An input whose
     pictures cannot be made (the file changed or is damaged) gets a note in the page instead."""
-    from add_tf import media
-
     os.makedirs(out_dir, exist_ok=True)
     threshold = float(report.get("threshold", 0.5))
     previews = []
