@@ -187,9 +187,9 @@ def evaluate_run(run_dir, dataset=None, comp=None, data_dir=None, batch_size=Non
     data_dir = data_dir or config.data.data_dir
     batch_size = batch_size or min(config.train.batch_size, 64)
     if dataset == "demo":
-        from add_tf import demo
+        from add_tf.synthetic.demo_data import ensure_demo_records
 
-        demo.ensure_demo_records(data_dir)
+        ensure_demo_records(data_dir)
     records_dir, method_folder = records_location(data_dir, dataset)
     model = load_checkpoint(run_dir, config, checkpoint)
     result = evaluate_model(model, records_dir, method_folder, comp, batch_size, gallery_limit)

@@ -45,7 +45,7 @@ def synthetic_720p(path, n=64):
 
 
 class FaceExtraction:
-    """prepare.process_video on one video with prepare's defaults, searching the whole frame for
+    """process_video on one video with prepare's defaults, searching the whole frame for
     the face every `full_frame_every` sampled frames (a call); `faces` found."""
 
     def __init__(self, video, frames, full_frame_every):
@@ -64,11 +64,11 @@ class FaceExtraction:
 
     def __call__(self):
         """One pass; also records the seconds each sampled frame took (decode + detect + crop)."""
-        from pipelines import prepare
+        from pipelines.preparation.video import process_video
 
         self.faces = 0
         start = time.perf_counter()
-        for kind, _ in prepare.process_video(dict(self.item), self.settings, self.detector):
+        for kind, _ in process_video(dict(self.item), self.settings, self.detector):
             now = time.perf_counter()
             self.per_frame.append(now - start)
             start = now
@@ -78,10 +78,10 @@ class FaceExtraction:
 def face_extraction(video, frames, rounds):
     """Whole-frame search on every sampled frame (baseline) and prepare's defaults (whole frame
     every FULL_FRAME_EVERY, near the previous face in between), interleaved for `rounds` rounds."""
-    from pipelines import prepare
+    from pipelines.preparation.video import FULL_FRAME_EVERY
 
     runs = {"whole": FaceExtraction(video, frames, 1),
-            "now": FaceExtraction(video, frames, prepare.FULL_FRAME_EVERY)}
+            "now": FaceExtraction(video, frames, FULL_FRAME_EVERY)}
     seconds = interleaved(runs, rounds, warmup=0)
     for name, run in runs.items():
         median = statistics.median(seconds[name])
@@ -175,7 +175,7 @@ def main(argv=None):
     decoding(video, args.frames, args.rounds)
     records = args.records
     if records is None:
-        from add_tf.demo import ensure_demo_records
+        from add_tf.synthetic.demo_data import ensure_demo_records
 
         records = ensure_demo_records(args.data_dir)
     input_pipeline(records, args.batch, args.steps)

@@ -22,17 +22,18 @@ def main():
     import tensorflow  # noqa: F401  (loaded first, as in add_tf.fit)
 
     print(f"import tensorflow: {time.time() - start:.1f} s", flush=True)
-    from add_tf import demo
+    from add_tf.synthetic.demo_data import ensure_demo_records
+    from add_tf.synthetic.tree import generate_demo_tree
 
     work = tempfile.mkdtemp(prefix="add_tf_demo_speed_")
     try:
-        one = timed(lambda: demo.generate_demo_tree(os.path.join(work, "one"), workers=1))
+        one = timed(lambda: generate_demo_tree(os.path.join(work, "one"), workers=1))
         print(f"generate, 1 process: {one:.1f} s", flush=True)
         tree = os.path.join(work, "demo_videos")
-        parallel = timed(lambda: demo.generate_demo_tree(tree))
+        parallel = timed(lambda: generate_demo_tree(tree))
         print(f"generate, {os.cpu_count()} processes: {parallel:.1f} s "
               f"(speed-up {one / parallel:.2f}x)", flush=True)
-        prepare = timed(lambda: demo.ensure_demo_records(work))
+        prepare = timed(lambda: ensure_demo_records(work))
         print(f"prepare (full-frame detector, in-process Beam runner): {prepare:.1f} s")
         print(f"generate + prepare: {parallel + prepare:.1f} s")
     finally:

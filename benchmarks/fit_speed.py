@@ -57,7 +57,7 @@ from add_tf.data import schema  # noqa: E402
 from add_tf.models import build_classifier  # noqa: E402
 from add_tf.training import runs
 from add_tf.training.distiller import Distiller  # noqa: E402
-from pipelines.prepare import EXAMPLES_PER_SHARD  # noqa: E402
+from pipelines.preparation.shards import EXAMPLES_PER_SHARD  # noqa: E402
 from timing import timed  # noqa: E402
 
 PAPER_TRAIN, PAPER_VAL = 92_160, 17_920  # FF++ faces: 1,440 and 280 videos x 64 frames

@@ -96,9 +96,9 @@ def locate_data(config):
     """(records_dir, method folder, manifest) of the config's dataset; the demo data is generated
     when absent. UsageError with the prepare command when the records are missing."""
     if config.data.dataset == "demo":
-        from add_tf import demo
+        from add_tf.synthetic.demo_data import ensure_demo_records
 
-        demo.ensure_demo_records(config.data.data_dir)
+        ensure_demo_records(config.data.data_dir)
     records_dir, method_folder = data_lib.records_location(config.data.data_dir,
                                                            config.data.dataset)
     manifest_path = os.path.join(records_dir, "manifest.json")

@@ -1,6 +1,6 @@
 import pytest
 
-from pipelines import celebdf
+from pipelines.layouts import celebdf
 from tiny_prepare import celebdf_tree
 
 

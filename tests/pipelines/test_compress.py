@@ -1,7 +1,8 @@
 import pytest
 
 from add_tf import media
-from pipelines import celebdf, compress
+from pipelines import compress
+from pipelines.layouts import celebdf
 from tiny_prepare import celebdf_tree, prepare_layout
 
 

@@ -2,7 +2,7 @@ import json
 
 import pytest
 
-from pipelines import dfdc
+from pipelines.layouts import dfdc
 from tiny_prepare import dfdc_tree
 
 

@@ -1,6 +1,6 @@
 import pytest
 
-from pipelines import folders
+from pipelines.layouts import folders
 from tiny_prepare import folders_tree, write_clip
 
 

@@ -2,11 +2,11 @@ import shutil
 
 import pytest
 
-from pipelines import layout
+from pipelines.layouts import ffpp
 
 
 def test_discover_tiny_tree(tiny_tree):
-    found = layout.discover(tiny_tree)
+    found = ffpp.scan(tiny_tree)
     assert found.qualities == ["raw", "c23", "c40"]
     assert found.methods == ["Demo"]
     originals = [v for v in found.videos if v.method == "original"]
@@ -19,16 +19,16 @@ def test_discover_tiny_tree(tiny_tree):
 
 def test_unknown_method_is_an_error(tiny_tree):
     with pytest.raises(ValueError, match="Valid: Deepfakes"):
-        layout.discover(tiny_tree, methods=["DeepFakes2"])
+        ffpp.scan(tiny_tree, methods=["DeepFakes2"])
 
 
 def test_missing_method_folder_and_quality(tiny_tree, tmp_path):
-    found = layout.discover(tiny_tree, methods=["Demo", "Face2Face"])
+    found = ffpp.scan(tiny_tree, methods=["Demo", "Face2Face"])
     assert found.methods == ["Demo"] and any("Face2Face" in p for p in found.problems)
     copy = tmp_path / "t"
     shutil.copytree(tiny_tree, copy)
     shutil.rmtree(copy / "manipulated_sequences" / "Demo" / "c40")
-    found = layout.discover(copy)
+    found = ffpp.scan(copy)
     assert any("Demo/c40" in p for p in found.problems)
     fakes = [v for v in found.videos if v.method == "Demo"]
     assert all("c40" not in v.paths for v in fakes)
@@ -39,13 +39,13 @@ def test_quality_absent_everywhere(tiny_tree, tmp_path):
     shutil.copytree(tiny_tree, copy)
     for sub in ["original_sequences/youtube/raw", "manipulated_sequences/Demo/raw"]:
         shutil.rmtree(copy / sub)
-    assert layout.discover(copy).qualities == ["c23", "c40"]
+    assert ffpp.scan(copy).qualities == ["c23", "c40"]
     with pytest.raises(FileNotFoundError, match="qualities present: c23, c40"):
-        layout.discover(copy, qualities=["raw", "c40"])
+        ffpp.scan(copy, qualities=["raw", "c40"])
 
 
 def test_shared_mini_layout(shared_data):
-    found = layout.discover(shared_data / "ffpp_c23_mini")
+    found = ffpp.scan(shared_data / "ffpp_c23_mini")
     assert found.qualities == ["c23"]
     assert found.methods == ["Deepfakes", "Face2Face", "FaceSwap", "NeuralTextures"]
     assert len([v for v in found.videos if v.method == "original"]) == 3

@@ -11,6 +11,7 @@ from add_tf import media
 from add_tf.data import make_dataset, schema
 from add_tf.media import faces
 from pipelines import prepare
+from pipelines.preparation.video import process_video
 from tiny_prepare import celebdf_tree, dfdc_tree, folders_tree, prepare_layout, prepare_tiny
 
 
@@ -162,7 +163,7 @@ def test_whole_frame_every_n_samples_and_after_a_lost_face(tiny_tree):
     settings = {"qualities": ["raw"], "size": 8, "frames": 8, "box_scale": 1.3,
                 "full_frame_every": 3}
     detector = _RecordingDetector(faceless={4})
-    kinds = [kind for kind, _ in prepare.process_video(item, settings, detector)]
+    kinds = [kind for kind, _ in process_video(item, settings, detector)]
     assert kinds.count("example") == 7
     whole_frame = [near is None for near in detector.near]
     assert whole_frame == [True, False, False, True, False, True, True, False]
@@ -175,7 +176,7 @@ def test_frame_count_mismatch_is_recorded_once(tmp_path):
              "c40": media.write_video(tmp_path / "c40.mp4", frames[:6])}
     item = {"method": "original", "video_id": "x", "label": 0, "paths": paths}
     settings = {"qualities": ["raw", "c23", "c40"], "size": 8, "frames": 4, "box_scale": 1.3}
-    infos = [item for kind, item in prepare.process_video(item, settings, faces.FullFrameDetector())
+    infos = [item for kind, item in process_video(item, settings, faces.FullFrameDetector())
              if kind == "info"]
     assert infos == [{"item": "original/x", "mismatch": {"raw": 8, "c23": 6, "c40": 6}}]
 

@@ -1,8 +1,8 @@
-from pipelines import layout, sets
+from pipelines.layouts import Video, sets
 
 
 def _video(name):
-    return layout.Video("x", name, 0, {})
+    return Video("x", name, 0, {})
 
 
 def test_split_by_names_keeps_names_together_and_flags_straddlers():

@@ -1,6 +1,6 @@
 import json
 
-from pipelines import splits
+from pipelines.layouts import splits
 
 
 def test_official_pairs_keep_fakes_together(shared_data):

@@ -6,12 +6,13 @@ item), subfolders allowed.
 Splits are generated 72/14/14 by the first name under real/ or fake/ (a subfolder or a file,
 without its extension): the images of real/alice/ stay together, with fake/alice/ if it exists.
 Other files are left out, named in the manifest. Files are read as they are, as quality
-`quality` (see pipelines.sets for other qualities; only videos can be compressed).
+`quality` (see pipelines.layouts.sets for other qualities; only videos can be compressed).
 """
 
 import os
 
-from pipelines import layout, sets
+from pipelines.layouts import sets
+from pipelines.layouts.base import ORIGINAL, Layout, register
 
 CLASSES = (("real", 0), ("fake", 1))
 METHOD = "Fake"  # name of the fakes in the records (the reals are "original")
@@ -29,8 +30,9 @@ def media_files(root):
             for rel in sets.list_media(root, folder, images=True, recursive=True)[0]]
 
 
+@register("folders", options=("quality",), media_files=media_files)
 def discover(root, quality=sets.DEFAULT_QUALITY, qualities=None, seed=0):
-    """Scan real/ and fake/; returns a layout.Layout whose videos have their split."""
+    """Scan real/ and fake/; returns a Layout whose videos have their split."""
     root = sets.check_root(root, "Folders", "real/ and fake/")
     qualities = sets.choose_qualities(root, quality, qualities, "folders")
     problems, skipped, videos = [], [], []
@@ -41,7 +43,7 @@ def discover(root, quality=sets.DEFAULT_QUALITY, qualities=None, seed=0):
             continue
         media, others = sets.list_media(root, folder, images=True, recursive=True)
         skipped.extend({"item": rel, "reason": "not a video or an image"} for rel in others)
-        videos.extend(sets.make_video(root, rel, METHOD if label else layout.ORIGINAL, label,
+        videos.extend(sets.make_video(root, rel, METHOD if label else ORIGINAL, label,
                                       qualities, quality) for rel in media)
     if not videos:
         raise FileNotFoundError(f"No videos or images found under {root}: expected "
@@ -49,7 +51,7 @@ def discover(root, quality=sets.DEFAULT_QUALITY, qualities=None, seed=0):
     sets.split_by_names(videos, lambda v: (group(v.video_id),), seed)
     found = sets.count_found(videos, lambda v: v.video_id.split("/")[0], qualities)
     methods = [METHOD] if any(v.label for v in videos) else []
-    return layout.Layout(root, methods, qualities, videos, found, problems, skipped,
+    return Layout(root, methods, qualities, videos, found, problems, skipped,
                          kind="real/ and fake/ folders",
                          splits=f"generated 72/14/14 split by first name under real/ and fake/ "
                                 f"(seed {seed})")

@@ -1,6 +1,6 @@
-"""What the layouts of sets distributed already compressed (pipelines.celebdf, .dfdc, .folders)
-share. The files as they are form one quality, named by the user (`--quality`, default c23);
-other qualities, made by `pipelines.compress --layout ...`, live in mirror trees
+"""What the layouts of sets distributed already compressed (pipelines.layouts.celebdf, .dfdc,
+.folders) share. The files as they are form one quality, named by the user (`--quality`, default
+c23); other qualities, made by `pipelines.compress --layout ...`, live in mirror trees
 
     {root}/{quality}/<the file's path relative to root>
 
@@ -9,9 +9,10 @@ A video's id is its path relative to root (`Celeb-real/id0_0000.mp4`), the same 
 
 import os
 
+from add_tf.core.names import QUALITIES
 from add_tf.media import is_image, is_video
-from pipelines import layout
-from pipelines import splits as splits_lib
+from pipelines.layouts import splits as splits_lib
+from pipelines.layouts.base import Video
 
 DEFAULT_QUALITY = "c23"
 
@@ -33,11 +34,11 @@ def check_root(root, kind, expected):
 def choose_qualities(root, base, qualities, layout_name):
     """Qualities to use, best first: those asked (each must exist), else the base and every
     mirror tree present."""
-    unknown = [q for q in [base] + list(qualities or []) if q not in layout.QUALITIES]
+    unknown = [q for q in [base] + list(qualities or []) if q not in QUALITIES]
     if unknown:
-        raise ValueError(f"Unknown quality {unknown}; valid: {', '.join(layout.QUALITIES)}. "
+        raise ValueError(f"Unknown quality {unknown}; valid: {', '.join(QUALITIES)}. "
                          f"Received: quality={base!r}, qualities={qualities}")
-    present = [q for q in layout.QUALITIES if q == base or os.path.isdir(os.path.join(root, q))]
+    present = [q for q in QUALITIES if q == base or os.path.isdir(os.path.join(root, q))]
     if qualities is None:
         return present
     missing = [q for q in qualities if q not in present]
@@ -46,7 +47,7 @@ def choose_qualities(root, base, qualities, layout_name):
             f"Quality {', '.join(missing)} not found under {root}; qualities present: "
             f"{', '.join(present)}. Make it with `python -m pipelines.compress --layout "
             f"{layout_name} --root {root} --from {base} --to {','.join(missing)}`.")
-    return [q for q in layout.QUALITIES if q in qualities]
+    return [q for q in QUALITIES if q in qualities]
 
 
 def list_media(root, folder, images=False, recursive=False):
@@ -66,10 +67,10 @@ def list_media(root, folder, images=False, recursive=False):
 
 
 def make_video(root, relpath, method, label, qualities, base):
-    """A layout.Video with the path of every quality whose file exists."""
+    """A Video with the path of every quality whose file exists."""
     paths = {q: quality_path(root, relpath, q, base) for q in qualities}
     paths = {q: p for q, p in paths.items() if os.path.isfile(p)}
-    return layout.Video(method, relpath, label, paths)
+    return Video(method, relpath, label, paths)
 
 
 def count_found(videos, source_of, qualities):

@@ -10,14 +10,15 @@ rest). The rest goes to train / val by identity, 72:14: identities are dealt to 
 video follows its identity and a fake its target and source when both are in one split (a fake
 whose two identities fall apart is left out, named in the manifest). Without the list, the same
 identity split cuts 72/14/14. Videos are read as they are, as quality `quality` (see
-pipelines.sets for other qualities).
+pipelines.layouts.sets for other qualities).
 """
 
 import os
 import re
 
-from pipelines import layout, sets
-from pipelines import splits as splits_lib
+from pipelines.layouts import sets
+from pipelines.layouts import splits as splits_lib
+from pipelines.layouts.base import ORIGINAL, Layout, register
 
 REAL_FOLDERS = ("Celeb-real", "YouTube-real")
 FAKE_FOLDER = "Celeb-synthesis"
@@ -60,8 +61,9 @@ def media_files(root):
             for rel in sets.list_media(root, folder)[0]]
 
 
+@register("celebdf", options=("quality",), media_files=media_files)
 def discover(root, quality=sets.DEFAULT_QUALITY, qualities=None, seed=0):
-    """Scan a Celeb-DF v2 root; returns a layout.Layout whose videos have their split."""
+    """Scan a Celeb-DF v2 root; returns a Layout whose videos have their split."""
     root = sets.check_root(root, "Celeb-DF", f"{', '.join(REAL_FOLDERS)}, {FAKE_FOLDER}")
     qualities = sets.choose_qualities(root, quality, qualities, "celebdf")
     problems = [f"folder {os.path.join(root, folder)} is missing"
@@ -70,7 +72,7 @@ def discover(root, quality=sets.DEFAULT_QUALITY, qualities=None, seed=0):
     skipped, videos = [], []
     for relpath in media_files(root):
         label = int(relpath.startswith(FAKE_FOLDER + "/"))
-        videos.append(sets.make_video(root, relpath, METHOD if label else layout.ORIGINAL, label,
+        videos.append(sets.make_video(root, relpath, METHOD if label else ORIGINAL, label,
                                       qualities, quality))
     if not videos:
         raise FileNotFoundError(f"No videos found under {root}: expected "
@@ -103,5 +105,5 @@ def discover(root, quality=sets.DEFAULT_QUALITY, qualities=None, seed=0):
                    for video in apart)
     videos = [v for v in videos if v.split is not None]
     methods = [METHOD] if any(v.label for v in videos) else []
-    return layout.Layout(root, methods, qualities, videos, found, problems, skipped,
+    return Layout(root, methods, qualities, videos, found, problems, skipped,
                          kind="Celeb-DF v2 tree", splits=desc)

@@ -1,5 +1,5 @@
-"""FaceForensics++ directory layout: which sources, methods, qualities and videos exist; the
-Video and Layout records every layout (pipelines.celebdf, .dfdc, .folders) returns.
+"""FaceForensics++ directory layout: which sources, methods, qualities and videos exist, and
+their splits (pipelines.layouts.splits).
 
     original_sequences/youtube/{raw,c23,c40}/videos/000.mp4
     manipulated_sequences/<Method>/{raw,c23,c40}/videos/<target>_<source>.mp4
@@ -7,18 +7,17 @@ Video and Layout records every layout (pipelines.celebdf, .dfdc, .folders) retur
      manipulated_sequences/DeepFakeDetection/...)
 """
 
-import collections
-import dataclasses
 import os
 
-from add_tf.core.names import QUALITIES  # noqa: F401  (used as layout.QUALITIES)
+from add_tf.core.names import QUALITIES
 from add_tf.media import VIDEO_EXTENSIONS
+from pipelines.layouts import splits as splits_lib
+from pipelines.layouts.base import ORIGINAL, Layout, Video, register
 
 METHODS = ("Deepfakes", "Face2Face", "FaceSwap", "NeuralTextures", "FaceShifter")
 OPTIONAL_METHODS = ("DeepFakeDetection",)
 DEMO_METHOD = "Demo"
 ALL_METHODS = METHODS + OPTIONAL_METHODS + (DEMO_METHOD,)
-ORIGINAL = "original"
 
 
 def source_dir(root, method, quality):
@@ -28,45 +27,6 @@ def source_dir(root, method, quality):
     if method == "actors":
         return os.path.join(root, "original_sequences", "actors", quality, "videos")
     return os.path.join(root, "manipulated_sequences", method, quality, "videos")
-
-
-@dataclasses.dataclass
-class Video:
-    method: str  # "original" or the method folder
-    video_id: str  # "000" or "000_003"
-    label: int  # 1 = fake
-    paths: dict  # quality -> path (only qualities whose file exists)
-    split: str = None  # train / val / test once assigned; None = in no split
-
-    @property
-    def key(self):
-        return f"{self.method}/{self.video_id}"
-
-
-@dataclasses.dataclass
-class Layout:
-    root: str
-    methods: list  # names of the fake sources used ("original" holds the reals)
-    qualities: list  # qualities used (best first)
-    videos: list  # list[Video]: originals first, then each method
-    found: dict  # source folder -> {quality: number of videos}
-    problems: list  # human-readable notes (missing folders, ...)
-    skipped: list = dataclasses.field(default_factory=list)  # [{"item", "reason"}] left out
-    kind: str = "FaceForensics++ tree"
-    splits: str = ""  # how the videos were assigned to splits
-
-    def summary(self):
-        lines = [f"{self.kind} at {self.root}"]
-        for source, per_quality in self.found.items():
-            counts = ", ".join(f"{q}: {n}" for q, n in per_quality.items()) or "nothing"
-            lines.append(f"  {source:18s} {counts}")
-        lines.append(f"  qualities used: {', '.join(self.qualities)}")
-        if self.splits:
-            lines.append(f"  splits: {self.splits}")
-        reasons = collections.Counter(item["reason"] for item in self.skipped)
-        lines.extend(f"  left out: {n} {reason}" for reason, n in sorted(reasons.items()))
-        lines.extend(f"  note: {p}" for p in self.problems)
-        return "\n".join(lines)
 
 
 def validate_methods(methods):
@@ -93,22 +53,13 @@ def present_qualities(root, method):
     return [q for q in QUALITIES if os.path.isdir(source_dir(root, method, q))]
 
 
-def discover(root, methods=None, qualities=None):
-    """Scan `root`. methods None = every method folder present (DeepFakeDetection included
-    only when asked). qualities None = qualities present for the originals (else for anything).
-    A requested quality that exists nowhere is an error naming what exists; a method folder
-    that is missing is a note, and videos lacking a used quality keep only what they have
-    (the pipeline skips them with the reason)."""
-    root = os.path.abspath(str(root))
-    if not os.path.isdir(root):
-        raise FileNotFoundError(f"FaceForensics++ root {root} does not exist")
-    problems = []
+def _used_methods(root, methods, problems):
+    """Method folders to read: those asked (None: every one present but DeepFakeDetection) that
+    exist; a missing one is a note in `problems`."""
     manip_root = os.path.join(root, "manipulated_sequences")
     present_methods = sorted(os.listdir(manip_root)) if os.path.isdir(manip_root) else []
     if methods is None:
         methods = [m for m in ALL_METHODS if m in present_methods and m != "DeepFakeDetection"]
-    else:
-        validate_methods(methods)
     used_methods = []
     for method in methods:
         if method in present_methods:
@@ -118,9 +69,12 @@ def discover(root, methods=None, qualities=None):
                 f"method folder {os.path.join(manip_root, method)} is missing; {method} skipped "
                 f"(present: {', '.join(present_methods) or 'none'})"
             )
-    actors = ["actors"] if "DeepFakeDetection" in used_methods else []
-    sources = [ORIGINAL] + actors + used_methods
-    available = {s: present_qualities(root, s) for s in sources}
+    return used_methods
+
+
+def _used_qualities(root, available, qualities):
+    """Qualities to read, best first: those asked (each must exist somewhere), else those of the
+    originals (else of anything). available: {source: qualities present}."""
     anywhere = [q for q in QUALITIES if any(q in v for v in available.values())]
     if not anywhere:
         raise FileNotFoundError(
@@ -139,7 +93,26 @@ def discover(root, methods=None, qualities=None):
                 f"Quality {', '.join(missing)} not found under {root}; qualities present: "
                 f"{', '.join(anywhere)}. Make it with `python -m pipelines.compress`."
             )
-    qualities = [q for q in QUALITIES if q in qualities]
+    return [q for q in QUALITIES if q in qualities]
+
+
+def scan(root, methods=None, qualities=None):
+    """Scan `root` (no splits). methods None = every method folder present (DeepFakeDetection
+    included only when asked). qualities None = qualities present for the originals (else for
+    anything). A requested quality that exists nowhere is an error naming what exists; a method
+    folder that is missing is a note, and videos lacking a used quality keep only what they have
+    (the pipeline skips them with the reason)."""
+    if methods is not None:
+        validate_methods(methods)
+    root = os.path.abspath(str(root))
+    if not os.path.isdir(root):
+        raise FileNotFoundError(f"FaceForensics++ root {root} does not exist")
+    problems = []
+    used_methods = _used_methods(root, methods, problems)
+    actors = ["actors"] if "DeepFakeDetection" in used_methods else []
+    sources = [ORIGINAL] + actors + used_methods
+    available = {s: present_qualities(root, s) for s in sources}
+    qualities = _used_qualities(root, available, qualities)
     videos, found = [], {}
     for source in sources:
         per_quality = {q: _list_videos(source_dir(root, source, q)) for q in qualities}
@@ -154,3 +127,16 @@ def discover(root, methods=None, qualities=None):
             paths = {q: per_quality[q][vid] for q in qualities if vid in per_quality[q]}
             videos.append(Video(method, vid, int(method != ORIGINAL), paths))
     return Layout(root, used_methods, qualities, videos, found, problems)
+
+
+@register("ffpp", options=("methods", "splits"))
+def discover(root, qualities=None, seed=0, methods=None, splits=None):
+    """`scan` of `root`, every video with its split (None: in no split). splits: folder with
+    train/val/test.json (None: {root}/splits if present, else a generated split of `seed`)."""
+    found = scan(root, methods, qualities)
+    if splits is None and os.path.isfile(os.path.join(found.root, "splits", "train.json")):
+        splits = os.path.join(found.root, "splits")
+    mapping, found.splits = splits_lib.resolve([v.video_id for v in found.videos], splits, seed)
+    for video in found.videos:
+        video.split = splits_lib.assign(video.video_id, mapping)
+    return found

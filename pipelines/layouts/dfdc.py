@@ -8,13 +8,14 @@
 generated 72/14/14 by original video: a real video and every fake made from it land in the same
 split, even across parts. Files listed but absent, files present but not listed (no label) and
 entries with another label are left out, named and counted in the manifest. Videos are read as
-they are, as quality `quality` (see pipelines.sets for other qualities).
+they are, as quality `quality` (see pipelines.layouts.sets for other qualities).
 """
 
 import json
 import os
 
-from pipelines import layout, sets
+from pipelines.layouts import sets
+from pipelines.layouts.base import ORIGINAL, Layout, register
 
 METADATA = "metadata.json"
 METHOD = "DFDC"  # name of the fakes in the records (the reals are "original")
@@ -34,8 +35,9 @@ def media_files(root):
     return [rel for part in parts(root) for rel in sets.list_media(root, part)[0]]
 
 
+@register("dfdc", options=("quality",), media_files=media_files)
 def discover(root, quality=sets.DEFAULT_QUALITY, qualities=None, seed=0):
-    """Scan DFDC parts; returns a layout.Layout whose videos have their split."""
+    """Scan DFDC parts; returns a Layout whose videos have their split."""
     root = sets.check_root(root, "DFDC", f"dfdc_train_part_N/{METADATA}")
     qualities = sets.choose_qualities(root, quality, qualities, "dfdc")
     found_parts = parts(root)
@@ -61,7 +63,7 @@ def discover(root, quality=sets.DEFAULT_QUALITY, qualities=None, seed=0):
             elif label is None:
                 skipped.append({"item": relpath, "reason": f"label not REAL or FAKE in {METADATA}"})
             else:
-                video = sets.make_video(root, relpath, METHOD if label else layout.ORIGINAL,
+                video = sets.make_video(root, relpath, METHOD if label else ORIGINAL,
                                         label, qualities, quality)
                 videos.append(video)
                 original_of[video.key] = (label and entry.get("original")) or name
@@ -76,6 +78,6 @@ def discover(root, quality=sets.DEFAULT_QUALITY, qualities=None, seed=0):
     sets.split_by_names(videos, lambda v: (original_of[v.key],), seed)
     found = sets.count_found(videos, lambda v: v.video_id.rpartition("/")[0] or ".", qualities)
     methods = [METHOD] if any(v.label for v in videos) else []
-    return layout.Layout(root, methods, qualities, videos, found, problems, skipped,
+    return Layout(root, methods, qualities, videos, found, problems, skipped,
                          kind="DFDC parts",
                          splits=f"generated 72/14/14 split by original video (seed {seed})")

@@ -1,0 +1,126 @@
+"""The demo's fake kinds, one registered entry each, in the spirit of FaceForensics++'s four
+methods (cycled in this order, a quarter of the fakes each):
+
+- swap (Deepfakes / FaceSwap): the source's inner face, its skin tone and lighting partly kept;
+- reenact (Face2Face): the target's mouth region moved by the source's expression;
+- texture (NeuralTextures): the target's mouth region re-rendered with a banded texture;
+- gan (FaceShifter): the source's inner face, colour matched, with a 4-pixel grid.
+
+All are made at half resolution and resampled (no sensor noise, softer detail) with the
+up-sampler's 2-pixel checkerboard (amplitude CHECKER); a fake's strength (0..TRACE) scales what
+survives compression.
+"""
+
+import dataclasses
+
+import cv2
+import numpy as np
+
+from add_tf.synthetic.render import render
+
+# Scale of the traces that survive compression (colour / lighting mismatch, seams, banding, the
+# period-4 grid); each fake draws its own strength in 0..1 on top.
+TRACE = 0.8
+CHECKER = 8.0  # amplitude of the 2-pixel checkerboard left by the generator's up-sampling
+
+
+@dataclasses.dataclass(frozen=True)
+class FakeKind:
+    """draw(target, source, t, size, strength, mismatch) -> (face (size, size, 3), masks);
+    region: the mask blended ("inner" or "lower"); interp: the cv2 up-sampling; finish(face,
+    strength) -> face: the kind's own trace, after resampling and misalignment."""
+
+    name: str
+    draw: object
+    region: str
+    interp: int
+    finish: object = None
+
+
+_KINDS = {}
+
+
+def register(name, region, interp, finish=None):
+    """Decorator: register `draw` as fake kind `name` (see FakeKind)."""
+
+    def add(draw):
+        _KINDS[name] = FakeKind(name, draw, region, interp, finish)
+        return draw
+
+    return add
+
+
+def kinds():
+    """Registered fake kinds, in order of registration (the order fakes cycle through)."""
+    return tuple(_KINDS)
+
+
+def get(name):
+    if name not in _KINDS:
+        raise ValueError(f"Unknown fake kind. Valid: {', '.join(_KINDS)}. Received: kind={name!r}")
+    return _KINDS[name]
+
+
+def _bands(face, strength):
+    """A coarsely quantised texture: colour bands."""
+    step = 2.0 + 10.0 * strength
+    return np.round(face / step) * step
+
+
+def _gan_grid(face, strength):
+    """Up-sampling by pixel repetition, softened, with a 4-pixel grid."""
+    size = face.shape[0]
+    yy, xx = np.mgrid[0:size, 0:size]
+    return cv2.blur(face, (2, 2)) + ((np.cos(np.pi * xx / 2) + np.cos(np.pi * yy / 2))
+                                     * 4.0 * strength)[..., None]
+
+
+@register("swap", "inner", cv2.INTER_LINEAR)
+def _swap(target, source, t, size, strength, mismatch):
+    lighting = tuple(np.add(np.multiply(target["light"], 1 - strength),
+                            np.multiply(source["light"], strength)))
+    return render(target, source, t, size, skin=target["skin"] + mismatch, lighting=lighting)
+
+
+@register("reenact", "lower", cv2.INTER_CUBIC)
+def _reenact(target, source, t, size, strength, mismatch):
+    return render(target, target, t, size, expression=source,
+                  skin=target["skin"] + 0.5 * mismatch)
+
+
+@register("texture", "lower", cv2.INTER_LINEAR, finish=_bands)
+def _texture(target, source, t, size, strength, mismatch):
+    return render(target, target, t, size, skin=target["skin"] + 0.3 * mismatch)
+
+
+@register("gan", "inner", cv2.INTER_NEAREST, finish=_gan_grid)
+def _gan(target, source, t, size, strength, mismatch):
+    return render(target, source, t, size, skin=target["skin"] + 0.3 * mismatch)
+
+
+def fake_spec(rng, index, trace=TRACE):
+    """Kind (cycled, so each is a quarter of the fakes) and trace strength of fake `index`."""
+    names = kinds()
+    return {"kind": names[index % len(names)], "strength": trace * rng.uniform(0, 1),
+            "colour": rng.normal(0, 1, 3), "shift": rng.uniform(-1, 1, 2)}
+
+
+def generated(target, source, spec, t, size):
+    """The manipulation of one frame by `spec`'s kind: (generated face (size, size, 3), blend
+    mask (size, size)), made at half resolution and resampled, misaligned by spec's shift, with
+    the up-sampler's 2-pixel checkerboard."""
+    kind, strength = get(spec["kind"]), spec["strength"]
+    mismatch = spec["colour"] * 12.0 * strength
+    half = size // 2
+    face, masks = kind.draw(target, source, t, size, strength, mismatch)
+    face = cv2.resize(cv2.resize(face, (half, half), interpolation=cv2.INTER_AREA), (size, size),
+                      interpolation=kind.interp)
+    shift = spec["shift"] * 1.5 * strength  # misalignment of the generated face (pixels)
+    face = cv2.warpAffine(face, np.float32([[1, 0, shift[0]], [0, 1, shift[1]]]), (size, size),
+                          borderMode=cv2.BORDER_REFLECT)
+    if kind.finish is not None:
+        face = kind.finish(face, strength)
+    yy, xx = np.mgrid[0:size, 0:size]
+    face = face + np.where((xx + yy) % 2 == 0, CHECKER, -CHECKER)[..., None]  # up-sampler trace
+    mask = cv2.GaussianBlur(masks[kind.region], (0, 0), size * (0.01 + 0.02 * (1 - strength)))
+    return face, mask

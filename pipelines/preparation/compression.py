@@ -1,0 +1,155 @@
+"""Make c23 / c40 versions of raw (or c23) videos the way FaceForensics++ did: H.264 (libx264)
+at CRF 23 / 40, same frame rate and frame count, with PyAV (no external ffmpeg). Every output
+is written under a temporary name, its frame count verified by decoding, then renamed.
+
+Jobs (src, dst, crf) are planned for a FaceForensics++ tree (`plan_tree`), a registered layout
+read as it is (`plan_layout`: c40 into the mirror tree {root}/c40/<same relative path>, see
+pipelines.layouts.sets) or a folder (`plan_folder`), and run by `compress_all`.
+"""
+
+import logging
+import os
+from concurrent.futures import ProcessPoolExecutor
+from fractions import Fraction
+
+from add_tf import media
+from add_tf.core import atomic
+from pipelines import layouts
+from pipelines.layouts import ffpp, sets
+
+log = logging.getLogger("pipelines.compress")
+CRF = {"c23": 23, "c40": 40}
+
+
+class CompressionError(RuntimeError):
+    pass
+
+
+def compress_video(src, dst, crf, preset="medium", pix_fmt="yuv420p"):
+    """Re-encode `src` to `dst` with libx264 at `crf`; returns the verified frame count."""
+
+    src, dst = str(src), str(dst)
+    os.makedirs(os.path.dirname(os.path.abspath(dst)), exist_ok=True)
+    with atomic.replacing(dst) as tmp:
+        written = _reencode(src, tmp, crf, preset, pix_fmt)
+        if written == 0:
+            raise media.MediaError(src, "empty", "no decodable frames")
+        count = media.count_decoded_frames(tmp)
+        if count != written:
+            raise CompressionError(f"{dst}: wrote {written} frames but the output decodes to "
+                                   f"{count}")
+    return count
+
+
+def _reencode(src, dst, crf, preset, pix_fmt):
+    """Decode `src` and encode every frame to `dst` with libx264; returns the frames written."""
+    import av
+
+    written = 0
+    try:
+        with av.open(src) as inp:
+            if not inp.streams.video:
+                raise media.MediaError(src, "not_media", "no video stream")
+            in_stream = inp.streams.video[0]
+            in_stream.thread_type = "AUTO"
+            rate = in_stream.average_rate or in_stream.guessed_rate or Fraction(25)
+            with av.open(dst, mode="w") as out:
+                stream = out.add_stream("libx264", rate=rate)
+                stream.width = in_stream.codec_context.width
+                stream.height = in_stream.codec_context.height
+                stream.pix_fmt = pix_fmt
+                stream.options = {"crf": str(crf), "preset": preset}
+                for frame in inp.decode(in_stream):
+                    rgb = frame.to_ndarray(format="rgb24")
+                    new = av.VideoFrame.from_ndarray(rgb, format="rgb24")
+                    for packet in stream.encode(new):
+                        out.mux(packet)
+                    written += 1
+                for packet in stream.encode():
+                    out.mux(packet)
+    except av.error.FFmpegError as error:
+        raise media.MediaError(src, "corrupt",
+                               f"compression failed after {written} frames: {error}") from None
+    return written
+
+
+def _job(args):
+    src, dst, crf, preset, overwrite = args
+    if os.path.exists(dst) and not overwrite:
+        return src, dst, "exists", None
+    try:
+        return src, dst, "ok", compress_video(src, dst, crf, preset)
+    except (media.MediaError, CompressionError) as error:
+        return src, dst, "failed", str(error)
+
+
+def plan_tree(ffpp_root, source_quality, targets, methods=None):
+    """Jobs for the originals and `methods` (None: every method) of a FaceForensics++ tree."""
+    if methods:
+        ffpp.validate_methods(methods)
+    jobs = []
+    sources = [ffpp.ORIGINAL] + list(methods or ffpp.ALL_METHODS)
+    for source in sources:
+        src_dir = ffpp.source_dir(ffpp_root, source, source_quality)
+        if not os.path.isdir(src_dir):
+            continue
+        for name in sorted(os.listdir(src_dir)):
+            if not media.is_video(name):
+                continue
+            for quality, crf in targets:
+                dst = os.path.join(ffpp.source_dir(ffpp_root, source, quality), name)
+                jobs.append((os.path.join(src_dir, name), dst, crf))
+    return jobs
+
+
+def plan_layout(layout_name, root, source_quality, targets):
+    """Jobs for the videos of a celebdf / dfdc / folders set (images are not compressed)."""
+    media_files = layouts.get(layout_name).media_files
+    root = os.path.abspath(root)
+    if not os.path.isdir(root):
+        raise FileNotFoundError(f"--root {root} does not exist")
+    same = [q for q, _ in targets if q == source_quality]
+    if same:
+        raise ValueError(f"target quality {same[0]} is the quality of the files as they are "
+                         f"(--from {source_quality}); name them with --from, make others with --to")
+    return [(os.path.join(root, rel), sets.quality_path(root, rel, quality, source_quality), crf)
+            for rel in media_files(root) if media.is_video(rel) for quality, crf in targets]
+
+
+def plan_folder(input_dir, output_dir, crf):
+    jobs = []
+    for dirpath, _, names in os.walk(input_dir):
+        for name in sorted(names):
+            if media.is_video(name):
+                src = os.path.join(dirpath, name)
+                jobs.append((src, os.path.join(output_dir, os.path.relpath(src, input_dir)), crf))
+    return jobs
+
+
+def compress_all(jobs, preset="medium", overwrite=False, workers=1):
+    """Run the jobs [(src, dst, crf)] in `workers` processes, logging each one; returns
+    {"ok": written, "exists": already present (kept unless overwrite), "failed": [(src, error)]}."""
+    log.info("compressing %d videos with %d workers", len(jobs), workers)
+    result = {"ok": 0, "exists": 0, "failed": []}
+    work = [(s, d, c, preset, overwrite) for s, d, c in jobs]
+    if workers > 1:
+        with ProcessPoolExecutor(workers) as pool:
+            outcomes = pool.map(_job, work)
+            result = _collect(outcomes, len(work), result)
+    else:
+        result = _collect(map(_job, work), len(work), result)
+    log.info("done: %d written, %d already present, %d failed",
+             result["ok"], result["exists"], len(result["failed"]))
+    for src, message in result["failed"]:
+        log.error("failed: %s: %s", src, message)
+    return result
+
+
+def _collect(outcomes, total, result):
+    for i, (src, dst, status, info) in enumerate(outcomes, 1):
+        if status == "failed":
+            result["failed"].append((src, info))
+        else:
+            result[status] += 1
+        log.info("[%d/%d] %s %s -> %s", i, total, status, src, dst)
+    return result

@@ -1,0 +1,199 @@
+"""The preparation job: a found layout (pipelines.layouts) -> paired face-crop TFRecords and
+{out}/manifest.json, as an Apache Beam pipeline of whole shards (pipelines.preparation.shards).
+
+Runs on Beam's local DirectRunner with one worker process per core by default; any runner
+(Dataflow, Flink, Spark) through the standard options (--runner, --project, ...). A rerun after
+a crash only redoes the unfinished shards; a rerun with other settings or videos is refused
+unless `overwrite`.
+"""
+
+import hashlib
+import json
+import logging
+import os
+import threading
+
+from add_tf.core.progress import ProgressBar
+from add_tf.data import schema
+from add_tf.media.faces import make_detector
+from pipelines.layouts import splits as splits_lib
+from pipelines.preparation import shards
+from pipelines.preparation.video import FULL_FRAME_EVERY
+
+log = logging.getLogger("pipelines.prepare")
+FRAMES = 64  # sampled per video
+SIZE = 128  # side of the stored crops
+BOX_SCALE = 1.3
+MIN_FACE_SIZE = 80
+DETECT_MAX_SIDE = 480
+POLL_SECONDS = {"local": 0.5, "remote": 30.0}  # how often the progress bar counts videos done
+
+
+def make_settings(found, name, layout, size=SIZE, frames=FRAMES, detector="mtcnn",
+                  box_scale=BOX_SCALE, min_face_size=MIN_FACE_SIZE,
+                  detect_max_side=DETECT_MAX_SIDE, full_frame_every=FULL_FRAME_EVERY):
+    """The settings of a preparation of `found` (a layouts.Layout), as the manifest keeps them."""
+    return {
+        "set": name, "layout": layout, "root": found.root,
+        "qualities": found.qualities, "detect_quality": found.qualities[0],
+        "methods": found.methods, "size": size, "frames": frames,
+        "detector": detector, "box_scale": box_scale,
+        "min_face_size": min_face_size, "detect_max_side": detect_max_side,
+        "full_frame_every": full_frame_every, "splits": found.splits,
+        "sampling": "even (segment centres)", "crop_format": "png", "label": "1 = fake",
+    }
+
+
+def _shard_dofn():
+    import apache_beam as beam
+
+    class WriteShard(beam.DoFn):
+        """Writes whole shards; the face detector loads once per worker (setup)."""
+
+        def __init__(self, out, settings):
+            self.out, self.settings = out, settings
+            self.detector = None
+            self.videos = beam.metrics.Metrics.counter("prepare", "videos_done")
+            self.examples = beam.metrics.Metrics.counter("prepare", "examples")
+            self.skipped = beam.metrics.Metrics.counter("prepare", "skipped_items")
+
+        def setup(self):
+            kwargs = {}
+            if self.settings["detector"] == "mtcnn":
+                kwargs = {"min_face_size": self.settings["min_face_size"],
+                          "detect_max_side": self.settings["detect_max_side"]}
+            self.detector = make_detector(self.settings["detector"], **kwargs)
+
+        def process(self, spec):
+            summary = shards.write_shard(spec, self.out, self.settings, self.detector)
+            self.videos.inc(len(spec["videos"]))
+            self.examples.inc(summary["examples"])
+            self.skipped.inc(len(summary["skipped"]))
+            yield summary["file"]
+
+    return WriteShard
+
+
+def _pipeline_options(beam_args, log_level):
+    from apache_beam.options.pipeline_options import PipelineOptions
+
+    args = list(beam_args)
+    flags = " ".join(args)
+    if "--default_sdk_harness_log_level" not in flags:  # the workers' own logging
+        args.append(f"--default_sdk_harness_log_level={log_level}")
+    if "--runner" not in flags:
+        args.append("--runner=DirectRunner")
+        if "--direct_running_mode" not in flags:
+            args.append("--direct_running_mode=multi_processing")
+        if "--direct_num_workers" not in flags:
+            args.append(f"--direct_num_workers={os.cpu_count() or 1}")
+    return PipelineOptions(args)
+
+
+def _show_progress(bar, count, stop, every):
+    """Update `bar` with count() every `every` seconds until `stop` is set, then close it."""
+    while not stop.wait(every):
+        bar.update(count())
+    bar.update(count())
+    bar.close()
+
+
+def _plan(found, frames, examples_per_shard):
+    """(shard specs, skipped items): the videos of a split dealt to shards per (split, method);
+    those in no split are skipped."""
+    skipped, by_split = list(found.skipped), {}
+    for video in found.videos:
+        if video.split is None:
+            skipped.append({"item": video.key, "reason": "not in any split"})
+            continue
+        by_split.setdefault((video.split, video.method), []).append(shards.video_dict(video))
+    return shards.plan_shards(by_split, frames, examples_per_shard), skipped
+
+
+def _claim(out, settings, specs, overwrite):
+    """Record the plan in {out}/.state/plan.json; refuse an `out` prepared with another plan
+    (unless `overwrite`, which removes the previous preparation)."""
+    import tensorflow as tf
+
+    state = shards.join(out, shards.STATE)
+    plan = {"settings": settings,
+            "shards": [[s["split"], s["name"], s["index"], s["count"],
+                        [v["video_id"] for v in s["videos"]]] for s in specs]}
+    fingerprint = hashlib.sha256(json.dumps(plan, sort_keys=True).encode()).hexdigest()
+    plan_file = shards.join(state, "plan.json")
+    if overwrite and tf.io.gfile.exists(out):
+        for sub in [shards.STATE, schema.MANIFEST] + list(splits_lib.SPLITS):
+            stale = shards.join(out, sub)
+            if tf.io.gfile.exists(stale):
+                (tf.io.gfile.rmtree if tf.io.gfile.isdir(stale) else tf.io.gfile.remove)(stale)
+    if tf.io.gfile.exists(plan_file):
+        with tf.io.gfile.GFile(plan_file) as f:
+            previous = json.load(f).get("fingerprint")
+        if previous != fingerprint:
+            raise RuntimeError(
+                f"{out} holds a preparation with other settings or videos; rerun with --overwrite "
+                f"or choose another --out")
+    tf.io.gfile.makedirs(state)
+    with tf.io.gfile.GFile(plan_file, "w") as f:
+        json.dump({"fingerprint": fingerprint, **plan}, f)
+    shards.remove_temporaries(out)
+
+
+def _run_beam(out, specs, pending, settings, beam_args, beam_log_level):
+    """Write the `pending` shards with Beam, a progress bar on stderr meanwhile."""
+    import apache_beam as beam
+
+    options = _pipeline_options(beam_args, beam_log_level)
+    WriteShard = _shard_dofn()
+    pipeline = beam.Pipeline(options=options)
+    (pipeline
+     | "Shards" >> beam.Create(pending, reshuffle=False)
+     | "Spread" >> beam.Reshuffle()
+     | "Write" >> beam.ParDo(WriteShard(out, settings)))
+    bar = ProgressBar(sum(len(s["videos"]) for s in specs), done=shards.videos_done(out, specs))
+    stop = threading.Event()
+    watcher = threading.Thread(
+        target=_show_progress, daemon=True,
+        args=(bar, lambda: shards.videos_done(out, specs), stop,
+              POLL_SECONDS["local" if shards.is_local(out) else "remote"]))
+    watcher.start()
+    try:
+        pipeline.run().wait_until_finish()
+    finally:
+        stop.set()
+        watcher.join()
+
+
+def _write_manifest(out, manifest):
+    import tensorflow as tf
+
+    path = shards.join(out, schema.MANIFEST)
+    with tf.io.gfile.GFile(path + ".tmp", "w") as f:
+        json.dump(manifest, f, indent=1)
+    tf.io.gfile.rename(path + ".tmp", path, overwrite=True)
+
+
+def prepare(found, out, settings, examples_per_shard=shards.EXAMPLES_PER_SHARD, overwrite=False,
+            beam_args=(), beam_log_level="WARNING"):
+    """Prepare the videos of `found` (a layouts.Layout with splits) into `out` with `settings`
+    (make_settings); returns the manifest dict. beam_args: Beam pipeline options."""
+    logging.getLogger("apache_beam").setLevel(beam_log_level)
+    log.info("%s", found.summary())
+    out = out.rstrip("/")
+    specs, skipped = _plan(found, settings["frames"], examples_per_shard)
+    _claim(out, settings, specs, overwrite)
+    pending = [s for s in specs if not shards.shard_done(out, s)]
+    total_videos = sum(len(s["videos"]) for s in specs)
+    log.info("%d videos in %d shards; %d shards to write (%d already done)",
+             total_videos, len(specs), len(pending), len(specs) - len(pending))
+    if shards.is_local(out):  # the progress log restarts from the finished shards
+        done_videos = sum(len(s["videos"]) for s in specs if s not in pending)
+        with open(shards.progress_log(out), "w") as f:
+            f.write("done\n" * done_videos)
+    if pending:
+        _run_beam(out, specs, pending, settings, beam_args, beam_log_level)
+    manifest = shards.build_manifest(out, specs, settings, found, skipped)
+    _write_manifest(out, manifest)
+    log.info("wrote %s: %s examples; %d items skipped",
+             shards.join(out, schema.MANIFEST), manifest["totals"], len(manifest["skipped"]))
+    return manifest
