@@ -60,6 +60,7 @@ import json
 import logging
 import os
 
+from add_tf.core import atomic, errors
 from add_tf.core.names import QUALITIES
 
 
@@ -92,13 +93,16 @@ def build_parser():
                              "table (test acc / AUC) and the noise probe's accuracy")
     parser.add_argument("--set", dest="overrides", nargs="+", default=[],
                         help="training overrides for --check, e.g. train.epochs=6")
+    errors.add_debug_argument(parser)
     return parser
 
 
+@errors.command
 def main(argv=None):
     """Generate and prepare the demo records (if absent) and print their path; --check: the
     headroom table."""
     cli = build_parser().parse_args(argv)
+    atomic.require_writable_dir(cli.data_dir, "--data-dir")
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     from add_tf.synthetic.demo_data import ensure_demo_records  # heavy: after --help
 

@@ -45,7 +45,7 @@ import pathlib
 import sys
 import time
 
-from add_tf.core import atomic, table
+from add_tf.core import atomic, errors, table
 from add_tf.core.progress import ProgressBar
 from add_tf.reporting import detect_report
 from add_tf.training import model_card
@@ -151,6 +151,7 @@ def parse_args(argv=None):
                         help="larger images / frames are downscaled to this first")
     parser.add_argument("--strict", action="store_true", help="no_face counts as a failure")
     parser.add_argument("--quiet", action="store_true", help="no table, no progress bar")
+    errors.add_debug_argument(parser)
     args = parser.parse_args(argv)
     if args.frames < 1:
         parser.error(f"--frames must be >= 1. Received: {args.frames}")
@@ -165,15 +166,19 @@ def parse_args(argv=None):
     return args
 
 
+@errors.command
 def main(argv=None):
     args = parse_args(argv)
     from add_tf.serving import scoring  # TensorFlow: not needed for --help
 
+    if args.report:
+        atomic.require_writable_dir(args.report, "--report")
     try:
         scorer = scoring.load_scorer(args.model)
-    except Exception as error:
-        print(f"error: could not load the model: {error}", file=sys.stderr)
-        return 2
+    except errors.UsageError:
+        raise
+    except Exception as error:  # noqa: BLE001  (any failure to load the user's model is input)
+        raise errors.UsageError(f"could not load the model {args.model}: {error}") from None
     report = run(args.paths, args.model, frames=args.frames, json_path=args.json,
                  threshold=args.threshold, min_face_size=args.min_face_size,
                  detect_max_side=args.detect_max_side, max_side=args.max_side,

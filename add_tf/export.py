@@ -21,9 +21,8 @@ add_tf.serving.export.
 
 import argparse
 import pathlib
-import sys
 
-from add_tf.core.errors import UsageError
+from add_tf.core import atomic, errors
 from add_tf.serving.export import (
     SIGNATURE_BYTES,
     SIGNATURE_IMAGES,
@@ -45,11 +44,17 @@ def parse_args(argv=None):
                         help="version number (default: next free integer)")
     parser.add_argument("--model", default="student", choices=("student", "teacher"),
                         help="which model of the run to export (default: student)")
+    errors.add_debug_argument(parser)
     return parser.parse_args(argv)
 
 
+@errors.command
 def main(argv=None):
     args = parse_args(argv)
+    atomic.require_writable_dir(args.out, "--out")
+    if args.version is not None and (pathlib.Path(args.out) / str(args.version)).exists():
+        raise errors.UsageError(f"{pathlib.Path(args.out) / str(args.version)} already exists; "
+                                "choose another --version or omit it")
     model, config = runs.load_run(args.run, f"{args.model}.keras")
     size = model_image_size(model, config)
     card, warnings = (model_card.describe(args.run) if args.model == "student"
@@ -67,8 +72,4 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    try:
-        main()
-    except (UsageError, FileNotFoundError, FileExistsError, ValueError) as error:
-        print(f"error: {error}", file=sys.stderr)
-        sys.exit(2)
+    main()

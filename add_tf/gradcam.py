@@ -22,9 +22,10 @@ ReLU(sum_k weights_k A_k), normalised to [0, 1] per image, bilinearly resized to
 """
 
 import argparse
+import os
 import pathlib
-import sys
 
+from add_tf.core import atomic, errors
 from add_tf.core.names import DATASETS, TEACHER_MODEL
 from add_tf.training.runs import load_run
 
@@ -50,14 +51,17 @@ def parse_args(argv=None):
     parser.add_argument("--class-index", type=int, default=1, help="1 = fake (default), 0 = real")
     parser.add_argument("--out", default="gradcam.png")
     parser.add_argument("--tensorboard", default=None, help="also log the gallery to this logdir")
+    errors.add_debug_argument(parser)
     args = parser.parse_args(argv)
     if not (args.add_run or args.baseline_run or args.teacher):
         parser.error("give at least one of --add-run, --baseline-run, --teacher")
     return args
 
 
+@errors.command
 def main(argv=None):
     args = parse_args(argv)
+    atomic.require_writable_dir(os.path.dirname(args.out) or ".", "--out")
     from add_tf.reporting import gradcam as gallery_lib  # TensorFlow: not needed for --help
 
     models, config = [], {}
@@ -73,7 +77,8 @@ def main(argv=None):
         student, config = load_run(args.add_run)
         models.append(("ADD", student, "compressed"))
     if not models:
-        raise SystemExit("error: no model found")
+        raise errors.UsageError(f"no model found: --teacher {args.teacher} and the teacher of "
+                                f"--add-run {args.add_run} do not exist")
     size = max(int(m.input_shape[1]) for _, m, _ in models)
     labels = None
     if args.images:
@@ -98,4 +103,4 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    sys.exit(0 if main() else 1)
+    main()

@@ -14,8 +14,8 @@ is written under a temporary name, its frame count verified by decoding, then re
 import argparse
 import logging
 import os
-import sys
 
+from add_tf.core import atomic, errors
 from pipelines import layouts
 from pipelines.layouts import sets
 from pipelines.preparation import compression
@@ -47,6 +47,7 @@ def build_parser():
                         help="x264 preset (FF++ used the default, medium)")
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--overwrite", action="store_true")
+    errors.add_debug_argument(parser)
     return parser
 
 
@@ -73,7 +74,7 @@ def _jobs(parser, args):
             return compression.plan_layout(args.layout, args.root,
                                            args.source or sets.DEFAULT_QUALITY,
                                            _targets(parser, args))
-        except (FileNotFoundError, ValueError) as error:
+        except (FileNotFoundError, errors.UsageError) as error:
             parser.error(str(error))
     if args.ffpp_root:
         methods = args.methods.split(",") if args.methods else None
@@ -85,11 +86,22 @@ def _jobs(parser, args):
     parser.error("give --ffpp-root DIR, --layout NAME --root DIR, or --input DIR --output DIR")
 
 
+@errors.command
+def main(argv=None):
+    """The command line; exit status 1 when a video failed."""
+    outcome = run(argv)
+    if outcome["failed"]:
+        raise SystemExit(1)
+    return outcome
+
+
 def run(argv=None):
     """Compress; returns {"ok", "exists", "failed": [(src, error)]}."""
     parser = build_parser()
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
+    if args.output:
+        atomic.require_writable_dir(args.output, "--output")
     jobs = _jobs(parser, args)
     if not jobs:
         log.error("no videos found to compress")
@@ -98,5 +110,4 @@ def run(argv=None):
 
 
 if __name__ == "__main__":
-    outcome = run()
-    sys.exit(1 if outcome["failed"] else 0)
+    main()

@@ -33,6 +33,7 @@ import argparse
 import logging
 import os
 
+from add_tf.core import atomic, errors
 from add_tf.core.names import QUALITIES
 from pipelines import layouts
 from pipelines.layouts import ffpp, sets
@@ -93,6 +94,7 @@ def build_parser():
     parser.add_argument("--beam-log-level", default="WARNING",
                         choices=["DEBUG", "INFO", "WARNING", "ERROR"],
                         help="logging of Beam and of its workers (default: WARNING)")
+    errors.add_debug_argument(parser)
     return parser
 
 
@@ -139,6 +141,7 @@ def run(argv=None):
     parser = build_parser()
     args, beam_args = parser.parse_known_args(argv)
     _check_args(parser, args)
+    atomic.require_writable_dir(args.out, "--out")
     found = discover(args)
     out = args.out.rstrip("/")
     settings = job.make_settings(
@@ -150,6 +153,7 @@ def run(argv=None):
                        args.beam_log_level)
 
 
+@errors.command
 def main(argv=None):
     """The command line: our messages at INFO on stderr (Beam's import configures logging at
     WARNING before ours could)."""

@@ -114,7 +114,9 @@ def test_cli_usage_errors(tmp_path, run_dir):
         detect.main([str(tmp_path), "--model", str(run_dir), "--json",
                      str(tmp_path / "no" / "such" / "dir" / "r.json")])
     assert info.value.code == 2
-    assert detect.main([str(tmp_path), "--model", str(tmp_path / "nothing")]) == 2
+    with pytest.raises(SystemExit) as info:
+        detect.main([str(tmp_path), "--model", str(tmp_path / "nothing")])
+    assert info.value.code == 2
     (tmp_path / "taken").write_text("")
     with pytest.raises(SystemExit) as info:
         detect.main([str(tmp_path), "--model", str(run_dir), "--report", str(tmp_path / "taken")])

@@ -63,7 +63,7 @@ def exported(tmp_path_factory):
     return run, target
 
 
-def test_layout_and_versions(exported, tmp_path):
+def test_layout_and_versions(exported, tmp_path, capsys):
     run, target = exported
     assert target.name == "1" and (target / "saved_model.pb").is_file()
     meta = json.loads((target / "assets.extra" / "add_tf.json").read_text())
@@ -74,8 +74,10 @@ def test_layout_and_versions(exported, tmp_path):
     # no temporary directory is left behind
     assert [p.name for p in target.parent.iterdir()] == ["1"]
     assert serving_export.next_version(target.parent) == 2
-    with pytest.raises(FileExistsError):
+    with pytest.raises(SystemExit) as exit_info:
         export.main(["--run", str(run), "--out", str(target.parent), "--version", "1"])
+    assert exit_info.value.code == 2
+    assert f"{target} already exists" in capsys.readouterr().err
     assert [p.name for p in target.parent.iterdir()] == ["1"]
 
 

@@ -11,11 +11,31 @@ import json
 import os
 import tempfile
 
+from add_tf.core.errors import UsageError
+
 
 def _umask():
     mask = os.umask(0)
     os.umask(mask)
     return mask
+
+
+def require_writable_dir(path, flag):
+    """Check, before any work, that the folder `path` (named `flag` in messages) is or can be made
+    a writable folder; UsageError naming it otherwise. Paths with a scheme (gs://) are left to
+    the writer."""
+    path = os.fspath(path)
+    if "://" in path:
+        return
+    if os.path.exists(path) and not os.path.isdir(path):
+        raise UsageError(f"{flag} {path} is a file; give a folder (new or existing)")
+    existing = os.path.abspath(path)
+    while not os.path.exists(existing):
+        existing = os.path.dirname(existing)
+    if not os.path.isdir(existing):
+        raise UsageError(f"{flag} {path}: {existing} is a file, so no folder can be made there")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise UsageError(f"{flag} {path}: {existing} is not writable; choose another location")
 
 
 @contextlib.contextmanager

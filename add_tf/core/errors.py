@@ -36,6 +36,8 @@ class NonFiniteLossError(WorkError):
 # user can fix (a full disk, a read-only file system) are failures during the work -> 1.
 _INPUT_ERRNOS = {errno.ENOENT, errno.ENOTDIR, errno.EISDIR, errno.EACCES, errno.EPERM,
                  errno.EEXIST, errno.ENAMETOOLONG, errno.ELOOP}
+_INPUT_OS_ERRORS = (FileNotFoundError, NotADirectoryError, IsADirectoryError, FileExistsError,
+                    PermissionError)
 _WORK_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EMFILE, errno.EIO}
 _OS_HINTS = {
     errno.ENOENT: "check the path",
@@ -64,8 +66,11 @@ def exit_status(error):
         return 2
     if isinstance(error, WorkError):
         return 1
-    if isinstance(error, OSError) and error.errno in _INPUT_ERRNOS | _WORK_ERRNOS:
-        return 2 if error.errno in _INPUT_ERRNOS else 1
+    if isinstance(error, _INPUT_OS_ERRORS) or (
+            isinstance(error, OSError) and error.errno in _INPUT_ERRNOS):
+        return 2
+    if isinstance(error, OSError) and error.errno in _WORK_ERRNOS:
+        return 1
     if type(error).__module__.startswith("tensorflow"):
         return _TF_ERRORS.get(type(error).__name__)
     return None

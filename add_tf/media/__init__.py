@@ -10,12 +10,13 @@ import os
 import numpy as np
 
 from add_tf.core import atomic
+from add_tf.core.errors import UsageError
 
 IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff")
 VIDEO_EXTENSIONS = (".mp4", ".avi", ".mkv", ".mov", ".webm", ".m4v", ".mpg", ".mpeg")
 
 
-class MediaError(Exception):
+class MediaError(UsageError):
     """A file that cannot be used. `status` is one of "missing", "unreadable", "empty",
     "not_media", "corrupt", "truncated"; `path` names the file."""
 

@@ -16,6 +16,7 @@ import tensorflow as tf
 
 from add_tf import media
 from add_tf.core import atomic
+from add_tf.core.errors import UsageError
 from add_tf.data import make_dataset
 from add_tf.media import faces
 
@@ -155,7 +156,7 @@ def load_records(records_dir, method, split, comp, teacher_comp, count):
     spare = picked[0][want[0]:] + picked[1][want[1]:]
     items += spare[:count - len(items)]
     if not items:
-        raise ValueError(f"no examples in {records_dir} for method={method!r} split={split!r}")
+        raise UsageError(f"no examples in {records_dir} for method={method!r} split={split!r}")
     raw = np.stack([np.uint8(np.clip(t, 0, 255)) for t, _, _ in items])
     compressed = np.stack([np.uint8(np.clip(s, 0, 255)) for _, s, _ in items])
     return raw, compressed, np.array([y for _, _, y in items])

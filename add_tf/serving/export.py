@@ -24,6 +24,7 @@ import tempfile
 import keras
 import tensorflow as tf
 
+from add_tf.core.errors import UsageError
 from add_tf.training import model_card
 
 SIGNATURE_IMAGES = "serving_default"
@@ -114,7 +115,7 @@ def export_model(model, out_dir, version=None, image_size=None, metadata=None, c
     out_dir.mkdir(parents=True, exist_ok=True)
     version = next_version(out_dir) if version is None else int(version)
     if version < 0:
-        raise ValueError(f"--version must be a non-negative integer. Received: version={version}")
+        raise UsageError(f"--version must be a non-negative integer. Received: version={version}")
     target = out_dir / str(version)
     if target.exists():
         raise FileExistsError(f"{target} already exists; choose another --version or omit it")

@@ -21,6 +21,7 @@ import numpy as np
 import tensorflow as tf
 
 from add_tf import media
+from add_tf.core.errors import UsageError
 from add_tf.media.faces import FaceDetector, crop_face, square_box
 from add_tf.serving.export import model_image_size
 from add_tf.training import runs
@@ -65,6 +66,11 @@ def load_scorer(path):
     path = pathlib.Path(path)
     saved = _saved_model_dir(path)
     if saved is not None:
+        if not (saved / "variables").is_dir():
+            raise UsageError(
+                f"--model {saved}: saved_model.pb without its variables/ folder (an incomplete "
+                "copy?); copy the whole version folder, or export the run again with "
+                "python -m add_tf.export")
         loaded = tf.saved_model.load(str(saved))
         signature = loaded.signatures["serving_default"]
         size = None

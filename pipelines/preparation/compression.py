@@ -14,6 +14,7 @@ from fractions import Fraction
 
 from add_tf import media
 from add_tf.core import atomic
+from add_tf.core.errors import UsageError, WorkError
 from pipelines import layouts
 from pipelines.layouts import ffpp, sets
 
@@ -21,8 +22,8 @@ log = logging.getLogger("pipelines.compress")
 CRF = {"c23": 23, "c40": 40}
 
 
-class CompressionError(RuntimeError):
-    pass
+class CompressionError(WorkError):
+    """An encode whose output does not decode to the frames written."""
 
 
 def compress_video(src, dst, crf, preset="medium", pix_fmt="yuv420p"):
@@ -110,7 +111,7 @@ def plan_layout(layout_name, root, source_quality, targets):
         raise FileNotFoundError(f"--root {root} does not exist")
     same = [q for q, _ in targets if q == source_quality]
     if same:
-        raise ValueError(f"target quality {same[0]} is the quality of the files as they are "
+        raise UsageError(f"target quality {same[0]} is the quality of the files as they are "
                          f"(--from {source_quality}); name them with --from, make others with --to")
     return [(os.path.join(root, rel), sets.quality_path(root, rel, quality, source_quality), crf)
             for rel in media_files(root) if media.is_video(rel) for quality, crf in targets]

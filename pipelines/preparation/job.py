@@ -13,6 +13,7 @@ import logging
 import os
 import threading
 
+from add_tf.core.errors import UsageError
 from add_tf.core.progress import ProgressBar
 from add_tf.data import schema
 from add_tf.media.faces import make_detector
@@ -130,7 +131,7 @@ def _claim(out, settings, specs, overwrite):
         with tf.io.gfile.GFile(plan_file) as f:
             previous = json.load(f).get("fingerprint")
         if previous != fingerprint:
-            raise RuntimeError(
+            raise UsageError(
                 f"{out} holds a preparation with other settings or videos; rerun with --overwrite "
                 f"or choose another --out")
     tf.io.gfile.makedirs(state)

@@ -8,6 +8,7 @@ import pytest
 import tensorflow as tf
 
 from add_tf import media
+from add_tf.core.errors import UsageError
 from add_tf.data import make_dataset, schema
 from add_tf.media import faces
 from pipelines import prepare
@@ -121,7 +122,7 @@ def test_rerun_finishes_an_interrupted_run(tiny_tree, tmp_path):
     assert not glob.glob(str(out / "*" / "*.tmp-*"))
     with open(shard, "rb") as f:
         assert len(f.read()) == len(content)
-    with pytest.raises(RuntimeError, match="--overwrite"):
+    with pytest.raises(UsageError, match="--overwrite"):
         prepare.run(["--ffpp-root", str(tiny_tree), "--out", str(out), "--detector", "full-frame",
                      "--frames", "3", "--size", "32", "--direct_running_mode=in_memory"])
 
