@@ -12,7 +12,11 @@ Only core Keras layers are used, so `.keras` files load without importing add_tf
 
 from add_tf.models.backbones.registry import BACKBONES, Backbone, build_backbone, get, names
 
-# Registration order is the order of the choices: the paper's (Table 1) first, then Table 3's.
-from add_tf.models.backbones import resnet, efficientnet  # noqa: F401, I001  (they register)
+# The families register their backbones on import, in this order, which is the order of the
+# choices: the paper's (Table 1, ResNet50) first, then Table 3's (ResNet18/34, EfficientNet-B0).
+# isort: off
+from add_tf.models.backbones import resnet  # noqa: F401
+from add_tf.models.backbones import efficientnet  # noqa: F401
+# isort: on
 
 __all__ = ["BACKBONES", "Backbone", "build_backbone", "get", "names"]
