@@ -43,6 +43,7 @@ from add_tf.core import config as config_lib
 from add_tf.core import methods as methods_lib
 from add_tf.evaluation.grid_report import BASELINE, label, write_report, write_runs_csv
 from add_tf.evaluation.metrics import METRIC_NAMES
+from add_tf.models import backbones
 from add_tf.training import runs
 
 CHECKPOINTS = ("best", "last")  # --checkpoint: the student each run is scored with
@@ -235,7 +236,7 @@ def build_parser():
     p.add_argument("--comps", nargs="+", default=["c40"], choices=config_lib.QUALITIES)
     p.add_argument("--methods", nargs="+", default=["add", "none"],
                    help=f"from {', '.join(methods_lib.METHODS)}")
-    p.add_argument("--backbones", nargs="+", default=["resnet18"], choices=config_lib.BACKBONES)
+    p.add_argument("--backbones", nargs="+", default=["resnet18"], choices=backbones.names())
     p.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
     p.add_argument("--out", default="experiments/latest")
     p.add_argument("--data-dir")

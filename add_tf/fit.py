@@ -25,7 +25,9 @@ from add_tf.core import config as config_lib
 from add_tf.core.errors import NonFiniteLossError, UsageError
 from add_tf.core.methods import METHODS, needs_teacher
 from add_tf.data.reader import DamagedRecordsError
+from add_tf.models import backbones
 from add_tf.training import runs
+from add_tf.training.strategy import STRATEGIES
 
 FLAGS = {  # argparse destination -> config key
     "dataset": "data.dataset",
@@ -41,6 +43,10 @@ FLAGS = {  # argparse destination -> config key
     "mixed_precision": "train.mixed_precision",
     "jit": "train.jit_compile",
 }
+CHOICES = {  # config key -> the registered names `config_lib.resolve` checks it against
+    "model.backbone": backbones.names(),
+    "train.strategy": tuple(STRATEGIES),
+}
 
 
 DEMO_METHODS = ("none", "add")
@@ -54,7 +60,7 @@ def build_parser():
     p.add_argument("--dataset", choices=sorted(config_lib.DATASETS), help="default: demo")
     p.add_argument("--comp", choices=config_lib.QUALITIES, help="student quality (default c40)")
     p.add_argument("--method", choices=tuple(METHODS), help="default: add")
-    p.add_argument("--backbone", choices=config_lib.BACKBONES)
+    p.add_argument("--backbone", choices=CHOICES["model.backbone"])
     p.add_argument("--teacher", default="auto",
                    help="PATH (a run dir or a .keras file) or 'auto': find or train a teacher "
                    "(default)")
@@ -71,7 +77,7 @@ def build_parser():
     p.add_argument("--set", dest="overrides", action="append", nargs="+", default=[],
                    metavar="KEY=VALUE",
                    help="config override, e.g. --set loss.beta=20 train.patience=5")
-    p.add_argument("--strategy", choices=config_lib.STRATEGIES)
+    p.add_argument("--strategy", choices=CHOICES["train.strategy"])
     p.add_argument("--mixed-precision", action="store_true", default=None, help="mixed_float16")
     p.add_argument("--jit", action="store_true", default=None, help="XLA jit_compile")
     p.add_argument("--no-evaluate", action="store_true", help="skip the test evaluation")
@@ -84,7 +90,7 @@ def resolve_config(args):
     overrides = [item for group in args.overrides for item in group]
     flags = {key: getattr(args, dest) for dest, key in FLAGS.items()}
     try:
-        return config_lib.resolve(args.config, overrides, flags)
+        return config_lib.resolve(args.config, overrides, flags, CHOICES)
     except FileNotFoundError:
         raise UsageError(f"Config file not found: {args.config}") from None
     except (KeyError, ValueError) as error:

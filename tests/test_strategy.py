@@ -1,4 +1,4 @@
-"""add_tf.training.strategy: the strategy names are config.STRATEGIES; an unknown one lists them."""
+"""add_tf.training.strategy: the registered strategy names; an unknown one lists them."""
 
 import pytest
 

@@ -2,6 +2,10 @@
 
 The command line (`--set section.key=value`) and an optional YAML file only override these
 dataclasses; every run writes the resolved `Config` as `config.yaml` next to its outputs.
+
+Names chosen from a registry above core (`model.backbone`: `add_tf.models.backbones`,
+`train.strategy`: `add_tf.training.strategy`) are not known here, as core imports no layer above
+it: the command hands them to `resolve` / `Config.validate` as `choices`.
 """
 
 import dataclasses
@@ -12,17 +16,14 @@ import yaml
 from add_tf.core import methods
 from add_tf.core.names import DATASETS, QUALITIES  # noqa: F401  (re-exported choices)
 
-# The backbone names: the paper's (Table 1) first, then Table 3's, in its order.
-BACKBONES = ("resnet50", "resnet18", "resnet34", "efficientnet_b0")
 METHODS = tuple(methods.METHODS)  # the names of the method table, add_tf.core.methods.METHODS
-STRATEGIES = ("auto", "default", "mirrored", "multiworker")  # see add_tf.training.strategy
 MV_BINNINGS = ("count", "interval")  # the keys of add_tf.losses.multiview.BINNINGS
 MV_COORDINATES = ("unit", "index")  # the keys of add_tf.losses.multiview.COORDINATES
 
 
 @dataclass
 class ModelConfig:
-    backbone: str = "resnet50"
+    backbone: str = "resnet50"  # a name of add_tf.models.backbones.names()
     image_size: int = 128
     # None (random), "imagenet", "teacher" (start from the run's teacher), a local
     # .weights.h5 / .keras file, or (resnet18 / resnet34) a local keras-hub preset directory
@@ -78,7 +79,7 @@ class TrainConfig:
     validate_losses: bool = False  # validation also runs the teacher and every loss term
     mixed_precision: bool = False
     jit_compile: bool = False
-    strategy: str = "auto"  # auto | default | mirrored | multiworker
+    strategy: str = "auto"  # a name of add_tf.training.strategy.STRATEGIES
 
 
 @dataclass
@@ -136,19 +137,26 @@ class Config:
             value = tuple(value)
         setattr(section, key, value)
 
-    def validate(self):
-        """ValueError naming the first key whose value is not valid."""
-        choices = [
+    def get(self, dotted_key):
+        """The value of `section.key`."""
+        section_name, _, key = dotted_key.partition(".")
+        return getattr(getattr(self, section_name), key)
+
+    def validate(self, choices=None):
+        """ValueError naming the first key whose value is not valid.
+
+        choices: {section.key: valid names} of keys whose names are registered above core
+        (e.g. {"model.backbone": backbones.names()}), checked after core's own names."""
+        checked = [
             ("data.dataset", self.data.dataset, tuple(DATASETS)),
             ("data.comp", self.data.comp, QUALITIES),
             ("data.teacher_comp", self.data.teacher_comp, QUALITIES),
             ("loss.method", self.loss.method, tuple(METHODS)),
             ("loss.mv_binning", self.loss.mv_binning, MV_BINNINGS),
             ("loss.mv_coordinates", self.loss.mv_coordinates, MV_COORDINATES),
-            ("model.backbone", self.model.backbone, BACKBONES),
-            ("train.strategy", self.train.strategy, STRATEGIES),
         ]
-        for key, value, valid in choices:
+        checked += [(key, self.get(key), tuple(valid)) for key, valid in (choices or {}).items()]
+        for key, value, valid in checked:
             if value not in valid:
                 raise ValueError(f"Invalid {key}: {value!r}. Valid: {', '.join(valid)}")
         for key in ("train.epochs", "train.batch_size", "train.validations_per_epoch",
@@ -194,13 +202,14 @@ def override_items(overrides):
     return items
 
 
-def resolve(yaml_path=None, overrides=(), flags=None):
+def resolve(yaml_path=None, overrides=(), flags=None, choices=None):
     """The config of a run, from its layers (later ones win):
 
     paper defaults <- DEMO_DEFAULTS (when the dataset is "demo") <- YAML file <- --set items
     <- flags ({section.key: value}, None = not given). The dataset that selects the demo layer
-    is the one the upper layers name (default: the dataset default). Raises ValueError / KeyError
-    naming the bad key or value; FileNotFoundError for a missing YAML file."""
+    is the one the upper layers name (default: the dataset default). `choices`: the registered
+    names of `Config.validate`. Raises ValueError / KeyError naming the bad key or value;
+    FileNotFoundError for a missing YAML file."""
     items = (yaml_items(yaml_path) if yaml_path else []) + override_items(overrides)
     items += [(key, value) for key, value in (flags or {}).items() if value is not None]
     probe = Config()
@@ -212,7 +221,7 @@ def resolve(yaml_path=None, overrides=(), flags=None):
             config.set(key, value)
     for key, value in items:
         config.set(key, value)
-    config.validate()
+    config.validate(choices)
     return config
 
 

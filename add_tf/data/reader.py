@@ -1,11 +1,13 @@
 """tf.data input of prepared face records: ((teacher_image, student_image), label).
 
 Both images of an element come from the same `tf.train.Example` (same face, same frame, same
-box), so the pairing the distillation relies on can never be lost by shuffling. The reader lists
-the shards, shuffles, interleaves, augments, pairs and batches; decoding a record into tensors
-is `schema.parse_example`. Training mode: file-level shuffle, parallel interleave, example
-shuffle, the *same* random flip for teacher and student (drawn per element from a seeded
-stream: the same seed flips the same examples), batches of fixed size. Eval mode: deterministic
+box), so the pairing the distillation relies on can never be lost by shuffling. As Model
+Garden's `official/vision/dataloaders` do, reading (`read_records`: list, shuffle, interleave),
+decoding (`pair_decoder`: bytes -> tensors, with `schema.parse_example`) and parsing
+(`flip_pairs`, `batch_pairs`: augment, float32, batch) are apart; `make_dataset` composes them.
+Training mode: file-level shuffle, parallel interleave, example shuffle, the *same* random flip
+for teacher and student (drawn per element from a seeded stream: the same seed flips the same
+examples), batches of fixed size. Eval mode: deterministic
 order, no augmentation, optional meta (method, video id) for video-level metrics, and optionally
 the decoded examples kept in memory after the first pass (`cache`: a validation split read at
 every validation is then decoded once, when it fits in `CACHE_BYTES`).
@@ -181,6 +183,10 @@ def make_dataset(
     {"method": string (B,), "video_id": string (B,)} as a third element.
     cache: eval mode only; keep the decoded examples in memory after the first complete pass
         when `decoded_bytes` says they fit in `CACHE_BYTES` (else they are read again each pass).
+
+    The stages, in this order: `read_records` (shards -> serialized examples), `pair_decoder`
+    (bytes -> uint8 tensors), the optional cache, then the parser: `flip_pairs` (training) and
+    `batch_pairs` (batch, float32, prefetch).
     """
     import tensorflow as tf
 
@@ -188,23 +194,46 @@ def make_dataset(
         raise ValueError("cache=True is for eval mode (a cache would freeze the training order "
                          f"and flips). Received: cache={cache!r}, training={training!r}")
     files, manifest = list_record_files(records_dir, method, split)
-    qualities = _qualities(manifest, files)
+    teacher_quality = _check_qualities(records_dir, _qualities(manifest, files), student_quality,
+                                       teacher_quality)
+    size = (manifest or {}).get("settings", {}).get("size")
+    wanted = sorted({teacher_quality, student_quality})
+    deterministic = (not training) or seed is not None
+
+    ds = read_records(files, training, seed, repeat, shuffle_buffer, deterministic)
+    ds = ds.map(pair_decoder(wanted, size, teacher_quality, student_quality),
+                num_parallel_calls=tf.data.AUTOTUNE, deterministic=deterministic)
+    if cache and manifest is not None and size and (
+            decoded_bytes(manifest, method, split, len(wanted)) <= CACHE_BYTES):
+        ds = ds.cache()
+    if training:
+        ds = flip_pairs(ds, seed, deterministic)
+    return batch_pairs(ds, batch_size, training, with_meta, deterministic)
+
+
+def _check_qualities(records_dir, qualities, student_quality, teacher_quality):
+    """The teacher quality (None: the best of `qualities`, raw > c23 > c40), after checking that
+    both qualities are among the `qualities` present in the records."""
     if student_quality not in qualities:
         raise ValueError(
             f"Student quality {student_quality!r} is not in the records at {records_dir}; "
             f"qualities present: {', '.join(qualities) or 'none'}"
         )
     if teacher_quality is None:
-        teacher_quality = next(q for q in QUALITIES + tuple(qualities) if q in qualities)
-    elif teacher_quality not in qualities:
+        return next(q for q in QUALITIES + tuple(qualities) if q in qualities)
+    if teacher_quality not in qualities:
         raise ValueError(
             f"Teacher quality {teacher_quality!r} is not in the records at {records_dir}; "
             f"qualities present: {', '.join(qualities) or 'none'}"
         )
-    size = (manifest or {}).get("settings", {}).get("size")
-    wanted = sorted({teacher_quality, student_quality})
-    autotune = tf.data.AUTOTUNE
-    deterministic = (not training) or seed is not None
+    return teacher_quality
+
+
+def read_records(files, training, seed, repeat, shuffle_buffer, deterministic):
+    """Serialized `tf.train.Example`s of the shards `files`: in training the file order and then
+    the examples (in a `shuffle_buffer`) are shuffled with `seed`, anew each epoch; `repeat`
+    loops forever. Shards are read 16 at a time, one record from each in turn."""
+    import tensorflow as tf
 
     ds = tf.data.Dataset.from_tensor_slices(files)
     if training:
@@ -215,11 +244,19 @@ def make_dataset(
         tf.data.TFRecordDataset,
         cycle_length=min(len(files), 16),
         block_length=1,
-        num_parallel_calls=autotune,
+        num_parallel_calls=tf.data.AUTOTUNE,
         deterministic=deterministic,
     )
     if training and shuffle_buffer:
         ds = ds.shuffle(shuffle_buffer, seed=seed, reshuffle_each_iteration=True)
+    return ds
+
+
+def pair_decoder(wanted, size, teacher_quality, student_quality):
+    """The decoder: serialized example -> (teacher, student, label, meta), images uint8
+    (S, S, 3) of the two qualities (`wanted`: both, sorted), label int32 (1 = fake), meta
+    {"method": string, "video_id": string}."""
+    import tensorflow as tf
 
     def decode(serialized):
         features = schema.parse_example(serialized, wanted, size)
@@ -228,6 +265,14 @@ def make_dataset(
         label = tf.cast(features[schema.LABEL], tf.int32)
         meta = {"method": features[schema.METHOD], "video_id": features[schema.VIDEO_ID]}
         return teacher, student, label, meta
+
+    return decode
+
+
+def flip_pairs(ds, seed, deterministic):
+    """The training augmentation of decoded elements: the same random left-right flip of teacher
+    and student, one draw per element."""
+    import tensorflow as tf
 
     def augment(element, draw):
         # One draw per example, applied to both images: the pair stays pixel-aligned.
@@ -239,21 +284,24 @@ def make_dataset(
         )
         return teacher, student, label, meta
 
+    # The draws come from their own seeded stream, zipped in element order (not from a stateful
+    # op inside the parallel map, whose calls run in any order): a seed gives the same flips
+    # every run, each epoch others; seed None, fresh ones.
+    draws = tf.data.Dataset.random(seed=seed, rerandomize_each_iteration=True)
+    ds = tf.data.Dataset.zip(ds, draws)
+    return ds.map(augment, num_parallel_calls=tf.data.AUTOTUNE, deterministic=deterministic)
+
+
+def batch_pairs(ds, batch_size, training, with_meta, deterministic):
+    """Batches of ((teacher, student), label[, meta]) with float32 images (0..255), prefetched;
+    in training the last partial batch is dropped. The autotuner is off in eval mode."""
+    import tensorflow as tf
+
     def to_float(teacher, student, label, meta):
         images = (tf.cast(teacher, tf.float32), tf.cast(student, tf.float32))
         return (images, label, meta) if with_meta else (images, label)
 
-    ds = ds.map(decode, num_parallel_calls=autotune, deterministic=deterministic)
-    if cache and manifest is not None and size and (
-            decoded_bytes(manifest, method, split, len(wanted)) <= CACHE_BYTES):
-        ds = ds.cache()
-    if training:
-        # The draws come from their own seeded stream, zipped in element order (not from a
-        # stateful op inside the parallel map, whose calls run in any order): a seed gives the
-        # same flips every run, each epoch others; seed None, fresh ones.
-        draws = tf.data.Dataset.random(seed=seed, rerandomize_each_iteration=True)
-        ds = tf.data.Dataset.zip(ds, draws)
-        ds = ds.map(augment, num_parallel_calls=autotune, deterministic=deterministic)
+    autotune = tf.data.AUTOTUNE
     ds = ds.batch(batch_size, drop_remainder=training, num_parallel_calls=autotune,
                   deterministic=deterministic)
     ds = ds.map(to_float, num_parallel_calls=autotune, deterministic=deterministic)

@@ -53,9 +53,9 @@ def attention_density(features):
     return density(tf.reshape(a, (tf.shape(a)[0], -1)))
 
 
-# Both constants are tuned for a 2-core CPU: measured on the 2-vCPU AMD EPYC VM of the README's
-# section 8 (2026-11-27) at ResNet50's layer2 (1.6 M ones); re-measure on other machines
-# (`benchmarks/step_speed.py`, and `assignment_product` alone at that shape).
+# Both constants are tuned for a 2-core CPU, measured on a 2-vCPU AMD EPYC VM at ResNet50's
+# layer2 (1.6 M ones); re-measure on other machines (`benchmarks/step_speed.py`, and
+# `assignment_product` alone at that shape).
 CHUNK_COLUMNS = 16  # columns per sparse product (its CPU kernel slows down from 32 columns on)
 PARALLEL_CHUNKS = 2  # chunks multiplied side by side (`tf.map_fn`): one per core
 

@@ -5,13 +5,17 @@ a 1.3x square box clipped to the frame; crops resized to a fixed size.
 `FaceDetector` loads its networks lazily, once per object (a Beam worker keeps one object).
 `FullFrameDetector` (`--detector full-frame`) treats the whole frame as the face, for
 sources that are already face crops (the demo data).
+
+Detectors are registered by name (`@register(name)` on a class `cls(**options)` with a
+`detect(rgb, near=None) -> list[Face]` method); `make_detector(name, **options)` builds one.
 """
 
 from typing import NamedTuple
 
 import numpy as np
 
-DETECTORS = ("mtcnn", "full-frame")
+DETECTORS = {}  # name -> detector class, in registration order
+ALIASES = {}  # other accepted name -> registered name
 NEAR_REGION = 2.0  # side of the region searched around a face from a nearby frame, x the face side
 NEAR_FACE_PX = 64  # that region is scaled so the face is about this many pixels
 
@@ -23,6 +27,20 @@ class Face(NamedTuple):
     @property
     def area(self):
         return max(0, self.box[2] - self.box[0]) * max(0, self.box[3] - self.box[1])
+
+
+def register(name, aliases=()):
+    """Class decorator registering a detector as `name` (and `aliases`, accepted but not listed)."""
+
+    def decorator(cls):
+        for key in (name, *aliases):
+            if key in DETECTORS or key in ALIASES:
+                raise ValueError(f"Detector {key!r} is registered already.")
+        DETECTORS[name] = cls
+        ALIASES.update(dict.fromkeys(aliases, name))
+        return cls
+
+    return decorator
 
 
 def _build_scale_pyramid(width, height, min_face_size, scale_factor, min_size=12):
@@ -47,6 +65,7 @@ def _patch_mtcnn_pyramid():
     stage_pnet.build_scale_pyramid = _build_scale_pyramid
 
 
+@register("mtcnn")
 class FaceDetector:
     """MTCNN face detector.
 
@@ -139,22 +158,27 @@ class FaceDetector:
         return faces
 
 
+@register("full-frame", aliases=("full_frame", "none"))
 class FullFrameDetector:
-    """The whole frame is the face (pre-cropped sources)."""
+    """The whole frame is the face (pre-cropped sources). It has no options: those given (the
+    MTCNN ones) are ignored."""
 
     name = "full-frame"
+
+    def __init__(self, **options):
+        pass
 
     def detect(self, rgb, near=None):
         height, width = np.asarray(rgb).shape[:2]
         return [Face((0, 0, int(width), int(height)), 1.0)]
 
 
-def make_detector(name="mtcnn", **kwargs):
-    if name == "mtcnn":
-        return FaceDetector(**kwargs)
-    if name in ("full-frame", "full_frame", "none"):
-        return FullFrameDetector()
-    raise ValueError(f"Unknown detector {name!r}; valid: {', '.join(DETECTORS)}")
+def make_detector(name="mtcnn", **options):
+    """The detector registered as `name` (or an alias of it), built with `options`."""
+    cls = DETECTORS.get(ALIASES.get(name, name))
+    if cls is None:
+        raise ValueError(f"Unknown detector {name!r}; valid: {', '.join(DETECTORS)}")
+    return cls(**options)
 
 
 def square_box(box, frame_shape, scale=1.3):
@@ -188,10 +212,3 @@ def crop_face(rgb, box, size):
     interpolation = cv2.INTER_AREA if shrinking else cv2.INTER_CUBIC
     return cv2.resize(np.ascontiguousarray(crop), (size, size), interpolation=interpolation)
 
-
-def largest_face_box(detector, rgb, scale=1.3):
-    """(square box, Face) of the largest face, or (None, None)."""
-    faces = detector.detect(rgb)
-    if not faces:
-        return None, None
-    return square_box(faces[0].box, np.shape(rgb), scale), faces[0]

@@ -4,8 +4,7 @@ import os
 
 import keras
 
-from add_tf.core.config import BACKBONES
-from add_tf.models.backbones import build_backbone
+from add_tf.models import backbones
 
 FEATURE_NAMES = ("layer1", "layer2", "layer3", "layer4", "embedding", "logits")
 # PyTorch's default (momentum 0.1 there), which the authors trained with. Keras' 0.99 leaves the
@@ -21,16 +20,14 @@ def build_classifier(backbone="resnet50", image_size=128, weights=None, name=Non
     pooled last stage `(B, D)` and `logits` a Dense(2) kept in float32 under mixed precision.
     Every BatchNormalization uses momentum `BATCHNORM_MOMENTUM` (PyTorch's default).
     `weights`: None (random); "imagenet" (downloaded on first use: by Keras for ResNet50 /
-    EfficientNet-B0, from the keras-hub preset `backbones.IMAGENET_PRESETS[backbone]` for ResNet18 /
+    EfficientNet-B0, from the keras-hub preset `backbones.get(backbone).imagenet` for ResNet18 /
     34); a local keras-hub preset directory (ResNet18 / 34, read like the "imagenet" one, e.g. that
     preset downloaded once for offline machines); or a local file: `*.weights.h5` saved from a
     classifier of the same backbone (loaded as is), or a `*.keras` model whose layers are copied by
     name where the shapes match (all but the head `logits` must match, e.g. a backbone trained with
     another head).
     """
-    if backbone not in BACKBONES:
-        raise ValueError(f"Unknown backbone. Valid: {', '.join(BACKBONES)}. "
-                         f"Received: backbone={backbone!r}")
+    backbones.get(backbone)  # ValueError listing the registered names
     image_size = int(image_size)
     if image_size < 32:
         raise ValueError(f"image_size must be at least 32. Received: image_size={image_size}")
@@ -39,7 +36,7 @@ def build_classifier(backbone="resnet50", image_size=128, weights=None, name=Non
         raise FileNotFoundError(
             f"No weights file or preset directory. Received: weights={weights!r}")
     inputs = keras.Input((image_size, image_size, 3), name="image")
-    stages = build_backbone(inputs, backbone, weights=None if local else weights)
+    stages = backbones.build_backbone(inputs, backbone, weights=None if local else weights)
     embedding = keras.layers.GlobalAveragePooling2D(name="embedding")(stages[-1])
     logits = keras.layers.Dense(2, name="logits", dtype="float32")(embedding)
     model = keras.Model(inputs, logits, name=name or f"{backbone}_classifier")
@@ -86,15 +83,6 @@ def feature_model(classifier, names=("layer2", "layer3", "layer4", "embedding", 
                          f"Valid names include {FEATURE_NAMES}.")
     outputs = {n: classifier.get_layer(n).output for n in names}
     return keras.Model(classifier.inputs, outputs, name=f"{classifier.name}_features")
-
-
-def synchronize_batchnorm(model, synchronized=True):
-    """Switch every BatchNormalization of `model` to cross-replica statistics (for
-    MirroredStrategy: then a distributed step on a global batch equals a single-device step on it).
-    Returns `model`."""
-    for layer in batchnorm_layers(model):
-        layer.synchronized = synchronized
-    return model
 
 
 def batchnorm_layers(model):

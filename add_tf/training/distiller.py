@@ -16,7 +16,7 @@ reports loss (= CE), ce, acc and auc; with `validate_losses=True` it also runs t
 reports every term. Under tf.distribute the per-replica loss is divided
 by the number of replicas (gradients are summed across replicas), so a distributed step on a
 global batch equals a single-device step on it when the model has no per-replica statistics
-(use `add_tf.models.synchronize_batchnorm` for BatchNorm) and the loss terms are deterministic
+(BatchNormalization's are, unless its `synchronized` is set) and the loss terms are deterministic
 (`LossConfig.seed` set and no contrastive term, e.g. "add_fr" or "add_mv_nocontrast": random
 pairs are drawn within each replica).
 """

@@ -1,8 +1,13 @@
-"""Choice of the tf.distribute strategy for add_tf.fit.
+"""Choice of the tf.distribute strategy for add_tf.fit, a registry of strategy names.
 
 - "auto": MultiWorkerMirroredStrategy when `TF_CONFIG` names a cluster with more than one
   task, MirroredStrategy when more than one GPU is visible, otherwise the default strategy.
 - "default" / "mirrored" / "multiworker": forced.
+
+A strategy is a function `() -> tf.distribute.Strategy` registered with `@register(name)`.
+TensorFlow is imported by those functions, not at module level: the commands take their
+`--strategy` choices from `STRATEGIES` (and hand them to `add_tf.core.config.resolve`, which
+imports nothing above core) without loading TensorFlow at `--help`.
 
 MultiWorkerMirroredStrategy must be created before any other TensorFlow op runs in the
 process; `add_tf.fit.main` creates the strategy first for that reason.
@@ -13,9 +18,19 @@ from __future__ import annotations
 import json
 import os
 
-import tensorflow as tf
+STRATEGIES = {}  # name -> () -> tf.distribute.Strategy, in registration order
 
-from add_tf.core.config import STRATEGIES
+
+def register(name):
+    """Decorator registering a strategy factory `() -> tf.distribute.Strategy` as `name`."""
+
+    def decorator(factory):
+        if name in STRATEGIES:
+            raise ValueError(f"Strategy {name!r} is registered already.")
+        STRATEGIES[name] = factory
+        return factory
+
+    return decorator
 
 
 def tf_config():
@@ -48,25 +63,49 @@ def task_info(config=None):
     return task_type, index, chief
 
 
+@register("auto")
+def auto_strategy():
+    """multiworker for a cluster of several tasks, mirrored for several GPUs, else default."""
+    import tensorflow as tf
+
+    if cluster_size() > 1:
+        return STRATEGIES["multiworker"]()
+    if len(tf.config.list_physical_devices("GPU")) > 1:
+        return STRATEGIES["mirrored"]()
+    return STRATEGIES["default"]()
+
+
+@register("default")
+def default_strategy():
+    import tensorflow as tf
+
+    return tf.distribute.get_strategy()
+
+
+@register("mirrored")
+def mirrored_strategy():
+    import tensorflow as tf
+
+    return tf.distribute.MirroredStrategy()
+
+
+@register("multiworker")
+def multiworker_strategy():
+    import tensorflow as tf
+
+    return tf.distribute.MultiWorkerMirroredStrategy()
+
+
 def make_strategy(name="auto"):
     """Return a tf.distribute.Strategy for `name` (see module docstring)."""
     if name not in STRATEGIES:
         raise ValueError(
             f"Unknown strategy. Valid: {', '.join(STRATEGIES)}. Received: name={name!r}"
         )
-    if name == "auto":
-        if cluster_size() > 1:
-            name = "multiworker"
-        elif len(tf.config.list_physical_devices("GPU")) > 1:
-            name = "mirrored"
-        else:
-            name = "default"
-    if name == "multiworker":
-        return tf.distribute.MultiWorkerMirroredStrategy()
-    if name == "mirrored":
-        return tf.distribute.MirroredStrategy()
-    return tf.distribute.get_strategy()
+    return STRATEGIES[name]()
 
 
 def is_multiworker(strategy):
+    import tensorflow as tf
+
     return isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy)

@@ -1,8 +1,11 @@
+import dataclasses
+
 import keras
 import numpy as np
 import pytest
 
 from add_tf.models import backbones, build_classifier, feature_model
+from add_tf.models.backbones import resnet
 
 STAGES = ("layer1", "layer2", "layer3", "layer4")
 
@@ -13,7 +16,7 @@ def resnet18_preset(tmp_path_factory):
     saved with keras-hub's API; returns (directory, backbone)."""
     import keras_hub
 
-    net = keras_hub.models.ResNetBackbone(**backbones.resnet_config("resnet18"))
+    net = keras_hub.models.ResNetBackbone(**resnet.resnet_config("resnet18"))
     rng = np.random.default_rng(0)
     for layer in net.layers:  # batch-norm statistics unlike a fresh layer's, so loading shows
         if isinstance(layer, keras.layers.BatchNormalization):
@@ -44,7 +47,8 @@ def test_imagenet_reads_the_preset_with_its_weights_and_preprocessing(resnet18_p
     import keras_hub
 
     directory, net = resnet18_preset
-    monkeypatch.setitem(backbones.IMAGENET_PRESETS, "resnet18", directory)
+    resnet18 = dataclasses.replace(backbones.get("resnet18"), imagenet=directory)
+    monkeypatch.setitem(backbones.BACKBONES, "resnet18", resnet18)
     model = build_classifier("resnet18", image_size=32, weights="imagenet")
     np.testing.assert_array_equal(model.get_layer("conv1_conv").kernel.numpy(),
                                   net.get_layer("conv1_conv").kernel.numpy())
@@ -70,3 +74,10 @@ def test_preset_of_another_architecture_is_refused(resnet18_preset):
         build_classifier("resnet34", image_size=32, weights=directory)
     with pytest.raises(ValueError, match="preset directory. Received: backbone='resnet50'"):
         build_classifier("resnet50", image_size=32, weights=directory)
+
+
+def test_registry_lists_the_backbones_in_order_and_refuses_unknown_ones():
+    assert backbones.names() == ("resnet50", "resnet18", "resnet34", "efficientnet_b0")
+    with pytest.raises(ValueError, match=r"Valid: resnet50, resnet18, resnet34, efficientnet_b0\. "
+                                         r"Received: backbone='vgg'"):
+        backbones.build_backbone(keras.Input((32, 32, 3)), "vgg")

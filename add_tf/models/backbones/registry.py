@@ -1,0 +1,99 @@
+"""The backbone registry: name -> builder, named stage layers and ImageNet source.
+
+A family module (`resnet.py`, `efficientnet.py`) registers each of its backbones with
+`register(name, stages=..., imagenet=...)` on its builder; adding a backbone touches that one
+module (a new family adds its module and its import line in `add_tf.models.backbones`).
+
+This module and the family modules import no TensorFlow or Keras at module level (the builders
+import keras when called): the commands take their `--backbone` choices from `names()` without
+paying for TensorFlow at `--help`, and `add_tf.core` stays below the model layer. The config
+itself (`add_tf.core.config`) therefore does not know the names: the command hands them to
+`config.resolve(choices=...)`, and `get` (what `build_backbone` and `build_classifier` call)
+rejects an unknown name listing the registered ones.
+"""
+
+import dataclasses
+import os
+import types
+from collections.abc import Callable, Mapping
+
+BACKBONES = {}  # name -> Backbone, in registration order (the order of choices and messages)
+
+
+@dataclasses.dataclass(frozen=True)
+class Backbone:
+    """A registered backbone.
+
+    name: the `model.backbone` value.
+    build: `build(backbone, inputs, weights) -> keras.Model` on `inputs` (a `(None, S, S, 3)`
+        Input of 0..255 RGB pixels), holding the `stages` layers; `weights` as `build_backbone`
+        takes it, `backbone` this entry.
+    stages: the four weightless layers whose outputs are the stage feature maps (strides 4, 8,
+        16, 32), renamed `layer1..4` in the built graph.
+    imagenet: where `weights="imagenet"` comes from (a Keras applications download or a
+        keras-hub preset).
+    preset_dirs: `weights` may also be a local keras-hub preset directory.
+    options: family-specific arguments of the builder (e.g. blocks per stage).
+    """
+
+    name: str
+    build: Callable
+    stages: tuple
+    imagenet: str
+    preset_dirs: bool = False
+    options: Mapping = dataclasses.field(default_factory=dict)
+
+
+def register(name, *, stages, imagenet, preset_dirs=False, **options):
+    """Decorator registering `build` as backbone `name` (see `Backbone` for the arguments)."""
+    if len(stages) != 4:
+        raise ValueError(f"A backbone has four stages. Received: name={name!r}, stages={stages!r}")
+
+    def decorator(build):
+        if name in BACKBONES:
+            raise ValueError(f"Backbone {name!r} is registered already.")
+        BACKBONES[name] = Backbone(name, build, tuple(stages), imagenet, preset_dirs,
+                                   types.MappingProxyType(dict(options)))
+        return build
+
+    return decorator
+
+
+def names():
+    """The registered backbone names, in registration order."""
+    return tuple(BACKBONES)
+
+
+def get(name):
+    """The `Backbone` registered as `name`; ValueError listing the registered names."""
+    if name not in BACKBONES:
+        raise ValueError(f"Unknown backbone. Valid: {', '.join(BACKBONES)}. "
+                         f"Received: backbone={name!r}")
+    return BACKBONES[name]
+
+
+def build_backbone(inputs, backbone="resnet50", weights=None):
+    """Return the four stage tensors `[s1, s2, s3, s4]` of `backbone` applied to `inputs`.
+
+    `inputs` is a symbolic `(None, S, S, 3)` Input of 0..255 RGB pixels. `weights` is None,
+    "imagenet" (the backbone's `imagenet` source) or, for a backbone registered with
+    `preset_dirs`, a local keras-hub preset directory; weights files are loaded by
+    `build_classifier`. The weightless layer producing each stage output is named `layer1..4`
+    (`conv2_block3_out`, `block2b_add`, `stack0_block1_out`, ... are renamed), so the stages stay
+    on the classifier's path.
+    """
+    entry = get(backbone)
+    preset_dir = weights not in (None, "imagenet") and os.path.isdir(weights)
+    if weights not in (None, "imagenet") and not (preset_dir and entry.preset_dirs):
+        with_presets = " / ".join(name for name, b in BACKBONES.items() if b.preset_dirs)
+        raise ValueError(
+            f"build_backbone takes weights None, 'imagenet' or ({with_presets}) a keras-hub "
+            f"preset directory. Received: backbone={backbone!r}, weights={weights!r}"
+        )
+    net = entry.build(entry, inputs, weights)
+    stages = []
+    for i, layer_name in enumerate(entry.stages):
+        layer = net.get_layer(layer_name)  # weightless (Add / Activation): renaming is safe
+        layer.name = f"layer{i + 1}"
+        stages.append(layer.output)
+    return stages
