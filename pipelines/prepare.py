@@ -35,6 +35,7 @@ import os
 
 from add_tf.core import atomic, errors
 from add_tf.core.names import QUALITIES
+from add_tf.media import faces
 from pipelines import layouts
 from pipelines.layouts import ffpp, sets
 from pipelines.preparation import job, shards
@@ -74,7 +75,7 @@ def build_parser():
                         help="ffpp: folder with train/val/test.json (default: {root}/splits if "
                              "present, else a generated 720/140/140-shaped split)")
     parser.add_argument("--split-seed", type=int, default=0)
-    parser.add_argument("--detector", default="mtcnn", choices=["mtcnn", "full-frame"],
+    parser.add_argument("--detector", default="mtcnn", choices=list(faces.DETECTORS),
                         help="full-frame: the frames are already face crops (e.g. the demo data)")
     parser.add_argument("--box-scale", type=float, default=job.BOX_SCALE)
     parser.add_argument("--min-face-size", type=int, default=job.MIN_FACE_SIZE,
