@@ -21,282 +21,16 @@ a table, under:
 from __future__ import annotations
 
 import argparse
-import itertools
-import os
 import sys
 
-import numpy as np
-
-from add_tf.core import atomic
 from add_tf.core import config as config_lib
 from add_tf.core.errors import UsageError
-from add_tf.core.names import QUALITIES
 from add_tf.data.reader import DamagedRecordsError
 from add_tf.evaluation import metrics as metrics_lib
+from add_tf.synthetic import demo_data
 from add_tf.training import model_card, runs
 
 
-def _collect(infer, datasets, with_meta):
-    probs, labels, embeddings, methods, videos = [], [], [], [], []
-    for element in itertools.chain(*datasets):
-        if with_meta:
-            (_, images), label, meta = element
-            methods.extend(meta["method"].numpy().tolist())
-            videos.extend(meta["video_id"].numpy().tolist())
-        else:
-            (_, images), label = element
-        out = infer(images)
-        logits = np.asarray(out["logits"], np.float32)
-        logits = logits - logits.max(axis=1, keepdims=True)
-        p = np.exp(logits)
-        probs.append(p[:, 1] / p.sum(axis=1))
-        labels.append(label.numpy())
-        embeddings.append(np.asarray(out["embedding"], np.float32))
-    if not labels:
-        raise ValueError("The dataset is empty.")
-    return (
-        np.concatenate(labels),
-        np.concatenate(probs),
-        np.concatenate(embeddings),
-        methods,
-        videos,
-    )
-
-
-def evaluate_model(model, records_dir, method_folder, comp, batch_size=64, gallery_limit=None,
-                   splits=("test",), gallery="train"):
-    """All metrics of `model` (a classifier) on `splits` of the records at quality `comp`, with
-    the number of real and fake faces; Recall@1 against the `gallery` split (None: nan)."""
-    import tensorflow as tf
-
-    from add_tf.data import make_dataset, report_damaged_shards
-    from add_tf.models import feature_model
-
-    features = feature_model(model, names=("embedding", "logits"))
-    infer = tf.function(lambda x: features(x, training=False))
-
-    def dataset(split, with_meta):
-        return make_dataset(
-            records_dir,
-            method_folder,
-            split,
-            student_quality=comp,
-            teacher_quality=comp,
-            batch_size=batch_size,
-            training=False,
-            with_meta=with_meta,
-        )
-
-    read = tuple(splits) + ((gallery,) if gallery else ())
-    with report_damaged_shards(records_dir, method_folder, read):
-        labels, probs, emb, methods, videos = _collect(
-            infer, [dataset(split, True) for split in splits], True)
-        gallery_labels = gallery_emb = None
-        if gallery:
-            train_ds = dataset(gallery, False)
-            if gallery_limit:
-                train_ds = train_ds.unbatch().take(gallery_limit).batch(batch_size)
-            gallery_labels, _, gallery_emb, _, _ = _collect(infer, [train_ds], False)
-    result = metrics_lib.all_metrics(
-        labels,
-        probs,
-        embeddings=emb,
-        train_embeddings=gallery_emb,
-        train_labels=gallery_labels,
-        methods=methods,
-        video_ids=videos,
-    )
-    result["fake_frames"] = int(np.sum(labels == 1))
-    result["real_frames"] = int(np.sum(labels == 0))
-    return result
-
-
-LAST = "last"  # --checkpoint: the student of the run's last committed validation
-
-
-def _fresh_student(config):
-    from add_tf.models import build_classifier
-
-    return build_classifier(config.model.backbone, image_size=config.model.image_size,
-                            name="student")
-
-
-def last_committed_student(run_dir, config):
-    """The student as the run's last committed validation left it (its resumable backup,
-    `add_tf.training.callbacks.TrainingBackup`), not the best-validation weights of
-    student.keras."""
-    from add_tf.training.callbacks import TrainingBackup
-    from add_tf.training.distiller import Distiller
-
-    backup = os.path.join(run_dir, runs.BACKUP)
-    commits = TrainingBackup.commits(backup)
-    if not commits:
-        raise UsageError(f"No committed backup in {backup} (--checkpoint {LAST} needs the "
-                         "checkpoints of a run trained by add_tf.fit)")
-    student = _fresh_student(config)
-    teacher_file = os.path.join(run_dir, runs.TEACHER_MODEL)
-    teacher = runs.load_model(teacher_file) if os.path.exists(teacher_file) else None
-    distiller = Distiller(student, teacher, loss_config=config.loss)
-    size = config.model.image_size
-    distiller(np.zeros((1, size, size, 3), np.float32))
-    TrainingBackup.restore(distiller, backup, commits[0]["epoch"])
-    return student
-
-
-def load_checkpoint(run_dir, config, checkpoint=None):
-    """The classifier of a run: student.keras, another .keras file, a student .weights.h5 or
-    `LAST` (`last_committed_student`)."""
-    if checkpoint == LAST:
-        return last_committed_student(run_dir, config)
-    if checkpoint and checkpoint.endswith(".weights.h5"):
-        if not os.path.exists(checkpoint):
-            raise UsageError(f"No checkpoint at {checkpoint}")
-        model = _fresh_student(config)
-        model.load_weights(checkpoint)
-        return model
-    return runs.load_model(checkpoint or run_dir)
-
-
-def store_metrics(run_dir, key, result, config):
-    """Merge `result` into run_dir/metrics.json under `key` (with the run's description)."""
-    path = os.path.join(run_dir, runs.METRICS)
-    stored = runs.read_json(path, {})
-    stored[key] = metrics_lib.to_jsonable(result)
-    state = runs.read_state(run_dir)
-    if state:
-        stored["training"] = state
-    stored["run"] = {
-        "dataset": config.data.dataset,
-        "comp": config.data.comp,
-        "method": config.loss.method,
-        "backbone": config.model.backbone,
-        "seed": config.train.seed,
-    }
-    atomic.write_json(path, stored)
-    model_card.write_card(run_dir)
-
-
-def evaluate_run(run_dir, dataset=None, comp=None, data_dir=None, batch_size=None,
-                 gallery_limit=None, checkpoint=None, write=True):
-    """Evaluate a run's model; merge into run_dir/metrics.json; return the metrics dict."""
-    from add_tf.data import records_location
-
-    config = runs.read_config(run_dir)
-    dataset = dataset or config.data.dataset
-    comp = comp or config.data.comp
-    data_dir = data_dir or config.data.data_dir
-    batch_size = batch_size or min(config.train.batch_size, 64)
-    if dataset == "demo":
-        from add_tf.synthetic.demo_data import ensure_demo_records
-
-        ensure_demo_records(data_dir)
-    records_dir, method_folder = records_location(data_dir, dataset)
-    model = load_checkpoint(run_dir, config, checkpoint)
-    result = evaluate_model(model, records_dir, method_folder, comp, batch_size, gallery_limit)
-    if write:
-        store_metrics(run_dir, metrics_key(config, dataset, comp, checkpoint), result, config)
-    return result
-
-
-def metrics_key(config, dataset, comp, checkpoint=None):
-    """Where metrics.json keeps a result: "test" for the run's own set, quality and model;
-    `test_{dataset}_{comp}` for another set or quality; `checkpoint_suffix` appended."""
-    own = dataset == config.data.dataset and comp == config.data.comp
-    return ("test" if own else f"test_{dataset}_{comp}") + checkpoint_suffix(checkpoint)
-
-
-def checkpoint_suffix(checkpoint=None):
-    """"" for student.keras, `@last` or `@{checkpoint file}` for another checkpoint."""
-    if not checkpoint:
-        return ""
-    return "@" + (LAST if checkpoint == LAST else os.path.basename(checkpoint))
-
-
-# --------------------------------------------------------------------------- any records
-def set_name(records_dir, manifest):
-    """The set's name given by pipelines.prepare (--name), else the records folder's name."""
-    return manifest.get("settings", {}).get("set") or os.path.basename(
-        os.path.normpath(str(records_dir)))
-
-
-def choose_quality(trained, qualities, comp=None):
-    """(quality, note): `comp` when given (it must be in `qualities`), else `trained` when the
-    records hold it, else the best they hold; the note says which and why."""
-    if comp:
-        if comp not in qualities:
-            raise UsageError(f"--comp {comp} is not in the records; they hold: "
-                             f"{', '.join(qualities)}. Received: comp={comp!r}")
-        return comp, f"quality {comp} (--comp)"
-    if trained in qualities:
-        return trained, f"quality {trained}, the one the student was trained on"
-    best = next(q for q in QUALITIES + tuple(qualities) if q in qualities)
-    return best, (f"quality {best}, the best the records hold (the student was trained on "
-                  f"{trained}, which they do not hold)")
-
-
-def key_for(name, quality, split):
-    return f"test_{name}_{quality}" + ("_all" if split == "all" else "")
-
-
-def resolve_records(config, records_dir, comp=None, split="test"):
-    """What `evaluate_records` scores, without scoring: {"manifest", "name", "quality",
-    "key", "splits", "faces" (per split), "notes"}. UsageError when it cannot be scored."""
-    from add_tf.data import count_examples, read_manifest
-
-    if split not in ("test", "all"):
-        raise UsageError(f"--split must be test or all. Received: split={split!r}")
-    try:
-        manifest = read_manifest(records_dir)
-    except FileNotFoundError as error:
-        raise UsageError(str(error)) from None
-    settings = manifest.get("settings", {})
-    size = settings.get("size")
-    if size and size != config.model.image_size:
-        raise UsageError(
-            f"The records at {records_dir} hold {size}-pixel crops; the model takes "
-            f"{config.model.image_size}. Prepare them with `python -m pipelines.prepare ... "
-            f"--size {config.model.image_size}`.")
-    quality, quality_note = choose_quality(config.data.comp, settings.get("qualities", []), comp)
-    faces = {s: count_examples(records_dir, "all", s) for s in manifest.get("counts", {})}
-    splits = sorted(s for s, n in faces.items() if n) if split == "all" else ["test"]
-    if not splits or not all(faces.get(s) for s in splits):
-        counts = ", ".join(f"{s} {n}" for s, n in sorted(faces.items())) or "none"
-        raise UsageError(f"No faces in the {split} split of {records_dir} (faces per split: "
-                         f"{counts}); score every split with --split all")
-    name = set_name(records_dir, manifest)
-    return {"manifest": manifest, "name": name, "quality": quality,
-            "key": key_for(name, quality, split), "splits": splits, "faces": faces,
-            "notes": [f"{name} ({', '.join(splits)}): {quality_note}"]}
-
-
-def evaluate_records(run_dir, records_dir, comp=None, split="test", batch_size=None,
-                     gallery_limit=None, checkpoint=None, write=True):
-    """Score a run's model on any prepared records (see the module docstring).
-
-    Returns (key, metrics, notes): the metrics.json key, the metrics dict (nan where undefined)
-    and the lines that say which quality was scored and what could not be computed."""
-    config = runs.read_config(run_dir)
-    plan = resolve_records(config, records_dir, comp, split)
-    notes = list(plan["notes"])
-    gallery = "train" if split == "test" and plan["faces"].get("train") else None
-    if gallery is None:
-        why = "--split all scores the training faces too" if split == "all" else \
-            "the records have no training faces"
-        notes.append(f"Recall@1 not computed: {why} (its gallery)")
-    model = load_checkpoint(run_dir, config, checkpoint)
-    batch_size = batch_size or min(config.train.batch_size, 64)
-    result = evaluate_model(model, records_dir, "all", plan["quality"], batch_size,
-                            gallery_limit, splits=plan["splits"], gallery=gallery)
-    present = [c for c in ("real", "fake") if result[f"{c}_frames"]]
-    if len(present) == 1:
-        notes.append(f"only {present[0]} faces: accuracy and Recall@1 only; AUC / EER / AP / "
-                     "video AUC are undefined with one class")
-    if write:
-        store_metrics(run_dir, plan["key"], result, config)
-    return plan["key"], result, notes
-
-
-# --------------------------------------------------------------------------- command line
 def build_parser():
     p = argparse.ArgumentParser(
         prog="python -m add_tf.evaluate", description="Evaluate a trained run on a test split.",
@@ -329,8 +63,10 @@ def main(argv=None):
         parser.error("--data-dir applies to --dataset only (--records names the folder)")
     try:
         model_card.announce(*model_card.describe(args.run))
+        from add_tf.evaluation import evaluator  # TensorFlow: after --help and usage errors
+
         if args.records is not None:
-            key, result, notes = evaluate_records(
+            key, result, notes = evaluator.evaluate_records(
                 args.run, args.records, comp=args.comp, split=args.split,
                 batch_size=args.batch_size, gallery_limit=args.gallery_limit,
                 checkpoint=args.checkpoint)
@@ -338,7 +74,10 @@ def main(argv=None):
                 print(f"[evaluate] {note}")
             name = key
         else:
-            result = evaluate_run(
+            config = runs.read_config(args.run)
+            demo_data.ensure_for_dataset(args.dataset or config.data.dataset,
+                                         args.data_dir or config.data.data_dir)
+            result = evaluator.evaluate_run(
                 args.run,
                 dataset=args.dataset,
                 comp=args.comp,
@@ -347,7 +86,6 @@ def main(argv=None):
                 gallery_limit=args.gallery_limit,
                 checkpoint=args.checkpoint,
             )
-            config = runs.read_config(args.run)
             name = f"{args.dataset or config.data.dataset}/{args.comp or config.data.comp}"
     except (FileNotFoundError, UsageError, DamagedRecordsError) as error:
         print(f"error: {error}", file=sys.stderr)

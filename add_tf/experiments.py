@@ -35,7 +35,6 @@ column group per set, `<set>.acc`, `<set>.auc`, `<set>.video_auc` (the set named
 from __future__ import annotations
 
 import argparse
-import itertools
 import os
 import sys
 
@@ -44,77 +43,10 @@ from add_tf.core import methods as methods_lib
 from add_tf.evaluation.grid_report import BASELINE, label, write_report, write_runs_csv
 from add_tf.evaluation.metrics import METRIC_NAMES
 from add_tf.models import backbones
+from add_tf.synthetic import demo_data
 from add_tf.training import runs
 
 CHECKPOINTS = ("best", "last")  # --checkpoint: the student each run is scored with
-CROSS_METRICS = ("acc", "auc", "video_auc")  # the column group of each --eval-records set
-
-
-def parse_sweeps(items):
-    """["loss.beta=8,16"] -> [("loss.beta", ["8", "16"])]."""
-    sweeps = []
-    for item in items:
-        key, sep, values = item.partition("=")
-        if not sep or not values:
-            raise ValueError(f"--sweep expects key=v1,v2,..., received: {item!r}")
-        config_lib.Config().set(key, values.split(",")[0])  # validates the key
-        sweeps.append((key, values.split(",")))
-    return sweeps
-
-
-def sweep_points(sweeps):
-    """Every combination as a list of (key, value); [[]] when there is no sweep."""
-    if not sweeps:
-        return [[]]
-    keys = [k for k, _ in sweeps]
-    return [list(zip(keys, combo)) for combo in itertools.product(*[v for _, v in sweeps])]
-
-
-def point_tag(point):
-    return ",".join(f"{k.split('.')[-1]}={v}" for k, v in point)
-
-
-def plan(args):
-    """The list of runs: dicts with the cell keys (dataset, comp, backbone, sweep point), the
-    method, the seed, the run dir, the fit argv and the dir of the auto teacher it shares."""
-    sweeps = parse_sweeps(args.sweep)
-    for method in args.methods:
-        methods_lib.method_terms(method)  # validates the name
-    runs_root = os.path.join(args.out, "runs")
-    entries, planned = [], set()
-    for dataset, comp, backbone, method, point, seed in itertools.product(
-        args.datasets, args.comps, args.backbones, args.methods, sweep_points(sweeps), args.seeds
-    ):
-        if args.unswept_baseline and method == BASELINE:
-            point = []
-        tag = point_tag(point)
-        if (dataset, comp, backbone, method, tag, seed) in planned:
-            continue
-        planned.add((dataset, comp, backbone, method, tag, seed))
-        run_dir = os.path.join(
-            runs_root, dataset, backbone, comp, method + (f"-{tag}" if tag else ""), f"seed{seed}"
-        )
-        argv = [
-            "--dataset", dataset, "--comp", comp, "--method", method, "--backbone", backbone,
-            "--seed", str(seed), "--run-dir", run_dir, "--runs-root", runs_root,
-            "--verbose", str(args.verbose),
-        ]
-        for flag, value in (("--data-dir", args.data_dir), ("--epochs", args.epochs),
-                            ("--batch-size", args.batch_size), ("--config", args.config)):
-            if value is not None:
-                argv += [flag, str(value)]
-        sets = list(args.set_values) + [f"{k}={v}" for k, v in point]
-        if sets:
-            argv += ["--set", *sets]
-        config = config_lib.load_config(args.config, sets)
-        config.data.dataset, config.model.backbone = dataset, backbone
-        entries.append({
-            "dataset": dataset, "comp": comp, "backbone": backbone, "method": method,
-            "point": tag, "seed": seed, "run_dir": run_dir, "argv": argv,
-            "teacher_comp": config.data.teacher_comp,
-            "teacher_dir": runs.teacher_run_dir(config, runs_root),
-        })
-    return entries
 
 
 def run_one(entry):
@@ -130,103 +62,6 @@ def run_one(entry):
         print(f"[experiments] run failed ({error.code}): {entry['run_dir']}", file=sys.stderr)
     finally:
         keras.backend.clear_session()
-
-
-def test_key(checkpoint="best"):
-    """The metrics.json key of a run's test metrics with the `checkpoint` student."""
-    from add_tf import evaluate
-
-    return "test" + evaluate.checkpoint_suffix(evaluate.LAST if checkpoint == "last" else None)
-
-
-def read_metrics(run_dir, checkpoint="best"):
-    """The test metrics of a run with the `checkpoint` student, None when it has none."""
-    return runs.read_json(os.path.join(run_dir, runs.METRICS), {}).get(test_key(checkpoint))
-
-
-def score_last(run_dir):
-    """Score a finished run with the student of its last committed validation, once; a run
-    without a committed backup is reported and left without those metrics."""
-    from add_tf import evaluate
-    from add_tf.core.errors import UsageError
-
-    if runs.is_complete(run_dir) and read_metrics(run_dir, "last") is None:
-        try:
-            evaluate.evaluate_run(run_dir, checkpoint=evaluate.LAST)
-        except UsageError as error:
-            print(f"[experiments] {run_dir} not scored at its last validation: {error}",
-                  file=sys.stderr)
-
-
-def collect(entries, eval_records=(), checkpoint="best"):
-    """The planned runs with their test metrics with the `checkpoint` student (None for a run
-    without any), with the `cross_metrics` of the --eval-records sets."""
-    rows = [{**entry, "metrics": read_metrics(entry["run_dir"], checkpoint)} for entry in entries]
-    for row in rows:
-        if row["metrics"] and eval_records:
-            row["metrics"] = {**row["metrics"], **cross_metrics(row["run_dir"], eval_records)}
-    return rows
-
-
-def cross_names(eval_records):
-    """The column names of the --eval-records sets: `<set>.<metric>` for CROSS_METRICS."""
-    from add_tf import evaluate
-    from add_tf.data import read_manifest
-
-    sets = [evaluate.set_name(d, read_manifest(d)) for d in eval_records]
-    return tuple(f"{name}.{metric}" for name in sets for metric in CROSS_METRICS)
-
-
-def evaluate_on_records(run_dir, eval_records):
-    """Score a finished run on each --eval-records set its metrics.json does not hold yet; a set
-    it cannot be scored on is reported and skipped."""
-    from add_tf import evaluate
-    from add_tf.core.errors import UsageError
-
-    if not runs.is_complete(run_dir):
-        return
-    stored = runs.read_json(os.path.join(run_dir, runs.METRICS), {})
-    for records in eval_records:
-        try:
-            plan = evaluate.resolve_records(runs.read_config(run_dir), records)
-            if plan["key"] not in stored:
-                _, _, notes = evaluate.evaluate_records(run_dir, records)
-                print("\n".join(f"[experiments] {note}" for note in notes), flush=True)
-        except UsageError as error:
-            print(f"[experiments] {run_dir} not scored on {records}: {error}", file=sys.stderr)
-
-
-def cross_metrics(run_dir, eval_records):
-    """{`<set>.<metric>`: value} of a run's stored scores on the --eval-records sets."""
-    from add_tf import evaluate
-    from add_tf.core.errors import UsageError
-
-    stored = runs.read_json(os.path.join(run_dir, runs.METRICS), {})
-    out = {}
-    for records in eval_records:
-        try:
-            plan = evaluate.resolve_records(runs.read_config(run_dir), records)
-        except UsageError:
-            continue
-        for metric in CROSS_METRICS:
-            out[f"{plan['name']}.{metric}"] = stored.get(plan["key"], {}).get(metric)
-    return out
-
-
-def teacher_rows(entries):
-    """One reference row per auto teacher of the grid that has test metrics (method "teacher",
-    comp its quality); a teacher found elsewhere (e.g. in the data dir) has no row."""
-    rows, seen = [], set()
-    for entry in entries:
-        if entry["teacher_dir"] in seen:
-            continue
-        seen.add(entry["teacher_dir"])
-        metrics = read_metrics(entry["teacher_dir"])
-        if metrics:
-            rows.append({"dataset": entry["dataset"], "comp": entry["teacher_comp"],
-                         "backbone": entry["backbone"], "method": "teacher", "point": "",
-                         "seed": None, "metrics": metrics})
-    return rows
 
 
 def build_parser():
@@ -262,9 +97,11 @@ def build_parser():
 def main(argv=None):
     argv = sys.argv[1:] if argv is None else list(argv)
     args = build_parser().parse_args(argv)
+    from add_tf.evaluation import grid  # TensorFlow: after --help
+
     try:
-        entries = plan(args)
-        columns = METRIC_NAMES + cross_names(args.eval_records)
+        entries = grid.plan(args)
+        columns = METRIC_NAMES + grid.cross_names(args.eval_records)
     except (ValueError, KeyError, FileNotFoundError) as error:
         print(f"error: {error.args[0] if error.args else error}", file=sys.stderr)
         raise SystemExit(2) from None
@@ -278,11 +115,14 @@ def main(argv=None):
               f"{entry['comp']} {entry['backbone']} seed {entry['seed']}", flush=True)
         run_one(entry)
         if args.checkpoint == "last":
-            score_last(entry["run_dir"])
-        evaluate_on_records(entry["run_dir"], args.eval_records)
-        write_runs_csv(collect(entries[:i], checkpoint=args.checkpoint), args.out)
-    rows = collect(entries, args.eval_records, args.checkpoint)
-    text = write_report(rows, teacher_rows(entries), args.out,
+            if grid.needs_last_score(entry["run_dir"]):
+                config = runs.read_config(entry["run_dir"])
+                demo_data.ensure_for_dataset(config.data.dataset, config.data.data_dir)
+            grid.score_last(entry["run_dir"])
+        grid.evaluate_on_records(entry["run_dir"], args.eval_records)
+        write_runs_csv(grid.collect(entries[:i], checkpoint=args.checkpoint), args.out)
+    rows = grid.collect(entries, args.eval_records, args.checkpoint)
+    text = write_report(rows, grid.teacher_rows(entries), args.out,
                         command="python -m add_tf.experiments " + " ".join(argv),
                         metric_names=columns, checkpoint=args.checkpoint)
     print(text)

@@ -26,6 +26,7 @@ from add_tf.core.errors import NonFiniteLossError, UsageError
 from add_tf.core.methods import METHODS, needs_teacher
 from add_tf.data.reader import DamagedRecordsError
 from add_tf.models import backbones
+from add_tf.synthetic import demo_data
 from add_tf.training import runs
 from add_tf.training.strategy import STRATEGIES
 
@@ -110,7 +111,6 @@ def teacher_config(config):
 def run(config, run_dir, runs_root, teacher="auto", strategy=None, verbose=2, evaluate=True):
     """The teacher (found, given or trained when needed), the run itself and its evaluation.
     Returns {name: test metrics}."""
-    from add_tf.training import loop
     from add_tf.training.strategy import task_info
 
     chief = task_info()[2]
@@ -129,24 +129,35 @@ def run(config, run_dir, runs_root, teacher="auto", strategy=None, verbose=2, ev
                 teacher_path = runs.teacher_run_dir(config, runs_root)
                 print(f"[fit] no teacher for {config.data.dataset}/{config.model.backbone}/"
                       f"{config.data.teacher_comp}: training one in {teacher_path}", flush=True)
-                loop.train(teacher_config(config), teacher_path, strategy=strategy,
-                               verbose=verbose)
+                _train(teacher_config(config), teacher_path, strategy=strategy, verbose=verbose)
         if evaluate and chief and os.path.isdir(teacher_path):
             results[f"teacher ({config.data.teacher_comp})"] = _evaluate(teacher_path)
-    loop.train(config, run_dir, teacher_path=teacher_path, strategy=strategy, verbose=verbose)
+    _train(config, run_dir, teacher_path=teacher_path, strategy=strategy, verbose=verbose)
     if evaluate and chief:
         results[f"{config.loss.method} ({config.data.comp})"] = _evaluate(run_dir)
     return results
 
 
+def _train(config, run_dir, **kwargs):
+    """`add_tf.training.loop.train`, the demo records made first when the run is still to be
+    trained."""
+    from add_tf.training import loop
+
+    if not runs.is_complete(run_dir):
+        demo_data.ensure_for_dataset(config.data.dataset, config.data.data_dir)
+    loop.train(config, run_dir, **kwargs)
+
+
 def _evaluate(run_dir):
     """Test metrics of a finished run (the stored ones when metrics.json already has them)."""
-    from add_tf import evaluate as evaluate_lib
+    from add_tf.evaluation import evaluator
 
     stored = runs.read_json(os.path.join(run_dir, runs.METRICS), {})
     if stored.get("test") and stored.get("training", {}).get("done"):
         return {k: (float("nan") if v is None else v) for k, v in stored["test"].items()}
-    return evaluate_lib.evaluate_run(run_dir)
+    config = runs.read_config(run_dir)
+    demo_data.ensure_for_dataset(config.data.dataset, config.data.data_dir)
+    return evaluator.evaluate_run(run_dir)
 
 
 def main(argv=None):

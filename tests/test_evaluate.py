@@ -10,7 +10,7 @@ from add_tf import evaluate, experiments
 from add_tf.core import atomic
 from add_tf.core import config as config_lib
 from add_tf.core.errors import UsageError
-from add_tf.evaluation import grid_report
+from add_tf.evaluation import evaluator, grid, grid_report, metrics_file
 from add_tf.training import runs
 from tiny_prepare import dfdc_tree, prepare_layout, write_clip
 
@@ -49,12 +49,12 @@ def dfdc_records(tmp_path_factory):
 
 
 def test_choose_quality():
-    assert evaluate.choose_quality("c40", ["c23", "c40"])[0] == "c40"
-    quality, note = evaluate.choose_quality("c40", ["raw", "c23"])
+    assert evaluator.choose_quality("c40", ["c23", "c40"])[0] == "c40"
+    quality, note = evaluator.choose_quality("c40", ["raw", "c23"])
     assert quality == "raw" and "best the records hold" in note and "c40" in note
-    assert evaluate.choose_quality("c40", ["c23", "c40"], comp="c23")[0] == "c23"
+    assert evaluator.choose_quality("c40", ["c23", "c40"], comp="c23")[0] == "c23"
     with pytest.raises(UsageError, match="they hold: c23. Received: comp='c40'"):
-        evaluate.choose_quality("c23", ["c23"], comp="c40")
+        evaluator.choose_quality("c23", ["c23"], comp="c40")
 
 
 def test_records_of_another_layout_scored_and_stored(run_dir, dfdc_records, capsys):
@@ -77,7 +77,7 @@ def test_records_of_another_layout_scored_and_stored(run_dir, dfdc_records, caps
 def test_one_class_set_reports_accuracy_and_says_the_rest_is_undefined(run_dir, dfdc_records,
                                                                        capsys):
     _, fakes = dfdc_records
-    key, result, notes = evaluate.evaluate_records(str(run_dir), str(fakes), split="all")
+    key, result, notes = evaluator.evaluate_records(str(run_dir), str(fakes), split="all")
     assert key == "test_dfdc_fakes_c23_all"
     assert result["acc"] == 1.0 and result["real_frames"] == 0 and result["frames"] == 16
     assert all(math.isnan(result[name]) for name in ("auc", "eer", "ap", "video_auc"))
@@ -104,7 +104,7 @@ def test_errors_name_what_is_there(run_dir, dfdc_records, tmp_path, capsys):
     write_clip(tmp_path / "one" / "fake" / "only.mp4")  # one group: all in train
     prepare_layout("folders", tmp_path / "one", tmp_path / "one_records")
     with pytest.raises(UsageError, match="No faces in the test split .*train 4.*--split all"):
-        evaluate.evaluate_records(str(run_dir), str(tmp_path / "one_records"))
+        evaluator.evaluate_records(str(run_dir), str(tmp_path / "one_records"))
 
 
 def test_experiments_eval_records_column_group(run_dir, dfdc_records, tmp_path):
@@ -115,13 +115,13 @@ def test_experiments_eval_records_column_group(run_dir, dfdc_records, tmp_path):
     stored = runs.read_json(str(run_dir / runs.METRICS), {})
     stored.pop("test_dfdc_c23", None)
     atomic.write_json(str(run_dir / runs.METRICS), {**stored, "test": {"acc": 0.5, "auc": 0.5}})
-    experiments.evaluate_on_records(str(run_dir), [str(records)])
+    grid.evaluate_on_records(str(run_dir), [str(records)])
     scored = runs.read_json(str(run_dir / runs.METRICS))["test_dfdc_c23"]
     entry = {"dataset": "demo", "comp": "c40", "backbone": "resnet18", "method": "none",
              "point": "", "seed": 0, "run_dir": str(run_dir)}
-    rows = experiments.collect([entry], [str(records)])
+    rows = grid.collect([entry], [str(records)])
     assert rows[0]["metrics"]["dfdc.acc"] == scored["acc"]
-    columns = METRIC_NAMES + experiments.cross_names([str(records)])
+    columns = METRIC_NAMES + grid.cross_names([str(records)])
     assert columns[-3:] == ("dfdc.acc", "dfdc.auc", "dfdc.video_auc")
     text = grid_report.write_report(rows, [], str(tmp_path), metric_names=columns)
     header, _, row = text.splitlines()[2:5]
@@ -139,8 +139,9 @@ def test_metrics_key_names_the_set_quality_and_checkpoint():
     config = config_lib.Config()
     config.set("data.dataset", "demo")
     config.set("data.comp", "c40")
-    assert evaluate.metrics_key(config, "demo", "c40") == "test"
-    assert evaluate.metrics_key(config, "demo", "c23") == "test_demo_c23"
-    assert evaluate.metrics_key(config, "demo", "c40", evaluate.LAST) == "test@last"
-    assert (evaluate.metrics_key(config, "faceswap", "c40", "/r/checkpoints/best-v003.weights.h5")
+    assert metrics_file.metrics_key(config, "demo", "c40") == "test"
+    assert metrics_file.metrics_key(config, "demo", "c23") == "test_demo_c23"
+    assert metrics_file.metrics_key(config, "demo", "c40", metrics_file.LAST) == "test@last"
+    checkpoint = "/r/checkpoints/best-v003.weights.h5"
+    assert (metrics_file.metrics_key(config, "faceswap", "c40", checkpoint)
             == "test_faceswap_c40@best-v003.weights.h5")

@@ -11,7 +11,7 @@ import matplotlib.image
 import pytest
 
 from add_tf import experiments
-from add_tf.evaluation import grid_report
+from add_tf.evaluation import evaluator, grid, grid_report, metrics_file
 
 
 def _args(argv):
@@ -22,7 +22,7 @@ def test_plan_grid_and_shared_teacher_root(tmp_path):
     args = _args(["--datasets", "demo", "--comps", "c23", "c40", "--methods", "add", "none",
                   "--backbones", "resnet18", "--seeds", "0", "1", "2", "--out", str(tmp_path),
                   "--epochs", "2", "--set", "train.batch_size=8"])
-    entries = experiments.plan(args)
+    entries = grid.plan(args)
     assert len(entries) == 2 * 2 * 3
     run_dirs = {e["run_dir"] for e in entries}
     assert len(run_dirs) == len(entries)
@@ -37,7 +37,7 @@ def test_ablation_methods_and_sweeps(tmp_path):
     args = _args(["--methods", "add_fr", "add_mv_nocontrast", "add_mv", "add", "--seeds",
                   "0", "--out", str(tmp_path), "--sweep", "loss.beta=8,16", "--sweep",
                   "loss.alpha=1,2"])
-    entries = experiments.plan(args)
+    entries = grid.plan(args)
     assert len(entries) == 4 * 4
     by_name = {grid_report.label(e): e["argv"] for e in entries}
     fr_only = by_name["add_fr[beta=8,alpha=1]"]
@@ -51,7 +51,7 @@ def test_fit_accepts_planned_argv(tmp_path):
 
     args = _args(["--methods", "add_mv_nocontrast", "--seeds", "4", "--out", str(tmp_path),
                   "--sweep", "loss.beta=20"])
-    (entry,) = experiments.plan(args)
+    (entry,) = grid.plan(args)
     config = fit.resolve_config(fit.build_parser().parse_args(entry["argv"]))
     assert config.loss.method == "add_mv_nocontrast" and config.loss.beta == 20
     assert config.train.seed == 4
@@ -104,10 +104,10 @@ def test_aggregate_mean_std_and_tables(tmp_path):
 def test_unswept_baseline_is_planned_once_and_compared_with_every_point(tmp_path):
     argv = ["--methods", "none", "add", "--seeds", "0", "1", "--out", str(tmp_path),
             "--sweep", "loss.alpha=0.02,0.1"]
-    swept = experiments.plan(_args(argv))
+    swept = grid.plan(_args(argv))
     assert sorted({(e["method"], e["point"]) for e in swept}) == [
         ("add", "alpha=0.02"), ("add", "alpha=0.1"), ("none", "alpha=0.02"), ("none", "alpha=0.1")]
-    entries = experiments.plan(_args(argv + ["--unswept-baseline"]))
+    entries = grid.plan(_args(argv + ["--unswept-baseline"]))
     assert [(e["method"], e["point"], e["seed"]) for e in entries if e["method"] == "none"] == [
         ("none", "", 0), ("none", "", 1)]
     baseline = next(e for e in entries if e["method"] == "none")
@@ -157,7 +157,7 @@ def _write_metrics(run_dir, acc, auc):
 
 def test_report_from_run_dirs_with_teacher_row_and_chart(tmp_path):
     out = tmp_path / "out"
-    entries = experiments.plan(_args(["--methods", "none", "add", "add_fr", "--seeds", "0", "1",
+    entries = grid.plan(_args(["--methods", "none", "add", "add_fr", "--seeds", "0", "1",
                                       "--out", str(out)]))
     accs = {("none", 0): 0.70, ("none", 1): 0.80, ("add", 0): 0.75, ("add", 1): 0.90,
             ("add_fr", 0): 0.60}  # add_fr seed 1 failed: no metrics.json
@@ -168,8 +168,8 @@ def test_report_from_run_dirs_with_teacher_row_and_chart(tmp_path):
     teacher_dir = out / "runs" / "demo" / "resnet18" / "raw" / "teacher"
     assert {e["teacher_dir"] for e in entries} == {str(teacher_dir)}
     _write_metrics(teacher_dir, 0.99, 1.0)
-    rows = experiments.collect(entries)
-    text = grid_report.write_report(rows, experiments.teacher_rows(entries), out)
+    rows = grid.collect(entries)
+    text = grid_report.write_report(rows, grid.teacher_rows(entries), out)
     lines = text.splitlines()
     assert "| demo | raw | resnet18 | teacher | 1 | 99.00 ± 0.00 | 100.00 ± 0.00 |" in lines[4]
     assert "| demo | c40 | resnet18 | add_fr | 1 (1 failed) | 60.00 ± 0.00 |" in text
@@ -191,11 +191,10 @@ def test_report_from_run_dirs_with_teacher_row_and_chart(tmp_path):
 
 
 def test_checkpoint_last_scores_each_finished_run_once_and_tabulates_it(tmp_path, monkeypatch):
-    from add_tf import evaluate
     from add_tf.training import runs
 
     out = tmp_path / "out"
-    entries = experiments.plan(_args(["--methods", "none", "--seeds", "0", "1", "2",
+    entries = grid.plan(_args(["--methods", "none", "--seeds", "0", "1", "2",
                                       "--out", str(out), "--checkpoint", "last"]))
     scored, unfinished, stored = (Path(e["run_dir"]) for e in entries)
     for run_dir in (scored, unfinished, stored):
@@ -212,14 +211,14 @@ def test_checkpoint_last_scores_each_finished_run_once_and_tabulates_it(tmp_path
         path.write_text(json.dumps({**json.loads(path.read_text()),
                                     "test@last": {"acc": 0.9, "auc": 1.0}}))
 
-    monkeypatch.setattr(evaluate, "evaluate_run", fake_evaluate_run)
+    monkeypatch.setattr(evaluator, "evaluate_run", fake_evaluate_run)
     for entry in entries:
-        experiments.score_last(entry["run_dir"])
-    assert calls == [(scored, evaluate.LAST)]  # not the unfinished run, not the stored one
-    rows = experiments.collect(entries, checkpoint="last")
+        grid.score_last(entry["run_dir"])
+    assert calls == [(scored, metrics_file.LAST)]  # not the unfinished run, not the stored one
+    rows = grid.collect(entries, checkpoint="last")
     assert [r["metrics"] for r in rows] == [{"acc": 0.9, "auc": 1.0}, None,
                                             {"acc": 0.5, "auc": 0.6}]
-    assert experiments.collect(entries)[0]["metrics"] == {"acc": 0.7, "auc": 0.8}
+    assert grid.collect(entries)[0]["metrics"] == {"acc": 0.7, "auc": 0.8}
     text = grid_report.write_report(rows, [], out, checkpoint="last")
     assert "the student of each run's last validation" in text
     assert "| demo | c40 | resnet18 | none | 2 (1 failed) | 70.00 ± 28.28 |" in text

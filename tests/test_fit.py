@@ -11,8 +11,9 @@ import time
 import numpy as np
 import pytest
 
-from add_tf import evaluate, fit
+from add_tf import fit
 from add_tf.core import config as config_lib
+from add_tf.evaluation import evaluator
 
 REPO = pathlib.Path(__file__).resolve().parents[1]
 
@@ -179,10 +180,10 @@ def _check_last_committed_student(run_dir):
         kernels = []
         f["layers"].visititems(lambda name, item: kernels.append(item[()]) if getattr(
             item, "shape", None) == (512, 2) else None)  # optimizer/ holds its Adam slots
-    student = evaluate.last_committed_student(str(run_dir), read_config(str(run_dir)))
+    student = evaluator.last_committed_student(str(run_dir), read_config(str(run_dir)))
     (kernel,) = kernels
     np.testing.assert_array_equal(student.get_layer("logits").get_weights()[0], kernel)
-    result = evaluate.evaluate_run(str(run_dir), checkpoint=evaluate.LAST)
+    result = evaluator.evaluate_run(str(run_dir), checkpoint=evaluator.LAST)
     stored = json.loads((run_dir / "metrics.json").read_text())
     assert stored["test@last"]["acc"] == pytest.approx(result["acc"])
     assert "acc" in stored["test"]  # the best validation's result is kept beside it

@@ -12,6 +12,7 @@ import io
 import math
 import os
 
+import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from scipy import stats
@@ -37,14 +38,10 @@ def _finite(value):
 
 def _mean_std(values):
     """Mean and sample standard deviation (n - 1) of the finite values; std 0 for one value."""
-    values = [v for v in values if _finite(v)]
-    if not values:
+    values = np.array([v for v in values if _finite(v)], np.float64)
+    if not values.size:
         return None, None
-    mean = sum(values) / len(values)
-    if len(values) < 2:
-        return mean, 0.0
-    var = sum((v - mean) ** 2 for v in values) / (len(values) - 1)
-    return mean, math.sqrt(var)
+    return float(values.mean()), float(values.std(ddof=1)) if values.size > 1 else 0.0
 
 
 def aggregate(rows, metric_names=METRIC_NAMES):

@@ -13,6 +13,14 @@ log = logging.getLogger(__name__)
 RECORD_FRAMES = 16  # frames sampled per video by ensure_demo_records
 
 
+def ensure_for_dataset(dataset, data_dir):
+    """The demo records of `data_dir` when `dataset` is the demo, generated when absent; other
+    data sets are prepared by the user. The commands call this before the training and
+    evaluation libraries, which read prepared records only."""
+    if dataset == "demo":
+        ensure_demo_records(data_dir)
+
+
 def ensure_demo_records(data_dir, seed=0, frames=RECORD_FRAMES, beam_args=None):
     """{data_dir}/demo with prepared records; generated (tree in {data_dir}/demo_videos) and
     prepared (full-frame detector, in-process Beam runner) when absent. Returns the path."""

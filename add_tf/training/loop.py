@@ -93,12 +93,9 @@ def prepare_command(config, records_dir):
 
 
 def locate_data(config):
-    """(records_dir, method folder, manifest) of the config's dataset; the demo data is generated
-    when absent. UsageError with the prepare command when the records are missing."""
-    if config.data.dataset == "demo":
-        from add_tf.synthetic.demo_data import ensure_demo_records
-
-        ensure_demo_records(config.data.data_dir)
+    """(records_dir, method folder, manifest) of the config's prepared dataset (the demo records
+    included: add_tf.fit makes them first). UsageError with the prepare command when the records
+    are missing."""
     records_dir, method_folder = data_lib.records_location(config.data.data_dir,
                                                            config.data.dataset)
     manifest_path = os.path.join(records_dir, "manifest.json")
@@ -142,6 +139,128 @@ class Plan:
         self.total_steps = self.epochs * self.steps
 
 
+def adopt_data(config, run_dir, chief):
+    """(records_dir, method folder) of the run; `config.model.image_size` set to the size of the
+    prepared crops, and the config written to the run dir by the chief."""
+    records_dir, method_folder, manifest = locate_data(config)
+    size = manifest_image_size(manifest)
+    if size and size != config.model.image_size:
+        print(f"[fit] model.image_size {config.model.image_size} -> {size} (size of the prepared "
+              "crops)", flush=True)
+        config.model.image_size = size
+    if chief:
+        runs.write_config(run_dir, config)
+    return records_dir, method_folder
+
+
+def make_split(config, records_dir, method_folder, split, training, strategy):
+    """Batches of `split`, sharded over the workers of a multi-worker job. Validation decodes
+    the teacher's images only when it runs the teacher (`train.validate_losses`) and keeps the
+    decoded split in memory when it fits (add_tf.data.reader.CACHE_BYTES)."""
+    t = config.train
+    teacher_images = needs_teacher(config.loss.method) and (training or t.validate_losses)
+    ds = data_lib.make_dataset(
+        records_dir, method_folder, split, student_quality=config.data.comp,
+        teacher_quality=config.data.teacher_comp if teacher_images else config.data.comp,
+        batch_size=t.batch_size, training=training, seed=t.seed, repeat=training,
+        cache=not training,
+    )
+    return shard_by_data(ds) if is_multiworker(strategy) else ds
+
+
+@dataclasses.dataclass
+class Folders:
+    """Where one worker keeps its checkpoints, its resumable backup and its TensorBoard logs."""
+
+    checkpoints: str
+    backup: str
+    logs: str
+
+    @classmethod
+    def of(cls, run_dir, task_type, task_index, chief):
+        own_dir = runs.worker_dir(run_dir, task_type, task_index, chief)
+        return cls(os.path.join(own_dir, runs.CHECKPOINTS), os.path.join(own_dir, runs.BACKUP),
+                   os.path.join(own_dir, "logs"))
+
+
+def build_models(config, plan, teacher_path):
+    """(student, teacher or None, compiled Distiller, Adam optimizer), built and called once so
+    that every variable exists; under the strategy's scope."""
+    t = config.train
+    student = build_classifier(config.model.backbone, image_size=config.model.image_size,
+                               weights=initial_weights(config, teacher_path), name="student")
+    teacher = None
+    if needs_teacher(config.loss.method):
+        if not teacher_path:
+            raise UsageError(f"Method {config.loss.method!r} needs a teacher (--teacher)")
+        teacher = runs.load_model(teacher_path)
+        teacher.trainable = False
+    loss_config = dataclasses.replace(
+        config.loss, seed=t.seed if config.loss.seed is None else config.loss.seed,
+        fr_start_step=(t.fr_warmup_epochs * t.validations_per_epoch * plan.steps
+                       or config.loss.fr_start_step))
+    distiller = Distiller(student, teacher, loss_config=loss_config,
+                          validate_losses=t.validate_losses)
+    optimizer = keras.optimizers.Adam(
+        learning_rate=one_cycle_schedule(t.learning_rate, plan.total_steps, t.warmup_fraction),
+        beta_1=t.beta_1, beta_2=t.beta_2, epsilon=t.epsilon)
+    distiller.compile(optimizer=optimizer, jit_compile=bool(t.jit_compile))
+    distiller(np.zeros((1, config.model.image_size, config.model.image_size, 3), np.float32))
+    # Every trainable variable now, so that a head-only phase (a subset) and the full phase
+    # share the optimizer's slots and step counter.
+    optimizer.build(distiller.distillation_variables)
+    return student, teacher, distiller, optimizer
+
+
+def resume(strategy, distiller, student, folders, patience):
+    """(epoch, tracker): the last epoch every worker committed (0 for a new run), the
+    distiller restored to it and the validation tracker with its state."""
+    commits = callbacks_lib.TrainingBackup.commits(folders.backup)
+    epoch = agreed_epoch(strategy, commits[0]["epoch"] if commits else 0)
+    state = callbacks_lib.TrainingBackup.restore(distiller, folders.backup, epoch)
+    tracker = callbacks_lib.ValidationTracker(student, folders.checkpoints, patience, state)
+    return epoch, tracker
+
+
+def make_callbacks(config, folders, tracker):
+    """Keras callbacks of a run: NaN guard, validation tracker, backup, TensorBoard, config."""
+    return [
+        callbacks_lib.NonFiniteGuard(folders.checkpoints),
+        tracker,
+        callbacks_lib.TrainingBackup(folders.backup, tracker),
+        keras.callbacks.TensorBoard(folders.logs, update_freq="epoch"),
+        callbacks_lib.ConfigText(folders.logs, config.to_yaml()),
+    ]
+
+
+def fit_phases(fit, distiller, student, optimizer, tracker, plan, epoch, jit_compile):
+    """The head-only phase (backbone frozen) while `epoch` < plan.head_epochs, then every layer
+    up to plan.epochs unless stopped early. fit(initial_epoch, epochs): one Keras fit."""
+    if epoch < plan.head_epochs:
+        set_head_only(student, True)
+        distiller.compile(optimizer=optimizer, jit_compile=jit_compile)
+        fit(epoch, plan.head_epochs)
+        epoch = tracker.state["history"][-1]["epoch"]
+        set_head_only(student, False)
+        distiller.compile(optimizer=optimizer, jit_compile=jit_compile)
+    if not tracker.state.get("stopped_early") and epoch < plan.epochs:
+        fit(epoch, plan.epochs)
+
+
+def summarise(tracker, optimizer, started):
+    """The summary of a finished training (training_state.json)."""
+    return {
+        "done": True,
+        "finished_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "best_val_acc": tracker.state["best"],
+        "best_validation": tracker.state["best_epoch"],
+        "validations": len(tracker.state["history"]),
+        "steps": int(np.asarray(optimizer.iterations)),
+        "train_seconds_last_session": round(time.time() - started, 1),
+        "stopped_early": bool(tracker.state.get("stopped_early")),
+    }
+
+
 def train(config, run_dir, teacher_path=None, strategy=None, verbose=2):
     """Train one model as described by `config` into `run_dir`; returns the summary dict.
 
@@ -154,115 +273,39 @@ def train(config, run_dir, teacher_path=None, strategy=None, verbose=2):
         print(f"[fit] {run_dir} is already trained; skipping training.", flush=True)
         return runs.read_state(run_dir)
 
-    records_dir, method_folder, manifest = locate_data(config)
-    size = manifest_image_size(manifest)
-    if size and size != config.model.image_size:
-        print(f"[fit] model.image_size {config.model.image_size} -> {size} (size of the prepared "
-              "crops)", flush=True)
-        config.model.image_size = size
-    if chief:
-        runs.write_config(run_dir, config)
-
+    records_dir, method_folder = adopt_data(config, run_dir, chief)
     t = config.train
     if t.deterministic:
         tf.config.experimental.enable_op_determinism()
     keras.utils.set_random_seed(t.seed)
     plan = Plan(t, data_lib.count_examples(records_dir, method_folder, "train"))
-    distilled = needs_teacher(config.loss.method)
-
-    def dataset(split, training):
-        """Batches of `split`, sharded over the workers of a multi-worker job. Validation decodes
-        the teacher's images only when it runs the teacher (`train.validate_losses`) and keeps
-        the decoded split in memory when it fits (add_tf.data.reader.CACHE_BYTES)."""
-        teacher_images = distilled and (training or t.validate_losses)
-        ds = data_lib.make_dataset(
-            records_dir, method_folder, split, student_quality=config.data.comp,
-            teacher_quality=config.data.teacher_comp if teacher_images else config.data.comp,
-            batch_size=t.batch_size, training=training, seed=t.seed, repeat=training,
-            cache=not training,
-        )
-        return shard_by_data(ds) if is_multiworker(strategy) else ds
-
-    own_dir = runs.worker_dir(run_dir, task_type, task_index, chief)
-    checkpoint_dir = os.path.join(own_dir, runs.CHECKPOINTS)
-    backup_dir = os.path.join(own_dir, runs.BACKUP)
-    log_dir = os.path.join(own_dir, "logs")
-    os.makedirs(checkpoint_dir, exist_ok=True)
+    folders = Folders.of(run_dir, task_type, task_index, chief)
+    os.makedirs(folders.checkpoints, exist_ok=True)
     if t.mixed_precision:
         keras.mixed_precision.set_global_policy("mixed_float16")
     try:
         with strategy.scope():
-            student = build_classifier(config.model.backbone, image_size=config.model.image_size,
-                                       weights=initial_weights(config, teacher_path),
-                                       name="student")
-            teacher = None
-            if distilled:
-                if not teacher_path:
-                    raise UsageError(f"Method {config.loss.method!r} needs a teacher (--teacher)")
-                teacher = runs.load_model(teacher_path)
-                teacher.trainable = False
-            loss_config = dataclasses.replace(
-                config.loss, seed=t.seed if config.loss.seed is None else config.loss.seed,
-                fr_start_step=(t.fr_warmup_epochs * t.validations_per_epoch * plan.steps
-                               or config.loss.fr_start_step))
-            distiller = Distiller(student, teacher, loss_config=loss_config,
-                                  validate_losses=t.validate_losses)
-            optimizer = keras.optimizers.Adam(
-                learning_rate=one_cycle_schedule(t.learning_rate, plan.total_steps,
-                                                 t.warmup_fraction),
-                beta_1=t.beta_1, beta_2=t.beta_2, epsilon=t.epsilon)
-            distiller.compile(optimizer=optimizer, jit_compile=bool(t.jit_compile))
-            distiller(np.zeros((1, config.model.image_size, config.model.image_size, 3),
-                               np.float32))
-            # Every trainable variable now, so that a head-only phase (a subset) and the full
-            # phase share the optimizer's slots and step counter.
-            optimizer.build(distiller.distillation_variables)
-
-        commits = callbacks_lib.TrainingBackup.commits(backup_dir)
-        epoch = agreed_epoch(strategy, commits[0]["epoch"] if commits else 0)
-        state = callbacks_lib.TrainingBackup.restore(distiller, backup_dir, epoch)
-        tracker = callbacks_lib.ValidationTracker(student, checkpoint_dir, t.patience, state)
-        train_ds, val_ds = dataset("train", True), dataset("val", False)
-        callbacks = [
-            callbacks_lib.NonFiniteGuard(checkpoint_dir),
-            tracker,
-            callbacks_lib.TrainingBackup(backup_dir, tracker),
-            keras.callbacks.TensorBoard(log_dir, update_freq="epoch"),
-            callbacks_lib.ConfigText(log_dir, config.to_yaml()),
-        ]
+            student, teacher, distiller, optimizer = build_models(config, plan, teacher_path)
+        epoch, tracker = resume(strategy, distiller, student, folders, t.patience)
+        train_ds = make_split(config, records_dir, method_folder, "train", True, strategy)
+        val_ds = make_split(config, records_dir, method_folder, "val", False, strategy)
+        callbacks = make_callbacks(config, folders, tracker)
         print(f"[fit] {config.loss.method} on {config.data.dataset}/{config.data.comp} "
               f"({config.model.backbone}, batch {t.batch_size}): {t.epochs} epochs x "
               f"{t.validations_per_epoch} validations x {plan.steps} steps -> {run_dir}"
               + (f" (resumed after validation {epoch})" if epoch else ""), flush=True)
         started = time.time()
 
-        def fit(epochs):
+        def fit(initial_epoch, epochs):
             with data_lib.report_damaged_shards(records_dir, method_folder, ("train", "val")):
                 distiller.fit(train_ds, validation_data=val_ds, epochs=epochs,
-                              initial_epoch=epoch, steps_per_epoch=plan.steps,
+                              initial_epoch=initial_epoch, steps_per_epoch=plan.steps,
                               callbacks=callbacks, verbose=verbose)
 
-        if epoch < plan.head_epochs:
-            set_head_only(student, True)
-            distiller.compile(optimizer=optimizer, jit_compile=bool(t.jit_compile))
-            fit(plan.head_epochs)
-            epoch = tracker.state["history"][-1]["epoch"]
-            set_head_only(student, False)
-            distiller.compile(optimizer=optimizer, jit_compile=bool(t.jit_compile))
-        if not tracker.state.get("stopped_early") and epoch < plan.epochs:
-            fit(plan.epochs)
+        fit_phases(fit, distiller, student, optimizer, tracker, plan, epoch, bool(t.jit_compile))
         if tracker.best_path:
             student.load_weights(tracker.best_path)
-        summary = {
-            "done": True,
-            "finished_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-            "best_val_acc": tracker.state["best"],
-            "best_validation": tracker.state["best_epoch"],
-            "validations": len(tracker.state["history"]),
-            "steps": int(np.asarray(optimizer.iterations)),
-            "train_seconds_last_session": round(time.time() - started, 1),
-            "stopped_early": bool(tracker.state.get("stopped_early")),
-        }
+        summary = summarise(tracker, optimizer, started)
         if chief:
             runs.finish(run_dir, student, teacher, summary)
             model_card.write_card(run_dir)

@@ -1,0 +1,245 @@
+"""Scoring a run's classifier: on a test split of its dataset (`evaluate_run`) or on records of
+any layout made by pipelines.prepare (`evaluate_records`); the results are merged into the run's
+metrics.json (`add_tf.evaluation.metrics_file`).
+
+Frame level ACC / AUC / EER / AP and Recall@1 (test embeddings against the training-split
+embeddings of the evaluated records and quality, Euclidean), video level AUC / ACC (mean fake
+probability per (method, video id)). The records are read as they are: the demo records must
+exist before a demo run is evaluated (the commands make them).
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+
+import numpy as np
+import tensorflow as tf
+
+from add_tf.core.errors import UsageError
+from add_tf.core.names import QUALITIES
+from add_tf.data import (
+    count_examples,
+    make_dataset,
+    read_manifest,
+    records_location,
+    report_damaged_shards,
+)
+from add_tf.evaluation import metrics as metrics_lib
+from add_tf.evaluation.metrics_file import LAST, metrics_key, store_metrics
+from add_tf.models import build_classifier, feature_model
+from add_tf.training import runs
+from add_tf.training.callbacks import TrainingBackup
+from add_tf.training.distiller import Distiller
+
+
+def _collect(infer, datasets, with_meta):
+    probs, labels, embeddings, methods, videos = [], [], [], [], []
+    for element in itertools.chain(*datasets):
+        if with_meta:
+            (_, images), label, meta = element
+            methods.extend(meta["method"].numpy().tolist())
+            videos.extend(meta["video_id"].numpy().tolist())
+        else:
+            (_, images), label = element
+        out = infer(images)
+        logits = np.asarray(out["logits"], np.float32)
+        logits = logits - logits.max(axis=1, keepdims=True)
+        p = np.exp(logits)
+        probs.append(p[:, 1] / p.sum(axis=1))
+        labels.append(label.numpy())
+        embeddings.append(np.asarray(out["embedding"], np.float32))
+    if not labels:
+        raise ValueError("The dataset is empty.")
+    return (
+        np.concatenate(labels),
+        np.concatenate(probs),
+        np.concatenate(embeddings),
+        methods,
+        videos,
+    )
+
+
+def evaluate_model(model, records_dir, method_folder, comp, batch_size=64, gallery_limit=None,
+                   splits=("test",), gallery="train"):
+    """All metrics of `model` (a classifier) on `splits` of the records at quality `comp`, with
+    the number of real and fake faces; Recall@1 against the `gallery` split (None: nan)."""
+    features = feature_model(model, names=("embedding", "logits"))
+    infer = tf.function(lambda x: features(x, training=False))
+
+    def dataset(split, with_meta):
+        return make_dataset(
+            records_dir,
+            method_folder,
+            split,
+            student_quality=comp,
+            teacher_quality=comp,
+            batch_size=batch_size,
+            training=False,
+            with_meta=with_meta,
+        )
+
+    read = tuple(splits) + ((gallery,) if gallery else ())
+    with report_damaged_shards(records_dir, method_folder, read):
+        labels, probs, emb, methods, videos = _collect(
+            infer, [dataset(split, True) for split in splits], True)
+        gallery_labels = gallery_emb = None
+        if gallery:
+            train_ds = dataset(gallery, False)
+            if gallery_limit:
+                train_ds = train_ds.unbatch().take(gallery_limit).batch(batch_size)
+            gallery_labels, _, gallery_emb, _, _ = _collect(infer, [train_ds], False)
+    result = metrics_lib.all_metrics(
+        labels,
+        probs,
+        embeddings=emb,
+        train_embeddings=gallery_emb,
+        train_labels=gallery_labels,
+        methods=methods,
+        video_ids=videos,
+    )
+    result["fake_frames"] = int(np.sum(labels == 1))
+    result["real_frames"] = int(np.sum(labels == 0))
+    return result
+
+
+def _fresh_student(config):
+    return build_classifier(config.model.backbone, image_size=config.model.image_size,
+                            name="student")
+
+
+def last_committed_student(run_dir, config):
+    """The student as the run's last committed validation left it (its resumable backup,
+    `add_tf.training.callbacks.TrainingBackup`), not the best-validation weights of
+    student.keras."""
+    backup = os.path.join(run_dir, runs.BACKUP)
+    commits = TrainingBackup.commits(backup)
+    if not commits:
+        raise UsageError(f"No committed backup in {backup} (--checkpoint {LAST} needs the "
+                         "checkpoints of a run trained by add_tf.fit)")
+    student = _fresh_student(config)
+    teacher_file = os.path.join(run_dir, runs.TEACHER_MODEL)
+    teacher = runs.load_model(teacher_file) if os.path.exists(teacher_file) else None
+    distiller = Distiller(student, teacher, loss_config=config.loss)
+    size = config.model.image_size
+    distiller(np.zeros((1, size, size, 3), np.float32))
+    TrainingBackup.restore(distiller, backup, commits[0]["epoch"])
+    return student
+
+
+def load_checkpoint(run_dir, config, checkpoint=None):
+    """The classifier of a run: student.keras, another .keras file, a student .weights.h5 or
+    `LAST` (`last_committed_student`)."""
+    if checkpoint == LAST:
+        return last_committed_student(run_dir, config)
+    if checkpoint and checkpoint.endswith(".weights.h5"):
+        if not os.path.exists(checkpoint):
+            raise UsageError(f"No checkpoint at {checkpoint}")
+        model = _fresh_student(config)
+        model.load_weights(checkpoint)
+        return model
+    return runs.load_model(checkpoint or run_dir)
+
+
+def evaluate_run(run_dir, dataset=None, comp=None, data_dir=None, batch_size=None,
+                 gallery_limit=None, checkpoint=None, write=True):
+    """Evaluate a run's model on the test split of `dataset` (default: the run's) at quality
+    `comp` (default: the run's), read from `data_dir` (default: the run's data.data_dir); merge
+    into run_dir/metrics.json under `metrics_key`; return the metrics dict."""
+    config = runs.read_config(run_dir)
+    dataset = dataset or config.data.dataset
+    comp = comp or config.data.comp
+    data_dir = data_dir or config.data.data_dir
+    batch_size = batch_size or min(config.train.batch_size, 64)
+    records_dir, method_folder = records_location(data_dir, dataset)
+    model = load_checkpoint(run_dir, config, checkpoint)
+    result = evaluate_model(model, records_dir, method_folder, comp, batch_size, gallery_limit)
+    if write:
+        store_metrics(run_dir, metrics_key(config, dataset, comp, checkpoint), result, config)
+    return result
+
+
+# --------------------------------------------------------------------------- any records
+def set_name(records_dir, manifest):
+    """The set's name given by pipelines.prepare (--name), else the records folder's name."""
+    return manifest.get("settings", {}).get("set") or os.path.basename(
+        os.path.normpath(str(records_dir)))
+
+
+def choose_quality(trained, qualities, comp=None):
+    """(quality, note): `comp` when given (it must be in `qualities`), else `trained` when the
+    records hold it, else the best they hold; the note says which and why."""
+    if comp:
+        if comp not in qualities:
+            raise UsageError(f"--comp {comp} is not in the records; they hold: "
+                             f"{', '.join(qualities)}. Received: comp={comp!r}")
+        return comp, f"quality {comp} (--comp)"
+    if trained in qualities:
+        return trained, f"quality {trained}, the one the student was trained on"
+    best = next(q for q in QUALITIES + tuple(qualities) if q in qualities)
+    return best, (f"quality {best}, the best the records hold (the student was trained on "
+                  f"{trained}, which they do not hold)")
+
+
+def key_for(name, quality, split):
+    """The metrics.json key of records named `name` scored at `quality` on `split`."""
+    return f"test_{name}_{quality}" + ("_all" if split == "all" else "")
+
+
+def resolve_records(config, records_dir, comp=None, split="test"):
+    """What `evaluate_records` scores, without scoring: {"manifest", "name", "quality",
+    "key", "splits", "faces" (per split), "notes"}. UsageError when it cannot be scored."""
+    if split not in ("test", "all"):
+        raise UsageError(f"--split must be test or all. Received: split={split!r}")
+    try:
+        manifest = read_manifest(records_dir)
+    except FileNotFoundError as error:
+        raise UsageError(str(error)) from None
+    settings = manifest.get("settings", {})
+    size = settings.get("size")
+    if size and size != config.model.image_size:
+        raise UsageError(
+            f"The records at {records_dir} hold {size}-pixel crops; the model takes "
+            f"{config.model.image_size}. Prepare them with `python -m pipelines.prepare ... "
+            f"--size {config.model.image_size}`.")
+    quality, quality_note = choose_quality(config.data.comp, settings.get("qualities", []), comp)
+    faces = {s: count_examples(records_dir, "all", s) for s in manifest.get("counts", {})}
+    splits = sorted(s for s, n in faces.items() if n) if split == "all" else ["test"]
+    if not splits or not all(faces.get(s) for s in splits):
+        counts = ", ".join(f"{s} {n}" for s, n in sorted(faces.items())) or "none"
+        raise UsageError(f"No faces in the {split} split of {records_dir} (faces per split: "
+                         f"{counts}); score every split with --split all")
+    name = set_name(records_dir, manifest)
+    return {"manifest": manifest, "name": name, "quality": quality,
+            "key": key_for(name, quality, split), "splits": splits, "faces": faces,
+            "notes": [f"{name} ({', '.join(splits)}): {quality_note}"]}
+
+
+def evaluate_records(run_dir, records_dir, comp=None, split="test", batch_size=None,
+                     gallery_limit=None, checkpoint=None, write=True):
+    """Score a run's model on any prepared records (every face of the split, originals and all
+    fakes), at the quality of `choose_quality`; "all" scores every split, with no Recall@1 (no
+    gallery apart from the scored faces). A set with one class only gets accuracy and Recall@1
+    (AUC / EER / AP / video AUC are nan).
+
+    Returns (key, metrics, notes): the metrics.json key, the metrics dict (nan where undefined)
+    and the lines that say which quality was scored and what could not be computed."""
+    config = runs.read_config(run_dir)
+    plan = resolve_records(config, records_dir, comp, split)
+    notes = list(plan["notes"])
+    gallery = "train" if split == "test" and plan["faces"].get("train") else None
+    if gallery is None:
+        why = "--split all scores the training faces too" if split == "all" else \
+            "the records have no training faces"
+        notes.append(f"Recall@1 not computed: {why} (its gallery)")
+    model = load_checkpoint(run_dir, config, checkpoint)
+    batch_size = batch_size or min(config.train.batch_size, 64)
+    result = evaluate_model(model, records_dir, "all", plan["quality"], batch_size,
+                            gallery_limit, splits=plan["splits"], gallery=gallery)
+    present = [c for c in ("real", "fake") if result[f"{c}_frames"]]
+    if len(present) == 1:
+        notes.append(f"only {present[0]} faces: accuracy and Recall@1 only; AUC / EER / AP / "
+                     "video AUC are undefined with one class")
+    if write:
+        store_metrics(run_dir, plan["key"], result, config)
+    return plan["key"], result, notes
