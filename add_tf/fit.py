@@ -19,16 +19,15 @@ from __future__ import annotations
 
 import argparse
 import os
-import sys
 
 from add_tf.core import config as config_lib
-from add_tf.core.errors import NonFiniteLossError, UsageError
+from add_tf.core import errors
+from add_tf.core.errors import UsageError
 from add_tf.core.methods import METHODS, needs_teacher
-from add_tf.data.reader import DamagedRecordsError
 from add_tf.models import backbones
 from add_tf.synthetic import demo_data
 from add_tf.training import runs
-from add_tf.training.strategy import STRATEGIES
+from add_tf.training.strategy import STRATEGIES, make_strategy, task_info
 
 FLAGS = {  # argparse destination -> config key
     "dataset": "data.dataset",
@@ -83,6 +82,7 @@ def build_parser():
     p.add_argument("--jit", action="store_true", default=None, help="XLA jit_compile")
     p.add_argument("--no-evaluate", action="store_true", help="skip the test evaluation")
     p.add_argument("--verbose", type=int, default=2, help="keras fit verbosity (0, 1, 2)")
+    errors.add_debug_argument(p)
     return p
 
 
@@ -111,8 +111,6 @@ def teacher_config(config):
 def run(config, run_dir, runs_root, teacher="auto", strategy=None, verbose=2, evaluate=True):
     """The teacher (found, given or trained when needed), the run itself and its evaluation.
     Returns {name: test metrics}."""
-    from add_tf.training.strategy import task_info
-
     chief = task_info()[2]
     results = {}
     teacher_path = None
@@ -160,17 +158,11 @@ def _evaluate(run_dir):
     return evaluator.evaluate_run(run_dir)
 
 
+@errors.command
 def main(argv=None):
     """Entry point; returns the run dir. Usage errors exit with status 2, a NaN loss with 1."""
     args = build_parser().parse_args(argv)
-    try:
-        config = resolve_config(args)
-    except UsageError as error:
-        print(f"error: {error}", file=sys.stderr)
-        raise SystemExit(2) from None
-
-    from add_tf.training.strategy import make_strategy
-
+    config = resolve_config(args)
     strategy = make_strategy(config.train.strategy)  # first TF op (needed for multi-worker)
     print(f"[fit] strategy: {type(strategy).__name__} ({strategy.num_replicas_in_sync} replicas)",
           flush=True)
@@ -182,18 +174,11 @@ def main(argv=None):
         for method_config, method in zip(configs, DEMO_METHODS):
             method_config.loss.method = method
     results = {}
-    try:
-        for run_config in configs:
-            run_dir = args.run_dir or runs.default_run_dir(run_config, runs_root)
-            results.update(run(run_config, run_dir, runs_root, teacher=args.teacher,
-                               strategy=strategy, verbose=args.verbose,
-                               evaluate=not args.no_evaluate))
-    except (UsageError, DamagedRecordsError) as error:
-        print(f"error: {error}", file=sys.stderr)
-        raise SystemExit(2) from None
-    except NonFiniteLossError as error:
-        print(f"error: {error}", file=sys.stderr)
-        raise SystemExit(1) from None
+    for run_config in configs:
+        run_dir = args.run_dir or runs.default_run_dir(run_config, runs_root)
+        results.update(run(run_config, run_dir, runs_root, teacher=args.teacher,
+                           strategy=strategy, verbose=args.verbose,
+                           evaluate=not args.no_evaluate))
     if results:
         from add_tf.evaluation.metrics import format_table
 

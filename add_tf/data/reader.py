@@ -31,7 +31,8 @@ import glob
 import json
 import os
 
-from add_tf.core.names import QUALITIES
+from add_tf.core.errors import UsageError
+from add_tf.core.names import DATASETS, QUALITIES
 from add_tf.data import schema
 
 # Largest decoded split (bytes) `make_dataset(cache=True)` keeps in memory: the paper's
@@ -42,8 +43,6 @@ CACHE_BYTES = 2 * 1024**3
 def records_location(data_dir, dataset):
     """(records_dir, method_folder) for a dataset name of `add_tf.core.config.DATASETS`:
     demo records live at {data_dir}/demo, FaceForensics++ records at {data_dir}/ffpp."""
-    from add_tf.core.config import DATASETS
-
     if dataset not in DATASETS:
         raise ValueError(f"Unknown dataset {dataset!r}. Valid: {', '.join(DATASETS)}")
     sub = "demo" if dataset == "demo" else "ffpp"
@@ -62,15 +61,13 @@ def read_manifest(records_dir):
             f"No {schema.MANIFEST} in {records_dir}{hint}. Prepare records first with "
             f"`python -m pipelines.prepare --layout {{ffpp,celebdf,dfdc,folders}} --root DIR "
             f"--out {records_dir}` "
-            f"(demo: add_tf.demo.ensure_demo_records)."
+            f"(demo: `python -m add_tf.demo`)."
         )
     with open(path) as f:
         return json.load(f)
 
 
 def _method_name(method):
-    from add_tf.core.config import DATASETS
-
     return DATASETS.get(method, method)
 
 
@@ -127,7 +124,7 @@ def list_record_files(records_dir, method, split):
     if not os.path.isdir(records_dir):
         raise FileNotFoundError(
             f"Records directory {records_dir} does not exist. Prepare it with "
-            f"`python -m pipelines.prepare` (demo: add_tf.demo.ensure_demo_records)."
+            f"`python -m pipelines.prepare` (demo: `python -m add_tf.demo`)."
         )
     split_dir = os.path.join(records_dir, split)
     if not os.path.isdir(split_dir):
@@ -317,7 +314,7 @@ def batch_pairs(ds, batch_size, training, with_meta, deterministic):
 
 
 # --------------------------------------------------------------------------- damaged shards
-class DamagedRecordsError(RuntimeError):
+class DamagedRecordsError(UsageError):
     """Record shards that cannot be read to the end (cut short or corrupted). `damaged`: the
     `[(path, reason)]` of `find_damaged_shards`; the message names them and how to rewrite them."""
 

@@ -24,6 +24,7 @@ import json
 import os
 
 from add_tf.core import atomic
+from add_tf.core import config as config_lib
 from add_tf.core.errors import UsageError
 from add_tf.core.names import (  # noqa: F401  (the run dir's file names, used as runs.NAME)
     BACKUP,
@@ -36,6 +37,7 @@ from add_tf.core.names import (  # noqa: F401  (the run dir's file names, used a
     STATE,
     TEACHER_MODEL,
 )
+from add_tf.data import records_location
 
 
 def default_run_dir(config, runs_root):
@@ -110,8 +112,6 @@ def write_config(run_dir, config):
 
 def read_config(run_dir):
     """The add_tf.core.config.Config a run was trained with."""
-    from add_tf.core import config as config_lib
-
     path = os.path.join(run_dir, CONFIG)
     if not os.path.exists(path):
         raise UsageError(f"{run_dir} is not a run dir (no {CONFIG})")
@@ -139,8 +139,6 @@ def load_model(path, which=MODEL):
     """A trained classifier from a .keras file or a run dir (its student.keras)."""
     import keras
 
-    import add_tf.models  # noqa: F401  (registers add_tf's serializable layers)
-
     return keras.models.load_model(model_file(path, which), compile=False)
 
 
@@ -163,8 +161,6 @@ def find_teacher(config, runs_root):
 
     Looked for in the data dir (`{records_dir}/teachers/{backbone}-{teacher_comp}.keras`), then in
     the runs dir (`teacher_run_dir`, finished runs only)."""
-    from add_tf.data import records_location
-
     records_dir, _ = records_location(config.data.data_dir, config.data.dataset)
     shipped = os.path.join(records_dir, "teachers",
                            f"{config.model.backbone}-{config.data.teacher_comp}.keras")
