@@ -60,8 +60,10 @@ import json
 import logging
 import os
 
+from add_tf import fit
 from add_tf.core import atomic, errors
 from add_tf.core.names import QUALITIES
+from add_tf.synthetic import demo_data
 
 
 def headroom(data_dir, qualities=QUALITIES, overrides=()):
@@ -69,8 +71,6 @@ def headroom(data_dir, qualities=QUALITIES, overrides=()):
     trained on each quality of the demo records in `data_dir`: {quality: {"acc", "auc"}}.
     Runs through add_tf.fit.main in this process, run dirs {data_dir}/headroom/{quality};
     overrides: more "section.key=value" items for the training."""
-    from add_tf import fit  # heavy (TensorFlow): only for --check
-
     table = {}
     for quality in qualities:
         run_dir = os.path.join(str(data_dir), "headroom", quality)
@@ -104,9 +104,7 @@ def main(argv=None):
     cli = build_parser().parse_args(argv)
     atomic.require_writable_dir(cli.data_dir, "--data-dir")
     logging.basicConfig(level=logging.INFO, format="%(message)s")
-    from add_tf.synthetic.demo_data import ensure_demo_records  # heavy: after --help
-
-    path = ensure_demo_records(cli.data_dir, seed=cli.seed)
+    path = demo_data.ensure_demo_records(cli.data_dir, seed=cli.seed)
     print(path)
     if cli.check:
         from add_tf.synthetic.difficulty import difficulty_check

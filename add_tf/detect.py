@@ -91,7 +91,7 @@ def run(paths, model, frames=32, json_path=None, threshold=0.5, min_face_size=40
     an HTML report into `report_dir` when given)."""
     from add_tf.serving import scoring  # TensorFlow: not needed for --help
 
-    scorer = scorer or scoring.load_scorer(model)
+    scorer = scorer or load_model(scoring, model)
     card, warnings = model_card.describe(scorer.source)
     model_card.announce(card, warnings, verbose)
     detector = scoring.Detector(scorer, min_face_size=min_face_size,
@@ -109,6 +109,16 @@ def run(paths, model, frames=32, json_path=None, threshold=0.5, min_face_size=40
                                  warnings, seconds=time.perf_counter() - start)
     write_outputs(report, json_path, report_dir, verbose)
     return report
+
+
+def load_model(scoring, model):
+    """`scoring.load_scorer(model)`; any failure to load the user's model is an input error."""
+    try:
+        return scoring.load_scorer(model)
+    except errors.UsageError:
+        raise
+    except Exception as error:  # noqa: BLE001  (the model is the user's input)
+        raise errors.UsageError(f"could not load the model {model}: {error}") from None
 
 
 def write_outputs(report, json_path=None, report_dir=None, verbose=True):
@@ -169,20 +179,12 @@ def parse_args(argv=None):
 @errors.command
 def main(argv=None):
     args = parse_args(argv)
-    from add_tf.serving import scoring  # TensorFlow: not needed for --help
-
     if args.report:
         atomic.require_writable_dir(args.report, "--report")
-    try:
-        scorer = scoring.load_scorer(args.model)
-    except errors.UsageError:
-        raise
-    except Exception as error:  # noqa: BLE001  (any failure to load the user's model is input)
-        raise errors.UsageError(f"could not load the model {args.model}: {error}") from None
     report = run(args.paths, args.model, frames=args.frames, json_path=args.json,
                  threshold=args.threshold, min_face_size=args.min_face_size,
                  detect_max_side=args.detect_max_side, max_side=args.max_side,
-                 verbose=not args.quiet, scorer=scorer, report_dir=args.report)
+                 verbose=not args.quiet, report_dir=args.report)
     return exit_code(report, args.strict)
 
 

@@ -21,12 +21,9 @@ a table, under:
 from __future__ import annotations
 
 import argparse
-import sys
 
 from add_tf.core import config as config_lib
-from add_tf.core.errors import UsageError
-from add_tf.data.reader import DamagedRecordsError
-from add_tf.evaluation import metrics as metrics_lib
+from add_tf.core import errors, table
 from add_tf.synthetic import demo_data
 from add_tf.training import model_card, runs
 
@@ -51,9 +48,11 @@ def build_parser():
                    "best validation's)")
     p.add_argument("--batch-size", type=int)
     p.add_argument("--gallery-limit", type=int, help="use at most N training faces for Recall@1")
+    errors.add_debug_argument(p)
     return p
 
 
+@errors.command
 def main(argv=None):
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -61,36 +60,32 @@ def main(argv=None):
         parser.error("--split applies to --records only")
     if args.records is not None and args.data_dir:
         parser.error("--data-dir applies to --dataset only (--records names the folder)")
-    try:
-        model_card.announce(*model_card.describe(args.run))
-        from add_tf.evaluation import evaluator  # TensorFlow: after --help and usage errors
+    model_card.announce(*model_card.describe(args.run))
+    from add_tf.evaluation import evaluator  # TensorFlow: after --help and usage errors
 
-        if args.records is not None:
-            key, result, notes = evaluator.evaluate_records(
-                args.run, args.records, comp=args.comp, split=args.split,
-                batch_size=args.batch_size, gallery_limit=args.gallery_limit,
-                checkpoint=args.checkpoint)
-            for note in notes:
-                print(f"[evaluate] {note}")
-            name = key
-        else:
-            config = runs.read_config(args.run)
-            demo_data.ensure_for_dataset(args.dataset or config.data.dataset,
-                                         args.data_dir or config.data.data_dir)
-            result = evaluator.evaluate_run(
-                args.run,
-                dataset=args.dataset,
-                comp=args.comp,
-                data_dir=args.data_dir,
-                batch_size=args.batch_size,
-                gallery_limit=args.gallery_limit,
-                checkpoint=args.checkpoint,
-            )
-            name = f"{args.dataset or config.data.dataset}/{args.comp or config.data.comp}"
-    except (FileNotFoundError, UsageError, DamagedRecordsError) as error:
-        print(f"error: {error}", file=sys.stderr)
-        raise SystemExit(2) from None
-    print(metrics_lib.format_table({name: result}, title_column="test"))
+    if args.records is not None:
+        key, result, notes = evaluator.evaluate_records(
+            args.run, args.records, comp=args.comp, split=args.split,
+            batch_size=args.batch_size, gallery_limit=args.gallery_limit,
+            checkpoint=args.checkpoint)
+        for note in notes:
+            print(f"[evaluate] {note}")
+        name = key
+    else:
+        config = runs.read_config(args.run)
+        demo_data.ensure_for_dataset(args.dataset or config.data.dataset,
+                                     args.data_dir or config.data.data_dir)
+        result = evaluator.evaluate_run(
+            args.run,
+            dataset=args.dataset,
+            comp=args.comp,
+            data_dir=args.data_dir,
+            batch_size=args.batch_size,
+            gallery_limit=args.gallery_limit,
+            checkpoint=args.checkpoint,
+        )
+        name = f"{args.dataset or config.data.dataset}/{args.comp or config.data.comp}"
+    print(table.format_metrics({name: result}, title_column="test"))
     return result
 
 

@@ -38,10 +38,12 @@ import argparse
 import os
 import sys
 
+from add_tf import fit
+from add_tf.core import atomic, errors
 from add_tf.core import config as config_lib
 from add_tf.core import methods as methods_lib
-from add_tf.evaluation.grid_report import BASELINE, label, write_report, write_runs_csv
-from add_tf.evaluation.metrics import METRIC_NAMES
+from add_tf.core.methods import BASELINE
+from add_tf.core.names import METRIC_NAMES
 from add_tf.models import backbones
 from add_tf.synthetic import demo_data
 from add_tf.training import runs
@@ -53,8 +55,6 @@ def run_one(entry):
     """Train + evaluate one run in this process (its test metrics land in its metrics.json); a
     run that fails is reported and left without metrics."""
     import keras
-
-    from add_tf import fit
 
     try:
         fit.main(entry["argv"])
@@ -91,28 +91,30 @@ def build_parser():
     p.add_argument("--eval-records", nargs="+", default=[], metavar="DIR",
                    help="records of other sets (pipelines.prepare, any layout): every run is "
                    "also scored on their test split, one column group per set")
+    errors.add_debug_argument(p)
     return p
 
 
+@errors.command
 def main(argv=None):
-    argv = sys.argv[1:] if argv is None else list(argv)
     args = build_parser().parse_args(argv)
-    from add_tf.evaluation import grid  # TensorFlow: after --help
+    atomic.require_writable_dir(args.out, "--out")
+    from add_tf.evaluation import grid, grid_report  # TensorFlow: after --help
 
     try:
         entries = grid.plan(args)
         columns = METRIC_NAMES + grid.cross_names(args.eval_records)
-    except (ValueError, KeyError, FileNotFoundError) as error:
-        print(f"error: {error.args[0] if error.args else error}", file=sys.stderr)
-        raise SystemExit(2) from None
+    except (ValueError, KeyError) as error:
+        raise errors.UsageError(str(error.args[0] if error.args else error)) from None
     if args.dry_run:
         for e in entries:
             print("python -m add_tf.fit " + " ".join(e["argv"]))
         return entries
     os.makedirs(args.out, exist_ok=True)
     for i, entry in enumerate(entries, 1):
-        print(f"[experiments] run {i}/{len(entries)}: {label(entry)} {entry['dataset']}/"
-              f"{entry['comp']} {entry['backbone']} seed {entry['seed']}", flush=True)
+        print(f"[experiments] run {i}/{len(entries)}: {grid_report.label(entry)} "
+              f"{entry['dataset']}/{entry['comp']} {entry['backbone']} seed {entry['seed']}",
+              flush=True)
         run_one(entry)
         if args.checkpoint == "last":
             if grid.needs_last_score(entry["run_dir"]):
@@ -120,9 +122,9 @@ def main(argv=None):
                 demo_data.ensure_for_dataset(config.data.dataset, config.data.data_dir)
             grid.score_last(entry["run_dir"])
         grid.evaluate_on_records(entry["run_dir"], args.eval_records)
-        write_runs_csv(grid.collect(entries[:i], checkpoint=args.checkpoint), args.out)
+        grid_report.write_runs_csv(grid.collect(entries[:i], checkpoint=args.checkpoint), args.out)
     rows = grid.collect(entries, args.eval_records, args.checkpoint)
-    text = write_report(rows, grid.teacher_rows(entries), args.out,
+    text = grid_report.write_report(rows, grid.teacher_rows(entries), args.out,
                         command="python -m add_tf.experiments " + " ".join(argv),
                         metric_names=columns, checkpoint=args.checkpoint)
     print(text)

@@ -23,12 +23,6 @@ import argparse
 import pathlib
 
 from add_tf.core import atomic, errors
-from add_tf.serving.export import (
-    SIGNATURE_BYTES,
-    SIGNATURE_IMAGES,
-    export_model,
-    model_image_size,
-)
 from add_tf.training import model_card, runs
 
 
@@ -55,18 +49,21 @@ def main(argv=None):
     if args.version is not None and (pathlib.Path(args.out) / str(args.version)).exists():
         raise errors.UsageError(f"{pathlib.Path(args.out) / str(args.version)} already exists; "
                                 "choose another --version or omit it")
+    from add_tf.serving import export  # TensorFlow: not needed for --help
+
     model, config = runs.load_run(args.run, f"{args.model}.keras")
-    size = model_image_size(model, config)
+    size = export.model_image_size(model, config)
     card, warnings = (model_card.describe(args.run) if args.model == "student"
                       else (None, [model_card.NO_CARD_WARNING]))
-    target = export_model(
+    target = export.export_model(
         model, args.out, args.version, size,
         metadata={"run": str(pathlib.Path(args.run).resolve()), "model": args.model,
                   "config": config},
         card=card,
     )
     print(f"Exported {args.model} of {args.run} (input {size}x{size}) to {target}")
-    print(f"  signatures: {SIGNATURE_IMAGES} (uint8 images), {SIGNATURE_BYTES} (encoded bytes)")
+    print(f"  signatures: {export.SIGNATURE_IMAGES} (uint8 images), {export.SIGNATURE_BYTES} "
+          "(encoded bytes)")
     model_card.announce(card, warnings)
     return target
 

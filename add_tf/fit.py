@@ -21,7 +21,7 @@ import argparse
 import os
 
 from add_tf.core import config as config_lib
-from add_tf.core import errors
+from add_tf.core import errors, table
 from add_tf.core.errors import UsageError
 from add_tf.core.methods import METHODS, needs_teacher
 from add_tf.models import backbones
@@ -180,11 +180,9 @@ def main(argv=None):
                            strategy=strategy, verbose=args.verbose,
                            evaluate=not args.no_evaluate))
     if results:
-        from add_tf.evaluation.metrics import format_table
-
         rows = sorted(results.items(), key=lambda item: not item[0].startswith("teacher"))
         print(f"\nTest results ({config.data.dataset}):", flush=True)
-        print(format_table(dict(rows), title_column="model"), flush=True)
+        print(table.format_metrics(dict(rows), title_column="model"), flush=True)
     print(f"[fit] run dir: {run_dir}", flush=True)
     return run_dir
 

@@ -7,6 +7,7 @@ from scipy.interpolate import interp1d
 from scipy.optimize import brentq
 from sklearn.metrics import accuracy_score, average_precision_score, roc_auc_score, roc_curve
 
+from add_tf.core import table
 from add_tf.evaluation import metrics
 
 
@@ -119,8 +120,8 @@ def test_all_metrics_and_table():
     )
     assert set(metrics.METRIC_NAMES) <= set(m)
     assert m["r_at_1"] == 1.0  # querying the gallery itself
-    text = metrics.format_table({"test": m})
+    text = table.format_metrics({"test": m})
     assert "r_at_1" in text and "test" in text
     partial = metrics.all_metrics(labels, probs)
     assert math.isnan(partial["r_at_1"]) and math.isnan(partial["video_auc"])
-    assert "-" in metrics.format_table({"test": partial})
+    assert "-" in table.format_metrics({"test": partial})

@@ -6,6 +6,8 @@ name is the name of its metric ("fr", "mv", ...), and `add_tf.losses.TERMS` buil
 trains on cross-entropy alone and needs no teacher.
 """
 
+BASELINE = "none"  # the method every other is compared with (a grid's differences)
+
 METHODS = {
     "add": {"fr": {}, "mv": {}},  # eq. 10: CE + alpha FR + beta MV (contrastive term included)
     "none": {},  # no distillation: cross-entropy only

@@ -15,6 +15,9 @@ DATASETS = {
     "faceshifter": "FaceShifter",
 }
 
+# The metrics of a scored split (add_tf.evaluation.metrics), in the order tables show them.
+METRIC_NAMES = ("acc", "auc", "r_at_1", "eer", "ap", "video_auc", "video_acc")
+
 # The files of a run directory (add_tf.training.runs holds the rules that use them).
 CONFIG = "config.yaml"
 STATE = "training_state.json"

@@ -1,5 +1,9 @@
 """Console tables: a header, a rule of dashes, then one line per row (no TensorFlow)."""
 
+import math
+
+from add_tf.core.names import METRIC_NAMES
+
 
 def format_table(rows, columns, ragged_last=False):
     """The lines of `columns` (header names) and `rows` (sequences of cells, one per column,
@@ -18,3 +22,16 @@ def format_table(rows, columns, ragged_last=False):
         lines.append(line.rstrip() if ragged_last else line)
     lines.insert(1, "  ".join("-" * w for w in rule))
     return "\n".join(lines)
+
+
+def format_metrics(results, names=METRIC_NAMES, title_column="split"):
+    """Console table: one row per key of `results` ({row: {metric: value}})."""
+    rows = []
+    for row_name, metrics in results.items():
+        cells = [row_name]
+        for name in names:
+            v = metrics.get(name)
+            missing = v is None or (isinstance(v, float) and math.isnan(v))
+            cells.append("-" if missing else f"{v:.4f}")
+        rows.append(cells)
+    return format_table(rows, [title_column, *names])

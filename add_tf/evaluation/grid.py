@@ -16,9 +16,9 @@ import sys
 from add_tf.core import config as config_lib
 from add_tf.core import methods as methods_lib
 from add_tf.core.errors import UsageError
+from add_tf.core.methods import BASELINE
 from add_tf.data import read_manifest
 from add_tf.evaluation import evaluator
-from add_tf.evaluation.grid_report import BASELINE
 from add_tf.evaluation.metrics_file import LAST, checkpoint_suffix
 from add_tf.training import runs
 

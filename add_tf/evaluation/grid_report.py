@@ -18,9 +18,9 @@ from matplotlib.figure import Figure
 from scipy import stats
 
 from add_tf.core import atomic
-from add_tf.evaluation.metrics import METRIC_NAMES
+from add_tf.core.methods import BASELINE
+from add_tf.core.names import METRIC_NAMES
 
-BASELINE = "none"  # the method every other is compared with
 DIFFERENCE_METRICS = ("acc", "auc")  # paired differences against none, and the chart
 # metrics are fractions: differences closer than this are rounding, not spread (a t-test on
 # them would divide by rounding noise)

@@ -20,9 +20,7 @@ import math
 import numpy as np
 from sklearn.metrics import average_precision_score, roc_auc_score, roc_curve
 
-from add_tf.core import table
-
-METRIC_NAMES = ("acc", "auc", "r_at_1", "eer", "ap", "video_auc", "video_acc")
+from add_tf.core.names import METRIC_NAMES  # noqa: F401  (metrics.METRIC_NAMES)
 
 
 def _as_arrays(labels, probs):
@@ -206,16 +204,3 @@ def to_jsonable(value):
     if isinstance(value, np.integer):
         return int(value)
     return value
-
-
-def format_table(results, names=METRIC_NAMES, title_column="split"):
-    """Console table: one row per key of `results` ({row: {metric: value}})."""
-    rows = []
-    for row_name, metrics in results.items():
-        cells = [row_name]
-        for name in names:
-            v = metrics.get(name)
-            missing = v is None or (isinstance(v, float) and math.isnan(v))
-            cells.append("-" if missing else f"{v:.4f}")
-        rows.append(cells)
-    return table.format_table(rows, [title_column, *names])
