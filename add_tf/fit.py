@@ -20,8 +20,9 @@ from __future__ import annotations
 import argparse
 import os
 
+from add_tf import data
+from add_tf.core import atomic, errors, table
 from add_tf.core import config as config_lib
-from add_tf.core import errors, table
 from add_tf.core.errors import UsageError
 from add_tf.core.methods import METHODS, needs_teacher
 from add_tf.models import backbones
@@ -108,9 +109,32 @@ def teacher_config(config):
     return teacher
 
 
+def check_inputs(config, run_dir, evaluate=True):
+    """Before any work: the run dir can be written, and the records hold the splits and
+    qualities that training, validation and the final evaluation will read."""
+    atomic.require_writable_dir(run_dir, "--run-dir")
+    if runs.is_complete(run_dir) and not (evaluate and _stored_test(run_dir) is None):
+        return
+    demo_data.ensure_for_dataset(config.data.dataset, config.data.data_dir)
+    records_dir, method = data.records_location(config.data.data_dir, config.data.dataset)
+    qualities = [config.data.comp]
+    if needs_teacher(config.loss.method) or config.model.weights == "teacher":
+        qualities.append(config.data.teacher_comp)
+    data.require_records(records_dir, method, ("train", "val"), qualities)
+    if evaluate:
+        try:
+            data.require_records(records_dir, method, ("test",), qualities)
+        except (FileNotFoundError, UsageError) as error:
+            raise UsageError(
+                f"{error}. The final evaluation would fail after training: give --no-evaluate "
+                "to train without it, then score the run with python -m add_tf.evaluate --run "
+                "RUN --records DIR") from None
+
+
 def run(config, run_dir, runs_root, teacher="auto", strategy=None, verbose=2, evaluate=True):
     """The teacher (found, given or trained when needed), the run itself and its evaluation.
     Returns {name: test metrics}."""
+    check_inputs(config, run_dir, evaluate)
     chief = task_info()[2]
     results = {}
     teacher_path = None
@@ -146,13 +170,21 @@ def _train(config, run_dir, **kwargs):
     loop.train(config, run_dir, **kwargs)
 
 
+def _stored_test(run_dir):
+    """The test metrics metrics.json holds for a finished run, None when it holds none."""
+    stored = runs.read_json(os.path.join(run_dir, runs.METRICS), {})
+    if stored.get("test") and stored.get("training", {}).get("done"):
+        return {k: (float("nan") if v is None else v) for k, v in stored["test"].items()}
+    return None
+
+
 def _evaluate(run_dir):
     """Test metrics of a finished run (the stored ones when metrics.json already has them)."""
     from add_tf.evaluation import evaluator
 
-    stored = runs.read_json(os.path.join(run_dir, runs.METRICS), {})
-    if stored.get("test") and stored.get("training", {}).get("done"):
-        return {k: (float("nan") if v is None else v) for k, v in stored["test"].items()}
+    stored = _stored_test(run_dir)
+    if stored is not None:
+        return stored
     config = runs.read_config(run_dir)
     demo_data.ensure_for_dataset(config.data.dataset, config.data.data_dir)
     return evaluator.evaluate_run(run_dir)
@@ -183,6 +215,9 @@ def main(argv=None):
         rows = sorted(results.items(), key=lambda item: not item[0].startswith("teacher"))
         print(f"\nTest results ({config.data.dataset}):", flush=True)
         print(table.format_metrics(dict(rows), title_column="model"), flush=True)
+    if args.no_evaluate:
+        print(f"[fit] not evaluated (--no-evaluate): python -m add_tf.evaluate --run {run_dir}",
+              flush=True)
     print(f"[fit] run dir: {run_dir}", flush=True)
     return run_dir
 

@@ -184,9 +184,17 @@ DEMO_DEFAULTS = {
 
 
 def yaml_items(path):
-    """[(section.key, value)] of a YAML config file (FileNotFoundError when it is missing)."""
+    """[(section.key, value)] of a YAML config file (FileNotFoundError when it is missing,
+    ValueError naming the file when it is not sections of keys)."""
     with open(path) as f:
-        values = yaml.safe_load(f) or {}
+        try:
+            values = yaml.safe_load(f) or {}
+        except yaml.YAMLError as error:
+            raise ValueError(f"{path} is not valid YAML: {' '.join(str(error).split())}") from None
+    if not isinstance(values, dict) or not all(isinstance(entries, (dict, type(None)))
+                                               for entries in values.values()):
+        raise ValueError(f"{path} must hold sections of keys (e.g. 'train:' then "
+                         "'  epochs: 3'); received something else")
     return [(f"{section}.{key}", value)
             for section, entries in values.items() for key, value in (entries or {}).items()]
 

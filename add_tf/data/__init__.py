@@ -8,4 +8,5 @@ from add_tf.data.reader import (  # noqa: F401
     read_manifest,
     records_location,
     report_damaged_shards,
+    require_records,
 )

@@ -86,7 +86,7 @@ def decoded_bytes(manifest, method, split, qualities=1):
 def _count(manifest, method, split, records_dir="the records"):
     counts = manifest.get("counts", {}).get(split)
     if counts is None:
-        raise ValueError(
+        raise UsageError(
             f"Split {split!r} not in the manifest of {records_dir}; it has: "
             f"{', '.join(manifest.get('counts', {})) or 'none'}"
         )
@@ -156,6 +156,20 @@ def list_record_files(records_dir, method, split):
     return files, manifest
 
 
+def require_records(records_dir, method, splits, qualities):
+    """Check, before any work, that `splits` of the originals and `method` hold shards in
+    `records_dir` with every quality of `qualities`; FileNotFoundError or UsageError naming what
+    is missing and what is there."""
+    for split in splits:
+        files, manifest = list_record_files(records_dir, method, split)
+        present = _qualities(manifest, files)
+        missing = [q for q in qualities if q not in present]
+        if missing:
+            raise UsageError(f"The records at {records_dir} hold no {', '.join(missing)} crops "
+                             f"(qualities present: {', '.join(present) or 'none'}); prepare them "
+                             "with python -m pipelines.prepare --qualities ...")
+
+
 def make_dataset(
     records_dir,
     method,
@@ -212,14 +226,14 @@ def _check_qualities(records_dir, qualities, student_quality, teacher_quality):
     """The teacher quality (None: the best of `qualities`, raw > c23 > c40), after checking that
     both qualities are among the `qualities` present in the records."""
     if student_quality not in qualities:
-        raise ValueError(
+        raise UsageError(
             f"Student quality {student_quality!r} is not in the records at {records_dir}; "
             f"qualities present: {', '.join(qualities) or 'none'}"
         )
     if teacher_quality is None:
         return next(q for q in QUALITIES + tuple(qualities) if q in qualities)
     if teacher_quality not in qualities:
-        raise ValueError(
+        raise UsageError(
             f"Teacher quality {teacher_quality!r} is not in the records at {records_dir}; "
             f"qualities present: {', '.join(qualities) or 'none'}"
         )

@@ -73,10 +73,15 @@ def worker_dir(run_dir, task_type, task_index, chief):
 
 # --------------------------------------------------------------------------- files
 def read_json(path, default=None):
+    """The JSON file `path` (`default` when absent); UsageError when it is not valid JSON."""
     if not os.path.exists(path):
         return default
     with open(path) as f:
-        return json.load(f)
+        try:
+            return json.load(f)
+        except json.JSONDecodeError as error:
+            raise UsageError(f"{path} is not valid JSON ({error}); restore it from a copy, or "
+                             "remove it to have it written again") from None
 
 
 def save_model(model, path):
@@ -139,7 +144,13 @@ def load_model(path, which=MODEL):
     """A trained classifier from a .keras file or a run dir (its student.keras)."""
     import keras
 
-    return keras.models.load_model(model_file(path, which), compile=False)
+    path = model_file(path, which)
+    try:
+        return keras.models.load_model(path, compile=False)
+    except Exception as error:  # noqa: BLE001  (a damaged or foreign file is the user's input)
+        raise UsageError(f"{path} cannot be loaded as a Keras model ({type(error).__name__}: "
+                         f"{error}); it may be damaged or incomplete: copy or train it again") \
+            from None
 
 
 def load_run(path, which=MODEL):
