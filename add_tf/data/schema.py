@@ -70,7 +70,9 @@ def make_example(crops, label, method, video_id, frame_index, box, frame_size):
     for quality, crop in crops.items():
         data = crop if isinstance(crop, bytes) else encode_png(crop)
         feature[image_key(quality)] = _bytes([data])
-    return tf.train.Example(features=tf.train.Features(feature=feature)).SerializeToString()
+    example = tf.train.Example(features=tf.train.Features(feature=feature))
+    # deterministic: the feature map in key order (protobuf's default order changes per process)
+    return example.SerializeToString(deterministic=True)
 
 
 def feature_spec(qualities):

@@ -254,6 +254,33 @@ def read_video_frames(path, indices):
     return list(iter_video_frames(path, indices))
 
 
+def x264_options(options=None):
+    """libx264 `options` (a new dict) that encode the same frames to the same bytes every time.
+
+    On CPUs with AVX-512, libx264 (core 165, as PyAV's wheels ship it) reads stale memory in its
+    AVX-512 code when MB-tree rate control is on: the same small frames encoded twice, even in
+    one process, differed by up to 68 grey levels. Limiting its assembly to AVX2 (which every
+    AVX-512 CPU has) gives the bitstream the default encode gives most often, at the same
+    speed; other CPUs keep their default. The CPU's features are numpy's runtime table."""
+    options = dict(options or {})
+    params = options.get("x264-params", "")
+    if _cpu_has("AVX512F") and "asm=" not in params:
+        options["x264-params"] = f"{params}:asm=avx2" if params else "asm=avx2"
+    return options
+
+
+def _cpu_has(feature):
+    """Whether the CPU reports `feature` (numpy's dispatch table; False when unknown)."""
+    try:
+        from numpy._core._multiarray_umath import __cpu_features__ as features
+    except ImportError:  # numpy 1.x
+        try:
+            from numpy.core._multiarray_umath import __cpu_features__ as features
+        except ImportError:
+            return False
+    return bool(features.get(feature))
+
+
 def write_video(path, frames, fps=25, codec="libx264", options=None, pix_fmt="yuv420p"):
     """Encode RGB uint8 frames to `path` with PyAV (written to a temporary name, then renamed)."""
     import av
@@ -268,7 +295,8 @@ def write_video(path, frames, fps=25, codec="libx264", options=None, pix_fmt="yu
     with atomic.replacing(path) as tmp, av.open(tmp, mode="w") as container:
         stream = container.add_stream(codec, rate=Fraction(fps).limit_denominator(1001))
         stream.width, stream.height, stream.pix_fmt = width, height, pix_fmt
-        stream.options = dict(options or {})
+        stream.options = (x264_options(options) if codec.startswith("libx264")
+                          else dict(options or {}))
         for rgb in frames:
             frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(rgb), format="rgb24")
             for packet in stream.encode(frame):

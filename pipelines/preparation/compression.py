@@ -59,7 +59,7 @@ def _reencode(src, dst, crf, preset, pix_fmt):
                 stream.width = in_stream.codec_context.width
                 stream.height = in_stream.codec_context.height
                 stream.pix_fmt = pix_fmt
-                stream.options = {"crf": str(crf), "preset": preset}
+                stream.options = media.x264_options({"crf": str(crf), "preset": preset})
                 for frame in inp.decode(in_stream):
                     rgb = frame.to_ndarray(format="rgb24")
                     new = av.VideoFrame.from_ndarray(rgb, format="rgb24")
