@@ -44,7 +44,8 @@ def test_the_same_command_gives_the_same_table(tmp_path, tiny_data_dir):
         runs_root = tmp_path / name
         run_dir = pathlib.Path(fit.main([
             "--data-dir", str(tiny_data_dir), "--runs-root", str(runs_root), "--method", "add",
-            "--no-evaluate", "--set", "train.epochs=1", "train.validations_per_epoch=2", "train.batch_size=16"]))
+            "--no-evaluate", "--set", "train.epochs=1", "train.validations_per_epoch=2",
+            "train.batch_size=16"]))
         teacher = runs_root / "demo" / "resnet18" / "raw" / "teacher"
         results.append([json.loads((d / "checkpoints" / "backup" / "state.json").read_text())
                         ["tracker"]["history"] for d in (teacher, run_dir)])
