@@ -1,4 +1,5 @@
-"""add_tf.detect on generated and broken inputs, and on the shared photos / videos when present."""
+"""add_tf.detect end to end: faces in images and videos through an exported SavedModel, the HTML
+report, and a run dir scoring as its SavedModel."""
 
 import json
 import pathlib

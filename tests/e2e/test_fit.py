@@ -1,4 +1,5 @@
-"""add_tf.fit: command line, config resolution, errors (fast) and real training runs (slow)."""
+"""add_tf.fit end to end on the tiny demo data: the demo comparison, resume after a kill, the GPU
+paths on CPU, two workers on localhost."""
 
 import json
 import os

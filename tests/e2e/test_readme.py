@@ -1,7 +1,8 @@
 """The README as documentation that runs: its quick start is the two commands, every command it
 shows parses with the command's own parser (flags, choices, --set keys), and every file, folder
 and module it names exists. The quick start's main command itself runs end to end on the tiny
-demo in tests/test_fit.py::test_tiny_end_to_end (the same `python -m add_tf.fit`, a tiny budget)."""
+demo in tests/e2e/test_fit.py::test_tiny_end_to_end (the same `python -m add_tf.fit`, a tiny
+budget)."""
 
 import argparse
 import importlib

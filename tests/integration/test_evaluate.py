@@ -1,4 +1,5 @@
-"""add_tf.evaluate on records of any layout: quality choice, one-class sets, metrics.json keys."""
+"""add_tf.evaluate on records of any layout: scores stored, one-class sets, errors, and the
+experiments' cross-set columns."""
 
 import json
 import math

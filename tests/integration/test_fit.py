@@ -1,5 +1,5 @@
-"""add_tf.fit: command line, config resolution, errors (fast) and real training runs (slow)."""
-
+"""add_tf.fit on the tiny demo data: a non-finite loss and a truncated shard stop the run with a
+message."""
 
 import pytest
 

@@ -1,5 +1,4 @@
-"""add_tf.detect on generated and broken inputs, and on the shared photos / videos when present."""
-
+"""add_tf.detect: usage errors exit 2 and write nothing."""
 
 import pytest
 

@@ -1,6 +1,4 @@
-"""add_tf.experiments and add_tf.evaluation.grid_report: the grid plan, variants, sweeps and the
-tables (no training)."""
-
+"""add_tf.experiments: plan errors exit 2; --dry-run prints the fit commands."""
 
 import pytest
 

@@ -1,5 +1,4 @@
-"""add_tf.fit: command line, config resolution, errors (fast) and real training runs (slow)."""
-
+"""add_tf.fit: command line, config resolution and usage errors."""
 
 import pytest
 
@@ -11,7 +10,6 @@ def _config(argv):
     return fit.resolve_config(fit.build_parser().parse_args(argv))
 
 
-# --------------------------------------------------------------------------- fast
 def test_defaults_are_demo_with_demo_overrides():
     config = _config([])
     assert config.data.dataset == "demo"

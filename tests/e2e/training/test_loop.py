@@ -1,7 +1,5 @@
-"""add_tf.training.loop: schedule, initial weights, a finished run left alone."""
-
-
-
+"""add_tf.training.loop through add_tf.fit: the same command with the same seed gives the same
+metrics."""
 
 def test_same_command_same_seed_same_metrics(tmp_path, tiny_data_dir):
     """Two ADD students (one shared teacher) with the same seed and train.deterministic: every

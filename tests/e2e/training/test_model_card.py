@@ -1,5 +1,4 @@
-"""add_tf.training.model_card: built from a run's files, written atomically, read back from a run
-dir, its student.keras and a SavedModel (run -> SavedModel -> detect), and the demo warning."""
+"""add_tf.training.model_card from a run dir into a SavedModel and add_tf.detect's report."""
 
 import json
 

@@ -1,4 +1,3 @@
-
 from add_tf import media
 from pipelines import compress
 from pipelines.layouts import celebdf

@@ -1,5 +1,4 @@
-"""add_tf.reporting.detect_report on hand-made detect reports: hostile input names, every picture
-referenced and present, boxes coloured by the threshold, timelines and contact sheets."""
+"""add_tf.reporting.detect_report on a generated video: its timeline and contact sheet."""
 
 import pathlib
 

@@ -1,5 +1,3 @@
-
-
 from add_tf.synthetic import tree
 from add_tf.synthetic.demo_data import ensure_demo_records
 from add_tf.synthetic.difficulty import difficulty_check

@@ -1,5 +1,5 @@
-"""add_tf.training.callbacks: the non-finite stop names the term; the backup commits the tracker
-with the weights, so a kill between the two never replays a validation twice."""
+"""add_tf.training.callbacks: the backup commits the tracker with the weights, so a kill between
+the two never replays a validation twice."""
 
 import json
 

@@ -1,5 +1,4 @@
-"""add_tf.training.loop: schedule, initial weights, a finished run left alone."""
-
+"""add_tf.training.loop: a finished run is left alone."""
 
 from add_tf.core import atomic
 from add_tf.core import config as config_lib

@@ -1,4 +1,3 @@
-
 import pytest
 
 from add_tf.data import (

@@ -1,5 +1,4 @@
-"""add_tf.evaluate on records of any layout: quality choice, one-class sets, metrics.json keys."""
-
+"""add_tf.evaluation.evaluator: the quality records are scored at."""
 
 import pytest
 

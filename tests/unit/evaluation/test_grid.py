@@ -1,5 +1,5 @@
-"""add_tf.experiments and add_tf.evaluation.grid_report: the grid plan, variants, sweeps and the
-tables (no training)."""
+"""add_tf.evaluation.grid: the plan (variants, sweeps, the unswept baseline), the report of its
+run dirs, and scoring each run's last checkpoint (no training)."""
 
 import csv
 import json

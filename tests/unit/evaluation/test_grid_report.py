@@ -1,5 +1,4 @@
-"""add_tf.experiments and add_tf.evaluation.grid_report: the grid plan, variants, sweeps and the
-tables (no training)."""
+"""add_tf.evaluation.grid_report: mean ± std tables and paired differences seed by seed."""
 
 import csv
 import math

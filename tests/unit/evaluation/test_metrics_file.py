@@ -1,6 +1,4 @@
-"""add_tf.evaluate on records of any layout: quality choice, one-class sets, metrics.json keys."""
-
-
+"""add_tf.evaluation.metrics_file: the key a result is stored under in metrics.json."""
 
 from add_tf.core import config as config_lib
 from add_tf.evaluation import metrics_file

@@ -1,4 +1,3 @@
-
 import pytest
 
 from pipelines import prepare

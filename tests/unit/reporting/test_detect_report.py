@@ -1,5 +1,5 @@
 """add_tf.reporting.detect_report on hand-made detect reports: hostile input names, every picture
-referenced and present, boxes coloured by the threshold, timelines and contact sheets."""
+referenced and present, boxes coloured by the threshold."""
 
 import json
 import pathlib

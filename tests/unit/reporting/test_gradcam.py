@@ -1,4 +1,4 @@
-"""Grad-CAM: heat map shape and contrast, gallery layout, the CLI writes one PNG (+ TensorBoard)."""
+"""add_tf.reporting.gradcam: heat map shape and contrast, gallery layout."""
 
 import numpy as np
 

@@ -1,5 +1,3 @@
-
-
 from add_tf.synthetic import tree
 
 

@@ -1,4 +1,3 @@
-
 import numpy as np
 
 from add_tf.synthetic import fakes, render, videos

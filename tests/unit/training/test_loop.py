@@ -1,4 +1,4 @@
-"""add_tf.training.loop: schedule, initial weights, a finished run left alone."""
+"""add_tf.training.loop: schedule, validation plan, initial weights."""
 
 import pytest
 

@@ -1,5 +1,5 @@
 """add_tf.training.model_card: built from a run's files, written atomically, read back from a run
-dir, its student.keras and a SavedModel (run -> SavedModel -> detect), and the demo warning."""
+dir and its student.keras, and the demo warning."""
 
 import json
 import os

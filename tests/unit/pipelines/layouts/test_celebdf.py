@@ -1,4 +1,3 @@
-
 from pipelines.layouts import celebdf
 
 
