@@ -1,7 +1,9 @@
-"""Shared test set-up: two logical CPU devices (for MirroredStrategy tests), the shared data and a
-tiny prepared demo tree (generated once per session)."""
+"""Shared test set-up: two logical CPU devices (for MirroredStrategy tests), each test's tier
+marker (its directory: unit, integration or e2e), the shared data, a tiny prepared demo tree
+(generated once per session, only when a test uses it) and a hand-made run dir."""
 
 import os
+import pathlib
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
@@ -14,7 +16,19 @@ tf.config.set_logical_device_configuration(
 )
 
 from testdata import SHARED_DATA  # noqa: E402
+from tiny_models import make_run  # noqa: E402
 from tiny_prepare import prepare_tiny  # noqa: E402
+
+TIERS = ("unit", "integration", "e2e")
+TESTS = pathlib.Path(__file__).resolve().parent
+
+
+def pytest_collection_modifyitems(config, items):
+    """Marks every test under tests/TIER/ with the marker TIER (`-m unit` selects a tier)."""
+    for item in items:
+        path = pathlib.Path(item.path).resolve()
+        if TESTS in path.parents and path.relative_to(TESTS).parts[0] in TIERS:
+            item.add_marker(path.relative_to(TESTS).parts[0])
 
 
 @pytest.fixture
@@ -23,6 +37,13 @@ def shared_data():
     if not SHARED_DATA.is_dir():
         pytest.skip(f"shared test data not found at {SHARED_DATA}")
     return SHARED_DATA
+
+
+@pytest.fixture(scope="module")
+def tiny_run_dir(tmp_path_factory):
+    """A hand-made run dir of one test module: tiny_models.make_run (the 4-stage convnet, 32 px,
+    the demo config)."""
+    return make_run(tmp_path_factory.mktemp("detect") / "run")
 
 
 @pytest.fixture(scope="session")

@@ -34,6 +34,14 @@ def write_clip(path, seed=0, frames=6, size=32):
     return media.write_video(path, clip)
 
 
+def write_rgb(path, rgb):
+    """An (H, W, 3) uint8 RGB picture as an image file (the format from the suffix)."""
+    import cv2
+
+    assert cv2.imwrite(str(path), cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR))
+    return path
+
+
 def write_image(path, seed=0, size=32):
     import cv2
 

@@ -1,0 +1,91 @@
+"""add_tf.detect on generated and broken inputs, and on the shared photos / videos when present."""
+
+import json
+import os
+import pathlib
+
+import cv2
+import numpy as np
+import pytest
+
+from add_tf import detect, media
+from add_tf.serving import scoring
+from add_tf.training import model_card
+from tiny_prepare import write_rgb
+
+
+@pytest.fixture(scope="module")
+def scorer(tiny_run_dir):
+    return scoring.load_scorer(tiny_run_dir)
+
+
+def _snapshot(root):
+    return sorted(str(p.relative_to(root)) for p in pathlib.Path(root).rglob("*"))
+
+
+def test_broken_inputs_get_statuses_and_nothing_else_is_written(tmp_path, scorer):
+    inputs = tmp_path / "inputs"
+    inputs.mkdir()
+    rng = np.random.default_rng(0)
+    (inputs / "zero.jpg").write_bytes(b"")
+    png = cv2.imencode(".png", rng.integers(0, 255, (64, 64, 3), np.uint8))[1].tobytes()
+    (inputs / "truncated.png").write_bytes(png[: len(png) // 3])
+    (inputs / "notes.txt").write_text("not an image\n")
+    (inputs / "text.jpg").write_text("not a jpeg either\n")
+    (inputs / "garbage.mp4").write_bytes(os.urandom(2000))
+    write_rgb(inputs / "noise.png", rng.integers(0, 255, (64, 96, 3), np.uint8))
+    gray = rng.integers(0, 255, (64, 96), np.uint8)
+    assert cv2.imwrite(str(inputs / "gray.png"), gray)
+    rgba = rng.integers(0, 255, (64, 96, 4), np.uint8)
+    assert cv2.imwrite(str(inputs / "rgba.png"), rgba)
+    (tmp_path / "empty_dir").mkdir()
+    media.write_video(inputs / "noface.mp4",
+                      [np.full((64, 96, 3), 30 * i, np.uint8) for i in range(6)], fps=5)
+    out = tmp_path / "out"
+    out.mkdir()
+    before = _snapshot(tmp_path)
+    names = ["zero.jpg", "truncated.png", "notes.txt", "text.jpg", "garbage.mp4", "noise.png",
+             "gray.png", "rgba.png", "noface.mp4"]
+    paths = [str(inputs / n) for n in names] + [str(tmp_path / "missing.jpg"),
+                                                 str(tmp_path / "empty_dir")]
+    cwd = os.getcwd()
+    os.chdir(out)
+    try:
+        report = detect.run(paths, None, frames=4, json_path=out / "report.json",
+                            verbose=True, scorer=scorer)
+    finally:
+        os.chdir(cwd)
+    status = {pathlib.Path(e["path"]).name: e["status"] for e in report["inputs"]}
+    assert status == {
+        "zero.jpg": "empty", "truncated.png": "unreadable", "notes.txt": "not_media",
+        "text.jpg": "unreadable", "garbage.mp4": "unreadable", "noise.png": "no_face",
+        "gray.png": "no_face", "rgba.png": "no_face", "noface.mp4": "no_face",
+        "missing.jpg": "missing", "empty_dir": "empty",
+    }
+    assert all(e.get("message") for e in report["inputs"])
+    # the run's card (a demo config) and its warning are in the report
+    assert report["model_card"]["training_set"]["dataset"] == "demo"
+    assert report["warnings"] == [model_card.DEMO_WARNING]
+    assert detect.exit_code(report) == 1
+    # only the report was written, and it is complete JSON
+    assert _snapshot(tmp_path) == sorted(before + ["out/report.json"])
+    saved = json.loads((out / "report.json").read_text())
+    assert len(saved["inputs"]) == len(paths) and saved["counts"]["no_face"] == 4
+    # readable inputs without faces alone: exit code 0, or 1 with --strict
+    clean = {"inputs": [e for e in report["inputs"] if e["status"] == "no_face"]}
+    assert detect.exit_code(clean) == 0 and detect.exit_code(clean, strict=True) == 1
+
+
+def test_shared_ffpp_video_and_photos(shared_data, scorer, tmp_path):
+    videos = shared_data / "ffpp_c23_mini" / "original_sequences" / "youtube" / "c23" / "videos"
+    video = videos / "519.mp4"
+    photos = [shared_data / "faces" / "2008_001322.jpg", shared_data / "faces" / "dogs.jpg"]
+    report = detect.run([str(video)] + [str(p) for p in photos], None, frames=3,
+                        verbose=False, scorer=scorer)
+    entries = {pathlib.Path(e["path"]).name: e for e in report["inputs"]}
+    assert entries["519.mp4"]["status"] == "ok" and entries["519.mp4"]["frames_read"] == 3
+    assert entries["2008_001322.jpg"]["status"] == "ok"
+    assert len(entries["2008_001322.jpg"]["faces"]) >= 2  # several faces, all scored
+    assert entries["dogs.jpg"]["status"] == "no_face"
+    table = detect.format_table(report["inputs"])
+    assert "519.mp4" in table and "no_face" in table

@@ -1,0 +1,35 @@
+"""add_tf.reporting.gradcam: heat map shape and contrast, gallery layout."""
+
+import numpy as np
+
+from add_tf.reporting import gradcam as gallery_lib
+from tiny_models import textured_images, tiny_classifier
+
+SIZE = 64
+
+
+def test_grad_cam_shape_range_and_not_constant():
+    # (an untrained net: for some seeds every cell of the 2x2 layer4 map is negative and Grad-CAM's
+    # ReLU leaves zeros; seed 0 gives a proper map)
+    model = tiny_classifier(SIZE, seed=0)
+    cams, probs = gallery_lib.grad_cam(model, textured_images(SIZE).astype("float32"))
+    assert cams.shape == (3, SIZE, SIZE) and probs.shape == (3,)
+    assert np.all(cams >= 0) and np.all(cams <= 1 + 1e-6)
+    assert np.all((probs >= 0) & (probs <= 1))
+    for cam in cams:
+        assert cam.max() - cam.min() > 0.1  # a real heat map, not a constant
+
+
+def test_gallery_layout():
+    raw = textured_images(SIZE)
+    compressed = raw // 2
+    models = [("baseline", tiny_classifier(SIZE, 1), "compressed"),
+              ("teacher", tiny_classifier(SIZE, 2), "raw"),
+              ("ADD", tiny_classifier(SIZE, 3), "compressed")]
+    gallery, results = gallery_lib.make_gallery(raw, compressed, models, labels=[0, 1, 1])
+    tile_h = gallery_lib.TILE + gallery_lib.HEADER
+    assert gallery.shape == (3 * tile_h, 5 * gallery_lib.TILE, 3) and gallery.dtype == np.uint8
+    assert set(results) == {"baseline", "teacher", "ADD"}
+    # the teacher saw the raw crops, the students the compressed ones
+    same = gallery_lib.grad_cam(models[1][1], raw.astype("float32"))[1]
+    np.testing.assert_allclose(results["teacher"][1], same, atol=1e-6)

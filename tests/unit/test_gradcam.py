@@ -1,0 +1,25 @@
+"""add_tf.gradcam: the command writes one PNG (+ TensorBoard)."""
+
+import cv2
+
+from add_tf import gradcam
+from add_tf.reporting import gradcam as gallery_lib
+from tiny_models import make_run, textured_images
+
+SIZE = 64
+
+
+def test_cli_writes_png_and_tensorboard(tmp_path):
+    add = make_run(tmp_path / "add", SIZE, with_teacher=True, seed=3)
+    base = make_run(tmp_path / "none", SIZE, seed=1)
+    paths = []
+    for i, image in enumerate(textured_images(SIZE, 2)):
+        paths.append(str(tmp_path / f"{i}.png"))
+        cv2.imwrite(paths[-1], cv2.cvtColor(cv2.resize(image, (80, 70)), cv2.COLOR_RGB2BGR))
+    out = tmp_path / "gallery.png"
+    gradcam.main(["--add-run", str(add), "--baseline-run", str(base), "--images", *paths,
+                  "--jpeg-quality", "20", "--out", str(out), "--tensorboard", str(tmp_path / "tb")])
+    image = cv2.imread(str(out))
+    assert image.shape == (2 * (gallery_lib.TILE + gallery_lib.HEADER), 5 * gallery_lib.TILE, 3)
+    assert list((tmp_path / "tb").glob("events.out.tfevents.*"))
+    assert not list(tmp_path.glob(".gallery.png.*"))  # no temporary file left
