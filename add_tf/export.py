@@ -2,21 +2,9 @@
 
     python -m add_tf.export --run runs/add-c40 --out saved_models/add_c40 [--version N]
 
-writes `saved_models/add_c40/<version>/` (the next free integer by default; written to a hidden
-temporary directory first and renamed, so TF Serving never sees a half-written version) with
-two signatures that need nothing but TensorFlow to run:
-
-- `serving_default`: `images` uint8 `[N, H, W, 3]` RGB face crops of any size, resized inside
-  to the training size -> `fake_probability` float32 `[N]`, `logits` float32 `[N, 2]`
-  (class 1 = fake) and `embedding` float32 `[N, D]` (the pooled penultimate features).
-- `serving_bytes`: `image_bytes` string `[N]`, encoded JPEG / PNG / BMP / GIF (first frame)
-  -> the same outputs. This is what a REST client sends as `{"b64": ...}`.
-
-The training image size is also stored as the variable `image_size` of the SavedModel and,
-with the run's config, in `assets.extra/add_tf.json`; the run's model card
-(add_tf.training.model_card: training set, method, test metrics, warnings) is
-`assets.extra/model_card.json`. TF Serving ignores that directory. The library is
-add_tf.serving.export.
+writes `saved_models/add_c40/<version>/` (the next free integer by default) with the signatures
+`serving_default` (uint8 face crops) and `serving_bytes` (encoded images), the run's config and
+its model card in `assets.extra/`: add_tf.serving.export describes the layout.
 """
 
 import argparse
