@@ -5,14 +5,16 @@ both: the two share one backbone) and computes its weighted float32 contribution
 loss from those features (`compute_loss`). The Distiller builds one feature extractor per model
 from the union of the names and adds the terms to the cross-entropy; it never looks at a term's
 name. `TERMS` maps a term name (= its metric name, the keys of `add_tf.core.methods.METHODS`'
-entries) to its class. Terms are Keras layers only so that a term's own variables (the non-local
-blocks) are tracked, trained and checkpointed with the Distiller; they are never called as layers.
+entries) to its class, registered with `@TERMS.register(name)`. Terms are Keras layers only so
+that a term's own variables (the non-local blocks) are tracked, trained and checkpointed with the
+Distiller; they are never called as layers.
 """
 
 import keras
 import tensorflow as tf
 
 from add_tf.core.methods import method_terms
+from add_tf.core.registry import Registry
 from add_tf.losses.baselines import (
     NonLocalBlock,
     attention_transfer_loss,
@@ -22,6 +24,8 @@ from add_tf.losses.baselines import (
 )
 from add_tf.losses.frequency import frequency_attention_loss
 from add_tf.losses.multiview import multi_view_attention_loss
+
+TERMS = Registry("loss term")  # term name -> DistillationTerm subclass
 
 
 class DistillationTerm(keras.layers.Layer):
@@ -49,6 +53,7 @@ def _check_weights(config, key):
     return weights
 
 
+@TERMS.register("fr")
 class FrequencyTerm(DistillationTerm):
     """`alpha * sum_l w_fr[l] FR_l` (eqs. 1-3 and 10) over `config.layers`."""
 
@@ -68,6 +73,7 @@ class FrequencyTerm(DistillationTerm):
         return tf.where(step >= cfg.fr_start_step, total, tf.zeros_like(total))
 
 
+@TERMS.register("mv")
 class MultiViewTerm(DistillationTerm):
     """`beta * sum_l w_mv[l] MV_l` (eqs. 4-10, Algorithm 1) over `config.layers`.
 
@@ -100,6 +106,7 @@ class MultiViewTerm(DistillationTerm):
         ])
 
 
+@TERMS.register("fitnet")
 class FitNetTerm(DistillationTerm):
     """`baseline_weight * FitNet` on the pooled embedding `(B, D)`."""
 
@@ -110,6 +117,7 @@ class FitNetTerm(DistillationTerm):
         return self.config.baseline_weight * fitnet_loss(student["embedding"], teacher["embedding"])
 
 
+@TERMS.register("at")
 class AttentionTransferTerm(DistillationTerm):
     """`baseline_weight * sum_l AT_l` over `config.layers`."""
 
@@ -122,6 +130,7 @@ class AttentionTransferTerm(DistillationTerm):
         ])
 
 
+@TERMS.register("nl")
 class NonLocalTerm(DistillationTerm):
     """`baseline_weight * sum_l NL_l` over `config.layers`, one trainable `NonLocalBlock` per
     layer, built for the student's map shape (its variables are the term's)."""
@@ -141,6 +150,7 @@ class NonLocalTerm(DistillationTerm):
         ])
 
 
+@TERMS.register("kd")
 class KnowledgeDistillationTerm(DistillationTerm):
     """`baseline_weight * Hinton KD` at temperature `config.kd_temperature` on the logits."""
 
@@ -154,20 +164,10 @@ class KnowledgeDistillationTerm(DistillationTerm):
         )
 
 
-TERMS = {
-    "fr": FrequencyTerm,
-    "mv": MultiViewTerm,
-    "fitnet": FitNetTerm,
-    "at": AttentionTransferTerm,
-    "nl": NonLocalTerm,
-    "kd": KnowledgeDistillationTerm,
-}
-
-
 def build_terms(config, student):
     """The terms of method `config.method`, in the method table's order, named after their
     metric. student: the student classifier (the non-local blocks take its map shapes)."""
     return [
-        TERMS[name](config, student, name=name, **options)
+        TERMS.get(name)(config, student, name=name, **options)
         for name, options in method_terms(config.method).items()
     ]

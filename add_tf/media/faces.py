@@ -6,7 +6,7 @@ a 1.3x square box clipped to the frame; crops resized to a fixed size.
 `FullFrameDetector` (`--detector full-frame`) treats the whole frame as the face, for
 sources that are already face crops (the demo data).
 
-Detectors are registered by name (`@register(name)` on a class `cls(**options)` with a
+Detectors are registered by name (`@DETECTORS.register(name)` on a class `cls(**options)` with a
 `detect(rgb, near=None) -> list[Face]` method); `make_detector(name, **options)` builds one.
 """
 
@@ -14,8 +14,9 @@ from typing import NamedTuple
 
 import numpy as np
 
-DETECTORS = {}  # name -> detector class, in registration order
-ALIASES = {}  # other accepted name -> registered name
+from add_tf.core.registry import Registry
+
+DETECTORS = Registry("detector")  # name (or alias) -> detector class
 NEAR_REGION = 2.0  # side of the region searched around a face from a nearby frame, x the face side
 NEAR_FACE_PX = 64  # that region is scaled so the face is about this many pixels
 
@@ -27,20 +28,6 @@ class Face(NamedTuple):
     @property
     def area(self):
         return max(0, self.box[2] - self.box[0]) * max(0, self.box[3] - self.box[1])
-
-
-def register(name, aliases=()):
-    """Class decorator registering a detector as `name` (and `aliases`, accepted but not listed)."""
-
-    def decorator(cls):
-        for key in (name, *aliases):
-            if key in DETECTORS or key in ALIASES:
-                raise ValueError(f"Detector {key!r} is registered already.")
-        DETECTORS[name] = cls
-        ALIASES.update(dict.fromkeys(aliases, name))
-        return cls
-
-    return decorator
 
 
 def _build_scale_pyramid(width, height, min_face_size, scale_factor, min_size=12):
@@ -65,7 +52,7 @@ def _patch_mtcnn_pyramid():
     stage_pnet.build_scale_pyramid = _build_scale_pyramid
 
 
-@register("mtcnn")
+@DETECTORS.register("mtcnn")
 class FaceDetector:
     """MTCNN face detector.
 
@@ -158,7 +145,7 @@ class FaceDetector:
         return faces
 
 
-@register("full-frame", aliases=("full_frame", "none"))
+@DETECTORS.register("full-frame", aliases=("full_frame", "none"))
 class FullFrameDetector:
     """The whole frame is the face (pre-cropped sources). It has no options: those given (the
     MTCNN ones) are ignored."""
@@ -175,10 +162,7 @@ class FullFrameDetector:
 
 def make_detector(name="mtcnn", **options):
     """The detector registered as `name` (or an alias of it), built with `options`."""
-    cls = DETECTORS.get(ALIASES.get(name, name))
-    if cls is None:
-        raise ValueError(f"Unknown detector {name!r}; valid: {', '.join(DETECTORS)}")
-    return cls(**options)
+    return DETECTORS.get(name)(**options)
 
 
 def square_box(box, frame_shape, scale=1.3):

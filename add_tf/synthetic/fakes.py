@@ -16,6 +16,7 @@ import dataclasses
 import cv2
 import numpy as np
 
+from add_tf.core.registry import Registry
 from add_tf.synthetic.render import render
 
 # Scale of the traces that survive compression (colour / lighting mismatch, seams, banding, the
@@ -37,28 +38,14 @@ class FakeKind:
     finish: object = None
 
 
-_KINDS = {}
+KINDS = Registry("fake kind")  # name -> FakeKind, in the order fakes cycle through
+kinds = KINDS.names  # the registered fake kinds, in order of registration
+get = KINDS.get  # the FakeKind registered as a name; ValueError listing the names
 
 
 def register(name, region, interp, finish=None):
     """Decorator: register `draw` as fake kind `name` (see FakeKind)."""
-
-    def add(draw):
-        _KINDS[name] = FakeKind(name, draw, region, interp, finish)
-        return draw
-
-    return add
-
-
-def kinds():
-    """Registered fake kinds, in order of registration (the order fakes cycle through)."""
-    return tuple(_KINDS)
-
-
-def get(name):
-    if name not in _KINDS:
-        raise ValueError(f"Unknown fake kind. Valid: {', '.join(_KINDS)}. Received: kind={name!r}")
-    return _KINDS[name]
+    return KINDS.register(name, lambda draw: FakeKind(name, draw, region, interp, finish))
 
 
 def _bands(face, strength):

@@ -4,10 +4,11 @@
   task, MirroredStrategy when more than one GPU is visible, otherwise the default strategy.
 - "default" / "mirrored" / "multiworker": forced.
 
-A strategy is a function `() -> tf.distribute.Strategy` registered with `@register(name)`.
-TensorFlow is imported by those functions, not at module level: the commands take their
-`--strategy` choices from `STRATEGIES` (and hand them to `add_tf.core.config.resolve`, which
-imports nothing above core) without loading TensorFlow at `--help`.
+A strategy is a function `() -> tf.distribute.Strategy` registered with
+`@STRATEGIES.register(name)`. TensorFlow is imported by those functions, not at module level:
+the commands take their `--strategy` choices from `STRATEGIES` (and hand them to
+`add_tf.core.config.resolve`, which imports nothing above core) without loading TensorFlow at
+`--help`.
 
 MultiWorkerMirroredStrategy must be created before any other TensorFlow op runs in the
 process; `add_tf.fit.main` creates the strategy first for that reason.
@@ -18,19 +19,9 @@ from __future__ import annotations
 import json
 import os
 
-STRATEGIES = {}  # name -> () -> tf.distribute.Strategy, in registration order
+from add_tf.core.registry import Registry
 
-
-def register(name):
-    """Decorator registering a strategy factory `() -> tf.distribute.Strategy` as `name`."""
-
-    def decorator(factory):
-        if name in STRATEGIES:
-            raise ValueError(f"Strategy {name!r} is registered already.")
-        STRATEGIES[name] = factory
-        return factory
-
-    return decorator
+STRATEGIES = Registry("strategy")  # name -> () -> tf.distribute.Strategy
 
 
 def tf_config():
@@ -63,33 +54,33 @@ def task_info(config=None):
     return task_type, index, chief
 
 
-@register("auto")
+@STRATEGIES.register("auto")
 def auto_strategy():
     """multiworker for a cluster of several tasks, mirrored for several GPUs, else default."""
     import tensorflow as tf
 
     if cluster_size() > 1:
-        return STRATEGIES["multiworker"]()
+        return STRATEGIES.get("multiworker")()
     if len(tf.config.list_physical_devices("GPU")) > 1:
-        return STRATEGIES["mirrored"]()
-    return STRATEGIES["default"]()
+        return STRATEGIES.get("mirrored")()
+    return STRATEGIES.get("default")()
 
 
-@register("default")
+@STRATEGIES.register("default")
 def default_strategy():
     import tensorflow as tf
 
     return tf.distribute.get_strategy()
 
 
-@register("mirrored")
+@STRATEGIES.register("mirrored")
 def mirrored_strategy():
     import tensorflow as tf
 
     return tf.distribute.MirroredStrategy()
 
 
-@register("multiworker")
+@STRATEGIES.register("multiworker")
 def multiworker_strategy():
     import tensorflow as tf
 
@@ -98,11 +89,7 @@ def multiworker_strategy():
 
 def make_strategy(name="auto"):
     """Return a tf.distribute.Strategy for `name` (see module docstring)."""
-    if name not in STRATEGIES:
-        raise ValueError(
-            f"Unknown strategy. Valid: {', '.join(STRATEGIES)}. Received: name={name!r}"
-        )
-    return STRATEGIES[name]()
+    return STRATEGIES.get(name)()
 
 
 def is_multiworker(strategy):

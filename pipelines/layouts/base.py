@@ -8,6 +8,8 @@ options are the layout's own (`Entry.options`: ffpp methods and splits, the sets
 import collections
 import dataclasses
 
+from add_tf.core.registry import Registry
+
 ORIGINAL = "original"  # name of the reals in every layout
 
 
@@ -62,26 +64,12 @@ class Entry:
     media_files: object = None
 
 
-_LAYOUTS = {}
+LAYOUTS = Registry("layout")  # name -> Entry
+names = LAYOUTS.names  # the registered layout names, in order of registration
+get = LAYOUTS.get  # the Entry of a layout; ValueError naming the registered ones when unknown
 
 
 def register(name, options=(), media_files=None):
     """Decorator: register `discover` as layout `name` (see Entry)."""
-
-    def add(discover):
-        _LAYOUTS[name] = Entry(name, discover, tuple(options), media_files)
-        return discover
-
-    return add
-
-
-def names():
-    """Registered layout names, in order of registration."""
-    return tuple(_LAYOUTS)
-
-
-def get(name):
-    """The Entry of layout `name`; ValueError naming the registered ones when unknown."""
-    if name not in _LAYOUTS:
-        raise ValueError(f"Unknown layout. Valid: {', '.join(_LAYOUTS)}. Received: layout={name!r}")
-    return _LAYOUTS[name]
+    options = tuple(options)
+    return LAYOUTS.register(name, lambda discover: Entry(name, discover, options, media_files))

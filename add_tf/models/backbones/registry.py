@@ -17,7 +17,9 @@ import os
 import types
 from collections.abc import Callable, Mapping
 
-BACKBONES = {}  # name -> Backbone, in registration order (the order of choices and messages)
+from add_tf.core.registry import Registry
+
+BACKBONES = Registry("backbone")  # name -> Backbone (the order of choices and messages)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -49,27 +51,14 @@ def register(name, *, stages, imagenet, preset_dirs=False, **options):
     if len(stages) != 4:
         raise ValueError(f"A backbone has four stages. Received: name={name!r}, stages={stages!r}")
 
-    def decorator(build):
-        if name in BACKBONES:
-            raise ValueError(f"Backbone {name!r} is registered already.")
-        BACKBONES[name] = Backbone(name, build, tuple(stages), imagenet, preset_dirs,
-                                   types.MappingProxyType(dict(options)))
-        return build
-
-    return decorator
+    options = types.MappingProxyType(dict(options))
+    return BACKBONES.register(
+        name, lambda build: Backbone(name, build, tuple(stages), imagenet, preset_dirs, options)
+    )
 
 
-def names():
-    """The registered backbone names, in registration order."""
-    return tuple(BACKBONES)
-
-
-def get(name):
-    """The `Backbone` registered as `name`; ValueError listing the registered names."""
-    if name not in BACKBONES:
-        raise ValueError(f"Unknown backbone. Valid: {', '.join(BACKBONES)}. "
-                         f"Received: backbone={name!r}")
-    return BACKBONES[name]
+names = BACKBONES.names  # the registered backbone names, in registration order
+get = BACKBONES.get  # the `Backbone` registered as a name; ValueError listing the names
 
 
 def build_backbone(inputs, backbone="resnet50", weights=None):
@@ -85,7 +74,7 @@ def build_backbone(inputs, backbone="resnet50", weights=None):
     entry = get(backbone)
     preset_dir = weights not in (None, "imagenet") and os.path.isdir(weights)
     if weights not in (None, "imagenet") and not (preset_dir and entry.preset_dirs):
-        with_presets = " / ".join(name for name, b in BACKBONES.items() if b.preset_dirs)
+        with_presets = " / ".join(b.name for b in BACKBONES.entries.values() if b.preset_dirs)
         raise ValueError(
             f"build_backbone takes weights None, 'imagenet' or ({with_presets}) a keras-hub "
             f"preset directory. Received: backbone={backbone!r}, weights={weights!r}"

@@ -34,7 +34,7 @@ def test_imagenet_reads_the_preset_with_its_weights_and_preprocessing(resnet18_p
 
     directory, net = resnet18_preset
     resnet18 = dataclasses.replace(backbones.get("resnet18"), imagenet=directory)
-    monkeypatch.setitem(backbones.BACKBONES, "resnet18", resnet18)
+    monkeypatch.setitem(backbones.BACKBONES.entries, "resnet18", resnet18)
     model = build_classifier("resnet18", image_size=32, weights="imagenet")
     np.testing.assert_array_equal(model.get_layer("conv1_conv").kernel.numpy(),
                                   net.get_layer("conv1_conv").kernel.numpy())

@@ -27,7 +27,9 @@ def test_crop_face_size():
 def test_full_frame_detector():
     f = faces.make_detector("full-frame").detect(np.zeros((40, 50, 3), np.uint8))
     assert f[0].box == (0, 0, 50, 40)
-    with pytest.raises(ValueError, match="mtcnn"):
+    assert faces.make_detector("none").detect(np.zeros((4, 5, 3), np.uint8))[0].box == (0, 0, 5, 4)
+    with pytest.raises(ValueError, match=r"Unknown detector\. Valid: mtcnn, full-frame\. "
+                                         r"Received: detector='nope'"):
         faces.make_detector("nope")
 
 

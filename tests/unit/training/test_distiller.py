@@ -41,7 +41,7 @@ def test_features_come_from_the_terms_not_from_names(monkeypatch):
         def compute_loss(self, teacher, student, labels, step):
             return 3.0 * tf.reduce_mean(tf.square(student["layer1"] - teacher["layer1"]))
 
-    monkeypatch.setitem(TERMS, "first", FirstStageTerm)
+    monkeypatch.setitem(TERMS.entries, "first", FirstStageTerm)
     monkeypatch.setitem(methods.METHODS, "first_only", {"first": {}})
     student, teacher = tiny_net(1, "s"), tiny_net(2, "t")
     distiller = Distiller(student, teacher, LossConfig(method="first_only"), validate_losses=True)

@@ -7,5 +7,5 @@ from add_tf.training.strategy import make_strategy
 
 def test_unknown_strategy_lists_the_valid_ones():
     with pytest.raises(ValueError, match=r"Valid: auto, default, mirrored, multiworker\. "
-                                         r"Received: name='gpu'"):
+                                         r"Received: strategy='gpu'"):
         make_strategy("gpu")
