@@ -116,7 +116,7 @@ def check_inputs(config, run_dir, evaluate=True):
     if runs.is_complete(run_dir) and not (evaluate and _stored_test(run_dir) is None):
         return
     demo_data.ensure_for_dataset(config.data.dataset, config.data.data_dir)
-    records_dir, method = data.records_location(config.data.data_dir, config.data.dataset)
+    records_dir, method, _ = data.require_prepared(config.data.data_dir, config.data.dataset)
     qualities = [config.data.comp]
     if needs_teacher(config.loss.method) or config.model.weights == "teacher":
         qualities.append(config.data.teacher_comp)

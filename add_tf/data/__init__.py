@@ -8,5 +8,6 @@ from add_tf.data.reader import (  # noqa: F401
     read_manifest,
     records_location,
     report_damaged_shards,
+    require_prepared,
     require_records,
 )

@@ -49,6 +49,19 @@ def records_location(data_dir, dataset):
     return os.path.join(str(data_dir), sub), DATASETS[dataset]
 
 
+def require_prepared(data_dir, dataset):
+    """(records_dir, method folder, manifest) of `dataset`'s prepared records under `data_dir`;
+    UsageError naming the missing manifest and the command that prepares them."""
+    records_dir, method_folder = records_location(data_dir, dataset)
+    manifest_path = os.path.join(records_dir, schema.MANIFEST)
+    if not os.path.exists(manifest_path):
+        raise UsageError(
+            f"No prepared data for dataset {dataset!r}: expected {manifest_path} (data dir "
+            f"{data_dir!r}). Prepare it first with:\n  python -m pipelines.prepare --ffpp-root "
+            f"/path/to/FaceForensics++ --out {records_dir} --methods {DATASETS[dataset]}")
+    return records_dir, method_folder, read_manifest(records_dir)
+
+
 def read_manifest(records_dir):
     """The manifest written by `pipelines.prepare` (counts, settings, skipped items)."""
     path = os.path.join(str(records_dir), schema.MANIFEST)

@@ -44,7 +44,6 @@ import numpy as np
 import tensorflow as tf
 
 from add_tf import data as data_lib
-from add_tf.core.config import DATASETS
 from add_tf.core.errors import UsageError
 from add_tf.core.methods import needs_teacher
 from add_tf.models import build_classifier
@@ -87,26 +86,6 @@ def manifest_image_size(manifest):
     return int(size) if size else None
 
 
-def prepare_command(config, records_dir):
-    return (f"python -m pipelines.prepare --ffpp-root /path/to/FaceForensics++ --out {records_dir} "
-            f"--methods {DATASETS[config.data.dataset]}")
-
-
-def locate_data(config):
-    """(records_dir, method folder, manifest) of the config's prepared dataset (the demo records
-    included: add_tf.fit makes them first). UsageError with the prepare command when the records
-    are missing."""
-    records_dir, method_folder = data_lib.records_location(config.data.data_dir,
-                                                           config.data.dataset)
-    manifest_path = os.path.join(records_dir, "manifest.json")
-    if not os.path.exists(manifest_path):
-        raise UsageError(
-            f"No prepared data for dataset {config.data.dataset!r}: expected {manifest_path} "
-            f"(data dir {config.data.data_dir!r}). Prepare it first with:\n  "
-            + prepare_command(config, records_dir))
-    return records_dir, method_folder, data_lib.read_manifest(records_dir)
-
-
 def sync_workers(strategy):
     """Returns once every worker of a multi-worker job has called it (one all-reduce)."""
     if is_multiworker(strategy):
@@ -142,7 +121,8 @@ class Plan:
 def adopt_data(config, run_dir, chief):
     """(records_dir, method folder) of the run; `config.model.image_size` set to the size of the
     prepared crops, and the config written to the run dir by the chief."""
-    records_dir, method_folder, manifest = locate_data(config)
+    records_dir, method_folder, manifest = data_lib.require_prepared(
+        config.data.data_dir, config.data.dataset)
     size = manifest_image_size(manifest)
     if size and size != config.model.image_size:
         print(f"[fit] model.image_size {config.model.image_size} -> {size} (size of the prepared "
