@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
+from add_tf.core.errors import UsageError
 from add_tf.data import (
     DamagedRecordsError,
     count_examples,
@@ -101,7 +102,7 @@ def test_autotuner_only_in_training(records):
 
 
 def test_errors_name_what_exists(records, tmp_path):
-    with pytest.raises(ValueError, match="qualities present: raw, c23, c40"):
+    with pytest.raises(UsageError, match="qualities present: raw, c23, c40"):
         make_dataset(records, "Demo", "train", "c50")
     with pytest.raises(FileNotFoundError, match="Record sets present in .*: Demo, original"):
         make_dataset(records, "Deepfakes", "train", "c40")
