@@ -134,14 +134,14 @@ def check_inputs(config, run_dir, evaluate=True):
 def run(config, run_dir, runs_root, teacher="auto", strategy=None, verbose=2, evaluate=True):
     """The teacher (found, given or trained when needed), the run itself and its evaluation.
     Returns {name: test metrics}."""
+    if teacher not in (None, "", "auto") and not os.path.exists(teacher):
+        raise UsageError(f"--teacher {teacher}: no such file or directory")
     check_inputs(config, run_dir, evaluate)
     chief = task_info()[2]
     results = {}
     teacher_path = None
     if needs_teacher(config.loss.method) or config.model.weights == "teacher":
         if teacher not in (None, "", "auto"):
-            if not os.path.exists(teacher):
-                raise UsageError(f"--teacher {teacher}: no such file or directory")
             teacher_path = teacher
         else:
             teacher_path = runs.find_teacher(config, runs_root)
