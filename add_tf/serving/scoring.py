@@ -13,7 +13,6 @@ For every input: find all faces above a minimum size (MTCNN), crop each one as i
 Each entry gets a `status` (listed in add_tf.detect); a bad file never raises.
 """
 
-import json
 import pathlib
 
 import av
@@ -25,7 +24,7 @@ from add_tf import media
 from add_tf.core.errors import UsageError
 from add_tf.core.threshold import THRESHOLD, is_fake, label
 from add_tf.media.faces import FaceDetector, crop_face, square_box
-from add_tf.serving.export import model_image_size
+from add_tf.serving.export import model_image_size, saved_model_image_size
 from add_tf.training import runs
 
 BATCH = 64
@@ -75,12 +74,7 @@ def load_scorer(path):
                 "python -m add_tf.export")
         loaded = tf.saved_model.load(str(saved))
         signature = loaded.signatures["serving_default"]
-        size = None
-        if hasattr(loaded, "image_size"):
-            size = int(loaded.image_size.numpy())
-        else:
-            meta = saved / "assets.extra" / "add_tf.json"
-            size = json.loads(meta.read_text())["image_size"] if meta.is_file() else 128
+        size = saved_model_image_size(loaded, saved, signature)
 
         def fn(crops):
             return signature(images=tf.constant(crops))["fake_probability"].numpy()
@@ -90,7 +84,7 @@ def load_scorer(path):
         return scorer
     if path.suffix == ".keras" or (path / "student.keras").is_file():
         model, config = runs.load_run(path)
-        size = model_image_size(model, config)
+        size = model_image_size(model, config, f"--model {path}")
 
         @tf.function(input_signature=[tf.TensorSpec([None, size, size, 3], tf.uint8)],
                      reduce_retracing=True)
