@@ -10,7 +10,7 @@ For every input: find all faces above a minimum size (MTCNN), crop each one as i
   `fake_probability`); the image's score is the maximum over its faces.
 - video: `--frames` frames sampled evenly; per frame the faces and the frame score (maximum over
   faces); per video the mean of the frame scores over frames with a face, and the fraction of
-  those frames whose score exceeds `--threshold`.
+  those frames whose score is at or above `--threshold` (a score at or above it is fake).
 
 Each input gets a `status`:
 
@@ -47,6 +47,7 @@ import time
 
 from add_tf.core import atomic, errors, table
 from add_tf.core.progress import ProgressBar
+from add_tf.core.threshold import THRESHOLD
 from add_tf.reporting import detect_report
 from add_tf.training import model_card
 
@@ -65,7 +66,7 @@ def _short(text, width=48):
 
 def format_table(entries):
     """One line per report entry: input, kind, status, faces / frames, p(fake), share of frames
-    above the threshold, and the verdict (or the failure's message)."""
+    at or above the threshold, and the verdict (or the failure's message)."""
     rows = []
     for e in entries:
         if e.get("kind") == "video":
@@ -80,12 +81,12 @@ def format_table(entries):
             _fmt(e.get("fake_probability")), "-" if frac is None else f"{frac:.0%}",
             e.get("label", "-") if e["status"] == "ok" else e.get("message", "-"),
         ))
-    columns = ("input", "kind", "status", "faces/frames", "p(fake)", "frames>thr", "verdict")
+    columns = ("input", "kind", "status", "faces/frames", "p(fake)", "frames>=thr", "verdict")
     return table.format_table(rows, columns, ragged_last=True)
 
 
 # ----------------------------------------------------------------------------- run
-def run(paths, model, frames=32, json_path=None, threshold=0.5, min_face_size=40,
+def run(paths, model, frames=32, json_path=None, threshold=THRESHOLD, min_face_size=40,
         detect_max_side=640, max_side=4096, verbose=True, scorer=None, report_dir=None):
     """Score `paths`; returns the report dict (also written to `json_path` when given, and as
     an HTML report into `report_dir` when given)."""
@@ -153,7 +154,8 @@ def parse_args(argv=None):
     parser.add_argument("--report", default=None, metavar="DIR",
                         help="write an HTML report (index.html, annotated images, video "
                              "timelines and contact sheets) into DIR")
-    parser.add_argument("--threshold", type=float, default=0.5)
+    parser.add_argument("--threshold", type=float, default=THRESHOLD,
+                        help="a score at or above it is fake (default %(default)s)")
     parser.add_argument("--min-face-size", type=int, default=40, help="pixels")
     parser.add_argument("--detect-max-side", type=int, default=640,
                         help="images are downscaled to this longer side for face detection")

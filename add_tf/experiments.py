@@ -6,7 +6,9 @@
 Every cell (dataset, comp, backbone, sweep point) and method is trained once per seed with
 `add_tf.fit` (in this process); teachers are shared through OUT/runs (one teacher per dataset,
 backbone and teacher quality, trained by the first run that needs it). Finished runs are not
-trained again, so an interrupted grid is resumed by running the same command.
+trained again, so an interrupted grid is resumed by running the same command. A run that fails
+is reported, its error written to RUN_DIR/error.txt and counted as failed in the tables; the grid
+goes on, and the command exits with 1 at the end naming the failed runs.
 
 Methods: the names of `add_tf.core.methods.METHODS`, the Table 2 ablation included (add_fr: FR only,
 add_mv_nocontrast: MV without the contrastive term, add_mv: MV with it; FR + MV is `add`).
@@ -37,6 +39,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import traceback
 
 from add_tf import fit
 from add_tf.core import atomic, errors
@@ -49,19 +52,45 @@ from add_tf.synthetic import demo_data
 from add_tf.training import runs
 
 CHECKPOINTS = ("best", "last")  # --checkpoint: the student each run is scored with
+INTERRUPTED = 130  # the exit status of a command stopped by Ctrl-C (add_tf.core.errors.command)
 
 
 def run_one(entry):
-    """Train + evaluate one run in this process (its test metrics land in its metrics.json); a
-    run that fails is reported and left without metrics."""
+    """Train + evaluate one run in this process (its test metrics land in its metrics.json);
+    True when it ran. A run that fails (fit exits non-zero or raises: out of memory, a
+    TensorFlow error) is reported, its error text written to RUN_DIR/error.txt, and left without
+    metrics; False. A KeyboardInterrupt is not a failed run: it stops the grid."""
     import keras
 
+    error_file = os.path.join(entry["run_dir"], runs.ERROR)
     try:
-        fit.main(entry["argv"])
+        # fit's main without its error boundary, so that the error itself (not only an exit
+        # status) reaches error.txt
+        fit.main.__wrapped__(entry["argv"])
     except SystemExit as error:
-        print(f"[experiments] run failed ({error.code}): {entry['run_dir']}", file=sys.stderr)
+        if error.code in (0, None):
+            return _succeeded(error_file)
+        if error.code == INTERRUPTED:
+            raise
+        text, details = f"fit exited with status {error.code}", ""
+    except Exception as error:  # noqa: BLE001  (any failure of one run is recorded and skipped)
+        text = f"{type(error).__name__}: {errors.message(error)}"
+        details = traceback.format_exc()
+    else:
+        return _succeeded(error_file)
     finally:
         keras.backend.clear_session()
+    os.makedirs(entry["run_dir"], exist_ok=True)
+    atomic.write_text(error_file, text + "\n" + (details and "\n" + details))
+    print(f"[experiments] run failed: {text} ({error_file})", file=sys.stderr, flush=True)
+    return False
+
+
+def _succeeded(error_file):
+    """True, with the error.txt of an earlier failed attempt removed."""
+    if os.path.exists(error_file):
+        os.remove(error_file)
+    return True
 
 
 def build_parser():
@@ -111,11 +140,13 @@ def main(argv=None):
             print("python -m add_tf.fit " + " ".join(e["argv"]))
         return entries
     os.makedirs(args.out, exist_ok=True)
+    failed = []
     for i, entry in enumerate(entries, 1):
         print(f"[experiments] run {i}/{len(entries)}: {grid_report.label(entry)} "
               f"{entry['dataset']}/{entry['comp']} {entry['backbone']} seed {entry['seed']}",
               flush=True)
-        run_one(entry)
+        if not run_one(entry):
+            failed.append(entry["run_dir"])
         if args.checkpoint == "last":
             if grid.needs_last_score(entry["run_dir"]):
                 config = runs.read_config(entry["run_dir"])
@@ -128,6 +159,10 @@ def main(argv=None):
                         command="python -m add_tf.experiments " + " ".join(argv),
                         metric_names=columns, checkpoint=args.checkpoint)
     print(text)
+    if failed:
+        raise errors.WorkError(
+            f"{len(failed)} of {len(entries)} runs failed (the error of each is in its run dir's "
+            f"{runs.ERROR}; running the same command again retries them): " + ", ".join(failed))
     return rows
 
 

@@ -40,7 +40,7 @@ def main(argv=None):
     from add_tf.serving import export  # TensorFlow: not needed for --help
 
     model, config = runs.load_run(args.run, f"{args.model}.keras")
-    size = export.model_image_size(model, config)
+    size = export.model_image_size(model, config, args.run)
     card, warnings = (model_card.describe(args.run) if args.model == "student"
                       else (None, [model_card.NO_CARD_WARNING]))
     target = export.export_model(

@@ -25,6 +25,7 @@ MODEL = "student.keras"
 TEACHER_MODEL = "teacher.keras"
 METRICS = "metrics.json"
 MODEL_CARD = "model_card.json"
+ERROR = "error.txt"  # why the run failed in add_tf.experiments (its error text)
 CHECKPOINTS = "checkpoints"  # best weights, and BACKUP
 BACKUP = CHECKPOINTS + "/backup"  # add_tf.training.callbacks.TrainingBackup's commits
 DEFAULT_RUNS_ROOT = "runs"

@@ -21,6 +21,7 @@ import numpy as np
 from sklearn.metrics import average_precision_score, roc_auc_score, roc_curve
 
 from add_tf.core.names import METRIC_NAMES  # noqa: F401  (metrics.METRIC_NAMES)
+from add_tf.core.threshold import THRESHOLD, is_fake
 
 
 def _as_arrays(labels, probs):
@@ -43,10 +44,10 @@ def _two_classes(labels):
     return np.unique(labels).size == 2
 
 
-def accuracy(labels, probs, threshold=0.5):
-    """Share of samples with `(prob >= threshold) == label`."""
+def accuracy(labels, probs, threshold=THRESHOLD):
+    """Share of samples with `is_fake(prob, threshold) == label` (add_tf.core.threshold)."""
     labels, probs = _as_arrays(labels, probs)
-    return float(np.mean((probs >= threshold).astype(np.int64) == labels))
+    return float(np.mean(is_fake(probs, threshold).astype(np.int64) == labels))
 
 
 def auc(labels, probs):
@@ -117,7 +118,7 @@ def recall_at_1(query_embeddings, query_labels, gallery_embeddings, gallery_labe
     return float(hits / q.shape[0])
 
 
-def frame_metrics(labels, probs, threshold=0.5):
+def frame_metrics(labels, probs, threshold=THRESHOLD):
     """{"acc", "auc", "eer", "ap"} over frames (faces)."""
     return {
         "acc": accuracy(labels, probs, threshold),
@@ -157,7 +158,7 @@ def video_scores(labels, probs, methods, video_ids):
     return {key: (sums[key] / counts[key], video_labels[key]) for key in sums}
 
 
-def video_metrics(labels, probs, methods, video_ids, threshold=0.5):
+def video_metrics(labels, probs, methods, video_ids, threshold=THRESHOLD):
     """{"video_auc", "video_acc"} on per-video mean fake probabilities (+ "videos" count)."""
     scores = video_scores(labels, probs, methods, video_ids)
     keys = sorted(scores)
@@ -178,7 +179,7 @@ def all_metrics(
     train_labels=None,
     methods=None,
     video_ids=None,
-    threshold=0.5,
+    threshold=THRESHOLD,
 ):
     """Every metric of METRIC_NAMES that the inputs allow (missing ones are nan)."""
     out = frame_metrics(labels, probs, threshold)

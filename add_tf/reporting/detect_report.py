@@ -27,6 +27,7 @@ import numpy as np
 
 from add_tf import media
 from add_tf.core import atomic
+from add_tf.core.threshold import THRESHOLD, is_fake
 from add_tf.training import model_card
 
 IMAGE_SIDE = 960  # longer side of the annotated images in the page
@@ -88,13 +89,13 @@ def _label(rgb, text, x, y, colour, scale):
 
 def draw_faces(rgb, faces, factor, threshold):
     """Boxes (`box`, original pixels, scaled by `factor`) and p(fake) of `faces` drawn on `rgb`
-    (modified in place): red above `threshold`, green at or below it."""
+    (modified in place): red when fake (`add_tf.core.threshold.is_fake`), green when real."""
     import cv2
 
     scale = max(0.4, min(rgb.shape[:2]) / 700)
     for face in faces:
         p = face.get("fake_probability")
-        colour = FAKE_RGB if p is not None and p > threshold else REAL_RGB
+        colour = FAKE_RGB if p is not None and is_fake(p, threshold) else REAL_RGB
         x0, y0, x1, y1 = (int(round(v * factor)) for v in face["box"])
         cv2.rectangle(rgb, (x0, y0), (x1, y1), colour, max(2, round(scale * 3)))
         _label(rgb, "-" if p is None else f"{p:.3f}", x0, y0 - 2, colour, scale)
@@ -207,7 +208,7 @@ def _details(entry):
         text = (f"{entry.get('frames_with_face', 0)} of {entry.get('frames_read', 0)} sampled "
                 f"frames with a face")
         if entry.get("fraction_fake_frames") is not None:
-            text += f", {entry['fraction_fake_frames']:.0%} of them above the threshold"
+            text += f", {entry['fraction_fake_frames']:.0%} of them at or above the threshold"
         return text
     if entry.get("kind") == "image":
         return f"{len(entry.get('faces', []))} face(s), {entry.get('width')}x{entry.get('height')}"
@@ -249,7 +250,7 @@ def write_report(report, out_dir):
     add_tf.detect.run) into `out_dir` (created); returns the path of index.html. An input whose
     pictures cannot be made (the file changed or is damaged) gets a note in the page instead."""
     os.makedirs(out_dir, exist_ok=True)
-    threshold = float(report.get("threshold", 0.5))
+    threshold = float(report.get("threshold", THRESHOLD))
     previews = []
     for i, entry in enumerate(report["inputs"], start=1):
         shown, problem = [], None

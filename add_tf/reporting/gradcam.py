@@ -30,11 +30,13 @@ def grad_cam(model, images, layer="layer4", class_index=1):
     x = tf.convert_to_tensor(np.asarray(images, np.float32))
     with tf.GradientTape() as tape:
         fmap, logits = grad_model(x, training=False)
-        fmap = tf.cast(fmap, tf.float32)
         tape.watch(fmap)
         logits = tf.cast(logits, tf.float32)
         score = tf.reduce_sum(logits[:, class_index])
-    grads = tape.gradient(score, fmap)
+    # the gradient of the tensor the logits were computed from (float16 under mixed precision);
+    # a cast of it made on the tape would be a new tensor the logits do not depend on
+    grads = tf.cast(tape.gradient(score, fmap), tf.float32)
+    fmap = tf.cast(fmap, tf.float32)
     weights = tf.reduce_mean(grads, axis=(1, 2), keepdims=True)
     cam = tf.nn.relu(tf.reduce_sum(weights * fmap, axis=-1))
     cam = cam / (tf.reduce_max(cam, axis=(1, 2), keepdims=True) + 1e-8)

@@ -32,14 +32,40 @@ SIGNATURE_BYTES = "serving_bytes"
 METADATA_FILE = os.path.join("assets.extra", "add_tf.json")
 
 
-def model_image_size(model, config=None):
-    """The square input size the classifier was trained at."""
+def model_image_size(model, config=None, source="the model"):
+    """The square input size the classifier was trained at: its input shape, else the
+    `model.image_size` of its run's config (a dict); UsageError naming `source` when neither
+    says it."""
     shape = model.input_shape
     if isinstance(shape, list):
         shape = shape[0]
     if shape[1] is not None:
         return int(shape[1])
-    return int(((config or {}).get("model") or {}).get("image_size", 128))
+    size = ((config or {}).get("model") or {}).get("image_size")
+    if size is None:
+        raise UsageError(f"{source}: its input size is unknown (the model takes any size and no "
+                         "config.yaml beside it gives model.image_size); give its run dir")
+    return int(size)
+
+
+def saved_model_image_size(loaded, saved_dir, signature):
+    """The input size of an exported model (`loaded` from `saved_dir`): its `image_size`
+    variable, else `image_size` of METADATA_FILE, else the height of the `signature`'s image
+    input; UsageError naming `saved_dir` when none says it."""
+    if hasattr(loaded, "image_size"):
+        return int(loaded.image_size.numpy())
+    meta = pathlib.Path(saved_dir) / METADATA_FILE
+    if meta.is_file():
+        size = json.loads(meta.read_text()).get("image_size")
+        if size is not None:
+            return int(size)
+    specs = tf.nest.flatten(signature.structured_input_signature)
+    images = [spec for spec in specs if spec.shape.rank == 4]
+    if images and images[0].shape[1] is not None:
+        return int(images[0].shape[1])
+    raise UsageError(f"--model {saved_dir}: its input size is unknown (no image_size variable, no "
+                     f"{METADATA_FILE}, no fixed input shape); export it with python -m "
+                     "add_tf.export")
 
 
 class ServingModule(tf.Module):

@@ -7,12 +7,12 @@ For every input: find all faces above a minimum size (MTCNN), crop each one as i
   `fake_probability`); the image's score is the maximum over its faces.
 - video: `frames` frames sampled evenly; per frame the faces and the frame score (maximum over
   faces); per video the mean of the frame scores over frames with a face, and the fraction of
-  those frames whose score exceeds `threshold`.
+  those frames whose score is fake (`add_tf.core.threshold.is_fake`: at or above
+  `threshold`).
 
 Each entry gets a `status` (listed in add_tf.detect); a bad file never raises.
 """
 
-import json
 import pathlib
 
 import av
@@ -22,8 +22,9 @@ import tensorflow as tf
 
 from add_tf import media
 from add_tf.core.errors import UsageError
+from add_tf.core.threshold import THRESHOLD, is_fake, label
 from add_tf.media.faces import FaceDetector, crop_face, square_box
-from add_tf.serving.export import model_image_size
+from add_tf.serving.export import model_image_size, saved_model_image_size
 from add_tf.training import runs
 
 BATCH = 64
@@ -73,12 +74,7 @@ def load_scorer(path):
                 "python -m add_tf.export")
         loaded = tf.saved_model.load(str(saved))
         signature = loaded.signatures["serving_default"]
-        size = None
-        if hasattr(loaded, "image_size"):
-            size = int(loaded.image_size.numpy())
-        else:
-            meta = saved / "assets.extra" / "add_tf.json"
-            size = json.loads(meta.read_text())["image_size"] if meta.is_file() else 128
+        size = saved_model_image_size(loaded, saved, signature)
 
         def fn(crops):
             return signature(images=tf.constant(crops))["fake_probability"].numpy()
@@ -88,7 +84,7 @@ def load_scorer(path):
         return scorer
     if path.suffix == ".keras" or (path / "student.keras").is_file():
         model, config = runs.load_run(path)
-        size = model_image_size(model, config)
+        size = model_image_size(model, config, f"--model {path}")
 
         @tf.function(input_signature=[tf.TensorSpec([None, size, size, 3], tf.uint8)],
                      reduce_retracing=True)
@@ -176,7 +172,7 @@ class Detector:
         return records, stacked
 
 
-def analyse_image(path, detector, threshold=0.5):
+def analyse_image(path, detector, threshold=THRESHOLD):
     """Report entry of one image: its faces with their scores, the maximum as its score."""
     entry = {"path": str(path), "kind": "image"}
     rgb = media.read_image(path)
@@ -190,12 +186,12 @@ def analyse_image(path, detector, threshold=0.5):
     if not faces:
         return _fail(entry, "no_face", "no face found")
     entry["fake_probability"] = round(float(probs.max()), 6)
-    entry["label"] = "fake" if entry["fake_probability"] > threshold else "real"
+    entry["label"] = label(entry["fake_probability"], threshold)
     entry["status"] = "ok"
     return entry
 
 
-def analyse_video(path, detector, frames=32, threshold=0.5, progress=None):
+def analyse_video(path, detector, frames=32, threshold=THRESHOLD, progress=None):
     """Report entry of one video: `frames` frames sampled evenly, each scored as an image; the
     video's score is the mean over the frames with a face. `progress(1)` per frame read."""
     entry = {"path": str(path), "kind": "video"}
@@ -248,13 +244,13 @@ def analyse_video(path, detector, frames=32, threshold=0.5, progress=None):
                      entry.get("message", "no face found in any sampled frame"))
     scores = np.asarray(scores)
     entry["fake_probability"] = round(float(scores.mean()), 6)
-    entry["fraction_fake_frames"] = round(float((scores > threshold).mean()), 6)
-    entry["label"] = "fake" if entry["fake_probability"] > threshold else "real"
+    entry["fraction_fake_frames"] = round(float(is_fake(scores, threshold).mean()), 6)
+    entry["label"] = label(entry["fake_probability"], threshold)
     entry["status"] = "truncated" if truncated else "ok"
     return entry
 
 
-def analyse(path, detector, frames=32, threshold=0.5, progress=None):
+def analyse(path, detector, frames=32, threshold=THRESHOLD, progress=None):
     """One input -> report entry; never raises for a bad file."""
     path = pathlib.Path(path)
     entry = {"path": str(path)}
@@ -300,7 +296,7 @@ def units(items, frames):
     return sum(frames if media.is_video(p) else 1 for p in items)
 
 
-def analyse_all(items, detector, frames=32, threshold=0.5, progress=None):
+def analyse_all(items, detector, frames=32, threshold=THRESHOLD, progress=None):
     """Report entries of `items`, in order. `progress(done)`, when given, gets the units done so
     far (see `units`) after every sampled frame and every input."""
     done = 0

@@ -6,7 +6,8 @@ add_tf.training.runs), written as `RUN/model_card.json`, embedded by add_tf.expo
 `student.keras`). Fields:
 
     training_set   dataset, student_quality, teacher_quality (None without distillation),
-                   frames_per_video
+                   frames_per_video (sampled per video by pipelines.prepare: `settings.frames`
+                   of the records' manifest.json; None when the records are not at hand)
     method, backbone, image_size, initial_weights, seed
     trained        UTC time the run finished (the time training_state.json was written), or None
     training       training_state.json (best validation accuracy, steps, early stop, ...)
@@ -27,6 +28,7 @@ import pathlib
 import sys
 
 from add_tf.core import atomic, methods
+from add_tf.data import read_manifest, records_location
 from add_tf.training import runs
 
 FILE = runs.MODEL_CARD
@@ -57,6 +59,18 @@ def _finished_at(run_dir):
     return stamp.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def _frames_per_video(config):
+    """Frames sampled per video in the run's records (`settings.frames` of the manifest under
+    the config's data_dir and dataset), or None when they cannot be read there (a run dir
+    copied without its data)."""
+    records_dir, _ = records_location(config.data.data_dir, config.data.dataset)
+    try:
+        settings = read_manifest(records_dir).get("settings") or {}
+    except (OSError, ValueError, AttributeError):
+        return None
+    return settings.get("frames")
+
+
 def build_card(run_dir):
     """The card of the run in `run_dir` (a dict, JSON-ready); UsageError without config.yaml."""
     config = runs.read_config(run_dir)
@@ -67,7 +81,7 @@ def build_card(run_dir):
             "dataset": config.data.dataset,
             "student_quality": config.data.comp,
             "teacher_quality": config.data.teacher_comp if distilled else None,
-            "frames_per_video": config.data.frames,
+            "frames_per_video": _frames_per_video(config),
         },
         "method": config.loss.method,
         "backbone": config.model.backbone,

@@ -31,6 +31,7 @@ from add_tf.core.names import (  # noqa: F401  (the run dir's file names, used a
     CHECKPOINTS,
     CONFIG,
     DEFAULT_RUNS_ROOT,
+    ERROR,
     METRICS,
     MODEL,
     MODEL_CARD,

@@ -82,6 +82,9 @@ def test_face_boxes_are_coloured_by_the_threshold():
     half = np.zeros((50, 100, 3), np.uint8)  # the same boxes on a picture shrunk by half
     detect_report.draw_faces(half, faces[:1], 0.5, threshold=0.9)
     assert tuple(half[32, 5]) == detect_report.REAL_RGB
+    at = np.zeros((100, 200, 3), np.uint8)  # a score at the threshold is fake, as in the metrics
+    detect_report.draw_faces(at, [{**faces[0], "fake_probability": 0.5}], 1.0, threshold=0.5)
+    assert tuple(at[65, 10]) == detect_report.FAKE_RGB
 
 
 def test_an_input_gone_since_detection_gets_a_note(tmp_path):

@@ -1,5 +1,6 @@
 """add_tf.reporting.gradcam: heat map shape and contrast, gallery layout."""
 
+import keras
 import numpy as np
 
 from add_tf.reporting import gradcam as gallery_lib
@@ -18,6 +19,19 @@ def test_grad_cam_shape_range_and_not_constant():
     assert np.all((probs >= 0) & (probs <= 1))
     for cam in cams:
         assert cam.max() - cam.min() > 0.1  # a real heat map, not a constant
+
+
+def test_grad_cam_under_mixed_precision():
+    policy = keras.mixed_precision.global_policy()
+    keras.mixed_precision.set_global_policy("mixed_float16")
+    try:
+        model = tiny_classifier(SIZE, seed=0)
+        cams, probs = gallery_lib.grad_cam(model, textured_images(SIZE).astype("float32"))
+    finally:
+        keras.mixed_precision.set_global_policy(policy)
+    assert cams.shape == (3, SIZE, SIZE) and np.all(np.isfinite(cams))
+    assert max(cam.max() - cam.min() for cam in cams) > 0.1
+    assert np.all((probs >= 0) & (probs <= 1))
 
 
 def test_gallery_layout():

@@ -6,14 +6,16 @@ import os
 
 from add_tf.core import atomic
 from add_tf.core.config import Config
+from add_tf.data import records_location
 from add_tf.training import model_card, runs
 from tiny_models import RUN_METRICS, RUN_STATE
 
 
-def _run_files(run_dir, dataset="deepfakes", method="add"):
+def _run_files(run_dir, dataset="deepfakes", method="add", data_dir=None):
     """A run dir's config.yaml, training_state.json and metrics.json (no model)."""
     os.makedirs(run_dir, exist_ok=True)
     config = Config()
+    config.data.data_dir = str(data_dir or os.path.join(run_dir, "no-data"))
     config.data.dataset, config.data.comp, config.loss.method = dataset, "c23", method
     config.model.backbone, config.train.seed = "resnet18", 3
     runs.write_config(str(run_dir), config)
@@ -23,10 +25,13 @@ def _run_files(run_dir, dataset="deepfakes", method="add"):
 
 
 def test_card_from_run_files(tmp_path):
-    run = _run_files(tmp_path / "run")
+    records_dir, _ = records_location(tmp_path / "data", "deepfakes")
+    os.makedirs(records_dir)
+    atomic.write_json(os.path.join(records_dir, "manifest.json"), {"settings": {"frames": 16}})
+    run = _run_files(tmp_path / "run", data_dir=tmp_path / "data")
     card = model_card.write_card(run)
     assert card["training_set"] == {"dataset": "deepfakes", "student_quality": "c23",
-                                    "teacher_quality": "raw", "frames_per_video": 64}
+                                    "teacher_quality": "raw", "frames_per_video": 16}
     assert (card["method"], card["backbone"], card["seed"]) == ("add", "resnet18", 3)
     assert card["training"] == RUN_STATE
     assert card["test_metrics"] == {k: RUN_METRICS[k] for k in ("test", "test_celebdf_c23")}
@@ -55,6 +60,7 @@ def test_summary_is_one_line_with_what_a_user_needs(tmp_path):
     none = model_card.build_card(_run_files(tmp_path / "baseline", method="none"))
     assert none["training_set"]["teacher_quality"] is None
     assert "student c23, no teacher" in model_card.summary(none)
+    assert none["training_set"]["frames_per_video"] is None  # its records are not at hand
     assert model_card.summary(None) == "model card: none"
 
 
