@@ -80,12 +80,6 @@ def initial_weights(config, teacher_path):
     return runs.model_file(teacher_path)
 
 
-def manifest_image_size(manifest):
-    settings = manifest.get("settings", {})
-    size = settings.get("size", manifest.get("size"))
-    return int(size) if size else None
-
-
 def sync_workers(strategy):
     """Returns once every worker of a multi-worker job has called it (one all-reduce)."""
     if is_multiworker(strategy):
@@ -123,7 +117,7 @@ def adopt_data(config, run_dir, chief):
     prepared crops, and the config written to the run dir by the chief."""
     records_dir, method_folder, manifest = data_lib.require_prepared(
         config.data.data_dir, config.data.dataset)
-    size = manifest_image_size(manifest)
+    size = data_lib.manifest_image_size(manifest)
     if size and size != config.model.image_size:
         print(f"[fit] model.image_size {config.model.image_size} -> {size} (size of the prepared "
               "crops)", flush=True)
