@@ -195,14 +195,13 @@ def check_inputs(config, run_dir, evaluate=True, fresh=False):
 def run(config, run_dir, runs_root, teacher="auto", strategy=None, verbose=2, evaluate=True,
         overwrite=False):
     """The teacher (found, given or trained when needed), the run itself and its evaluation.
-    `overwrite`: the files of a run in `run_dir` are removed (once the inputs are checked) and
-    it is trained from scratch. Returns {name: test metrics}."""
+    `overwrite`: the files of a run in `run_dir` are removed by the chief (once the inputs are
+    checked) and it is trained from scratch. Returns {name: test metrics}."""
     check_reuse(config, run_dir, overwrite)
     check_inputs(config, run_dir, evaluate, fresh=overwrite)
-    if overwrite and os.path.exists(os.path.join(run_dir, runs.CONFIG)):
-        runs.remove_run(run_dir)
-        print(f"[fit] --overwrite: removed the run in {run_dir}", flush=True)
     chief = task_info()[2]
+    if overwrite and chief and runs.remove_run(run_dir):
+        print(f"[fit] --overwrite: removed the run in {run_dir}", flush=True)
     results = {}
     teacher_path = None
     if needs_teacher(config.loss.method) or config.model.weights == "teacher":

@@ -18,7 +18,9 @@ Schedule
 Resume: after every validation callbacks.TrainingBackup commits the model, the optimizer (step
 counter included) and the tracker state (best value, patience, history) in one atomic rename;
 starting the same command again continues from the last commit (`initial_epoch`). A finished run
-(runs.is_complete) is not trained again and its config is left as it is.
+(runs.is_complete) is not trained again and its config is left as it is. That the run dir holds
+a run of the same config is the caller's check (add_tf.fit, runs.config_differences): an auto
+teacher's run dir is reused by its finished state alone.
 
 Distribution: any tf.distribute strategy (training.strategy). Under MultiWorkerMirroredStrategy
 every worker runs this function; the chief writes the run dir, the others keep their checkpoints

@@ -170,13 +170,19 @@ def config_differences(run_dir, config):
 
 
 def remove_run(run_dir):
-    """Remove the files of a run (RUN_ENTRIES) from `run_dir`; any other file stays."""
+    """Remove the files of a run (RUN_ENTRIES) from `run_dir`; any other file stays. Returns the
+    names removed."""
+    removed = []
     for name in RUN_ENTRIES:
         path = os.path.join(run_dir, name)
         if os.path.isdir(path) and not os.path.islink(path):
             shutil.rmtree(path)
         elif os.path.lexists(path):
             os.remove(path)
+        else:
+            continue
+        removed.append(name)
+    return removed
 
 
 # --------------------------------------------------------------------------- models

@@ -75,6 +75,6 @@ def test_remove_run_removes_only_the_run_files(tmp_path):
     for folder in (runs.BACKUP, "logs/train", "workers/worker-1"):
         (tmp_path / folder).mkdir(parents=True)
         (tmp_path / folder / "f").write_text("x")
-    runs.remove_run(str(tmp_path))
+    assert runs.remove_run(str(tmp_path)) == list(runs.RUN_ENTRIES)
     assert os.listdir(tmp_path) == ["notes.txt"]
-    runs.remove_run(str(tmp_path / "absent"))
+    assert runs.remove_run(str(tmp_path / "absent")) == []
