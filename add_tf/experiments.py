@@ -6,9 +6,11 @@
 Every cell (dataset, comp, backbone, sweep point) and method is trained once per seed with
 `add_tf.fit` (in this process); teachers are shared through OUT/runs (one teacher per dataset,
 backbone and teacher quality, trained by the first run that needs it). Finished runs are not
-trained again, so an interrupted grid is resumed by running the same command. A run that fails
-is reported, its error written to RUN_DIR/error.txt and counted as failed in the tables; the grid
-goes on, and the command exits with 1 at the end naming the failed runs.
+trained again, so an interrupted grid is resumed by running the same command (a run whose dir
+holds another config fails: add_tf.fit). A run that fails is reported, its error written to
+RUN_DIR/error.txt and counted as failed in the tables; the grid goes on, and the command exits
+with 1 at the end naming the failed runs. `--print-config` prints the resolved config of the
+first planned run (add_tf.fit --print-config) without any work.
 
 Methods: the names of `add_tf.core.methods.METHODS`, the Table 2 ablation included (add_fr: FR only,
 add_mv_nocontrast: MV without the contrastive term, add_mv: MV with it; FR + MV is `add`).
@@ -47,6 +49,7 @@ from add_tf.core import config as config_lib
 from add_tf.core import methods as methods_lib
 from add_tf.core.methods import BASELINE
 from add_tf.core.names import METRIC_NAMES
+from add_tf.evaluation import grid_plan
 from add_tf.models import backbones
 from add_tf.synthetic import demo_data
 from add_tf.training import runs
@@ -117,6 +120,9 @@ def build_parser():
                    help="score each run with the student of its best validation (student.keras) "
                    "or of its last one")
     p.add_argument("--dry-run", action="store_true", help="print the fit commands only")
+    p.add_argument("--print-config", action="store_true",
+                   help="print the resolved config (YAML) of the first planned run, as "
+                   "add_tf.fit --print-config does, and exit")
     p.add_argument("--eval-records", nargs="+", default=[], metavar="DIR",
                    help="records of other sets (pipelines.prepare, any layout): every run is "
                    "also scored on their test split, one column group per set")
@@ -128,10 +134,16 @@ def build_parser():
 def main(argv=None):
     args = build_parser().parse_args(argv)
     atomic.require_writable_dir(args.out, "--out")
+    try:
+        entries = grid_plan.plan(args)
+    except (ValueError, KeyError) as error:
+        raise errors.UsageError(str(error.args[0] if error.args else error)) from None
+    if args.print_config:
+        fit.main(entries[0]["argv"] + ["--print-config"])
+        return entries[:1]
     from add_tf.evaluation import grid, grid_report  # TensorFlow: after --help
 
     try:
-        entries = grid.plan(args)
         columns = METRIC_NAMES + grid.cross_names(args.eval_records)
     except (ValueError, KeyError) as error:
         raise errors.UsageError(str(error.args[0] if error.args else error)) from None

@@ -5,10 +5,17 @@
     python -m add_tf.fit --dataset deepfakes --method none --comp raw --run-dir runs/t  # a teacher
     python -m add_tf.fit --dataset deepfakes --comp c23 --teacher runs/t
 
-The demo comparison: on the demo data without --method and --run-dir, fit trains the teacher on
-raw and one student per method of DEMO_METHODS on the student quality (each its own run dir,
-all from the same initial weights) and prints one table, so a first run shows what compression
-costs and what distillation gives back (or not).
+The demo comparison: on the demo data when no layer of the configuration names a method
+(--method, --set loss.method=..., `method:` in the YAML file) and without --run-dir, fit trains
+the teacher on raw and one student per method of DEMO_METHODS on the student quality (each its
+own run dir, all from the same initial weights) and prints one table, so a first run shows what
+compression costs and what distillation gives back (or not).
+
+A run dir that already holds a run (finished or resumable) is reused only for the same config:
+one that differs in a key that changes the model or its metrics (all but
+add_tf.training.runs.UNCOMPARED_KEYS) stops the command before any work, unless --overwrite
+removes the old run to train again from scratch. --print-config prints the resolved config
+(YAML) and exits without any work.
 
 Configuration (add_tf.core.config.resolve): paper defaults <- demo defaults (only for --dataset
 demo) <- --config FILE.yaml <- --set section.key=value ... <- the explicit flags. The training
@@ -83,20 +90,72 @@ def build_parser():
     p.add_argument("--jit", action="store_true", default=None, help="XLA jit_compile")
     p.add_argument("--no-evaluate", action="store_true", help="skip the test evaluation")
     p.add_argument("--verbose", type=int, default=2, help="keras fit verbosity (0, 1, 2)")
+    p.add_argument("--overwrite", action="store_true",
+                   help="remove the run in the run dir (not an auto teacher) and train again "
+                   "from scratch, e.g. after a change of config")
+    p.add_argument("--print-config", action="store_true",
+                   help="print the resolved config as YAML and exit (no data, no model)")
     errors.add_debug_argument(p)
     return p
 
 
+def _layers(args):
+    """(--set items, {config key: flag value}) of the parsed command line."""
+    overrides = [item for group in args.overrides for item in group]
+    return overrides, {key: getattr(args, dest) for dest, key in FLAGS.items()}
+
+
 def resolve_config(args):
     """The run's config from the parsed command line (UsageError naming what is wrong)."""
-    overrides = [item for group in args.overrides for item in group]
-    flags = {key: getattr(args, dest) for dest, key in FLAGS.items()}
+    overrides, flags = _layers(args)
     try:
         return config_lib.resolve(args.config, overrides, flags, CHOICES)
     except FileNotFoundError:
         raise UsageError(f"Config file not found: {args.config}") from None
     except (KeyError, ValueError) as error:
         raise UsageError(str(error.args[0] if error.args else error)) from None
+
+
+def run_configs(config, args):
+    """The configs of the runs the command line asks for: one per DEMO_METHODS (the demo
+    comparison) on the demo data when no layer names loss.method and --run-dir is not given,
+    else `config` alone. `config`: resolve_config(args)."""
+    overrides, flags = _layers(args)
+    named = {key for key, _ in config_lib.layer_items(args.config, overrides, flags)}
+    if config.data.dataset != "demo" or args.run_dir or "loss.method" in named:
+        return [config]
+    configs = [config_lib.Config.from_dict(config.to_dict()) for _ in DEMO_METHODS]
+    for method_config, method in zip(configs, DEMO_METHODS):
+        method_config.loss.method = method
+    return configs
+
+
+def print_config(config, configs):
+    """The resolved config as YAML on stdout; the demo comparison's methods and the image size
+    of the prepared records (when it differs) as comments."""
+    if len(configs) > 1:
+        methods = ", ".join(c.loss.method for c in configs)
+        print(f"# the demo comparison: one run per loss.method in {methods}, the rest as below")
+    size = runs.as_stored(config).model.image_size
+    if size != config.model.image_size:
+        print(f"# training sets model.image_size to {size}, the side of the prepared crops")
+    print(config.to_yaml(), end="", flush=True)
+
+
+def check_reuse(config, run_dir, overwrite=False):
+    """Before any work: UsageError when `run_dir` holds a run (finished or resumable) whose
+    config.yaml differs from `config` in a key that changes the model or its metrics, naming
+    each key with both values and the ways out. Nothing to check with `overwrite`."""
+    if overwrite:
+        return
+    differences = runs.config_differences(run_dir, config)
+    if differences:
+        listed = "; ".join(f"{key}: {old!r} in the run, {new!r} requested"
+                           for key, old, new in differences)
+        state = "a trained run" if runs.is_complete(run_dir) else "a started (resumable) run"
+        raise UsageError(
+            f"{run_dir} holds {state} of another config ({listed}). Give a new --run-dir to "
+            "keep it, or --overwrite to remove its files and train again from scratch")
 
 
 def teacher_config(config):
@@ -109,11 +168,13 @@ def teacher_config(config):
     return teacher
 
 
-def check_inputs(config, run_dir, evaluate=True):
+def check_inputs(config, run_dir, evaluate=True, fresh=False):
     """Before any work: the run dir can be written, and the records hold the splits and
-    qualities that training, validation and the final evaluation will read."""
+    qualities that training, validation and the final evaluation will read (`fresh`: the run
+    is to be trained again from scratch, a finished one too)."""
     atomic.require_writable_dir(run_dir, "--run-dir")
-    if runs.is_complete(run_dir) and not (evaluate and _stored_test(run_dir) is None):
+    if (not fresh and runs.is_complete(run_dir)
+            and not (evaluate and _stored_test(run_dir) is None)):
         return
     demo_data.ensure_for_dataset(config.data.dataset, config.data.data_dir)
     records_dir, method, _ = data.require_prepared(config.data.data_dir, config.data.dataset)
@@ -131,13 +192,18 @@ def check_inputs(config, run_dir, evaluate=True):
                 "RUN --records DIR") from None
 
 
-def run(config, run_dir, runs_root, teacher="auto", strategy=None, verbose=2, evaluate=True):
+def run(config, run_dir, runs_root, teacher="auto", strategy=None, verbose=2, evaluate=True,
+        overwrite=False):
     """The teacher (found, given or trained when needed), the run itself and its evaluation.
-    Returns {name: test metrics}."""
+    `overwrite`: the files of a run in `run_dir` are removed by the chief (once the inputs are
+    checked) and it is trained from scratch. Returns {name: test metrics}."""
     if teacher not in (None, "", "auto") and not os.path.exists(teacher):
         raise UsageError(f"--teacher {teacher}: no such file or directory")
-    check_inputs(config, run_dir, evaluate)
+    check_reuse(config, run_dir, overwrite)
+    check_inputs(config, run_dir, evaluate, fresh=overwrite)
     chief = task_info()[2]
+    if overwrite and chief and runs.remove_run(run_dir):
+        print(f"[fit] --overwrite: removed the run in {run_dir}", flush=True)
     results = {}
     teacher_path = None
     if needs_teacher(config.loss.method) or config.model.weights == "teacher":
@@ -195,22 +261,22 @@ def main(argv=None):
     """Entry point; returns the run dir. Usage errors exit with status 2, a NaN loss with 1."""
     args = build_parser().parse_args(argv)
     config = resolve_config(args)
+    configs = run_configs(config, args)
+    if args.print_config:
+        print_config(config, configs)
+        return None
+    runs_root = args.runs_root or runs.default_runs_root(config, args.run_dir)
+    planned = [(c, args.run_dir or runs.default_run_dir(c, runs_root)) for c in configs]
+    for run_config, run_dir in planned:  # every run of the command, before the first one
+        check_reuse(run_config, run_dir, args.overwrite)
     strategy = make_strategy(config.train.strategy)  # first TF op (needed for multi-worker)
     print(f"[fit] strategy: {type(strategy).__name__} ({strategy.num_replicas_in_sync} replicas)",
           flush=True)
-    runs_root = args.runs_root or runs.default_runs_root(config, args.run_dir)
-    comparison = config.data.dataset == "demo" and not args.method and not args.run_dir
-    configs = [config]
-    if comparison:
-        configs = [config_lib.Config.from_dict(config.to_dict()) for _ in DEMO_METHODS]
-        for method_config, method in zip(configs, DEMO_METHODS):
-            method_config.loss.method = method
     results = {}
-    for run_config in configs:
-        run_dir = args.run_dir or runs.default_run_dir(run_config, runs_root)
+    for run_config, run_dir in planned:
         results.update(run(run_config, run_dir, runs_root, teacher=args.teacher,
                            strategy=strategy, verbose=args.verbose,
-                           evaluate=not args.no_evaluate))
+                           evaluate=not args.no_evaluate, overwrite=args.overwrite))
     if results:
         rows = sorted(results.items(), key=lambda item: not item[0].startswith("teacher"))
         print(f"\nTest results ({config.data.dataset}):", flush=True)

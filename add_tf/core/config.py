@@ -211,6 +211,13 @@ def override_items(overrides):
     return items
 
 
+def layer_items(yaml_path=None, overrides=(), flags=None):
+    """[(section.key, value)] the layers above the defaults give, lowest first: the YAML file,
+    the --set items, then the flags ({section.key: value}, None = not given)."""
+    items = (yaml_items(yaml_path) if yaml_path else []) + override_items(overrides)
+    return items + [(key, value) for key, value in (flags or {}).items() if value is not None]
+
+
 def resolve(yaml_path=None, overrides=(), flags=None, choices=None):
     """The config of a run, from its layers (later ones win):
 
@@ -219,8 +226,7 @@ def resolve(yaml_path=None, overrides=(), flags=None, choices=None):
     is the one the upper layers name (default: the dataset default). `choices`: the registered
     names of `Config.validate`. Raises ValueError / KeyError naming the bad key or value;
     FileNotFoundError for a missing YAML file."""
-    items = (yaml_items(yaml_path) if yaml_path else []) + override_items(overrides)
-    items += [(key, value) for key, value in (flags or {}).items() if value is not None]
+    items = layer_items(yaml_path, overrides, flags)
     probe = Config()
     for key, value in items:
         probe.set(key, value)

@@ -80,6 +80,22 @@ def read_manifest(records_dir):
         return json.load(f)
 
 
+def manifest_image_size(manifest):
+    """The side of the prepared crops a manifest records, None when it records none."""
+    settings = manifest.get("settings", {})
+    size = settings.get("size", manifest.get("size"))
+    return int(size) if size else None
+
+
+def prepared_image_size(data_dir, dataset):
+    """The crop side of `dataset`'s prepared records under `data_dir`, None when they are not
+    prepared (or their manifest records no size)."""
+    records_dir, _ = records_location(data_dir, dataset)
+    if not os.path.isfile(os.path.join(records_dir, schema.MANIFEST)):
+        return None
+    return manifest_image_size(read_manifest(records_dir))
+
+
 def _method_name(method):
     return DATASETS.get(method, method)
 

@@ -1,6 +1,7 @@
 """The experiment grid of `add_tf.experiments`: its planned runs (one per cell, method, sweep
-point and seed, each with its add_tf.fit argv) and the collection of their test metrics (best or
-last validation's student, and the --eval-records sets scored once per finished run).
+point and seed, each with its add_tf.fit argv: add_tf.evaluation.grid_plan) and the collection
+of their test metrics (best or last validation's student, and the --eval-records sets scored
+once per finished run).
 
 An entry: {"dataset", "comp", "backbone", "method", "point" (its sweep tag), "seed", "run_dir",
 "argv", "teacher_comp", "teacher_dir"}; a row (`collect`, `teacher_rows`) adds "metrics" (None
@@ -9,89 +10,22 @@ for a run without test metrics), as `add_tf.evaluation.grid_report` reads them.
 
 from __future__ import annotations
 
-import itertools
 import os
 import sys
 
-from add_tf.core import config as config_lib
-from add_tf.core import methods as methods_lib
 from add_tf.core.errors import UsageError
-from add_tf.core.methods import BASELINE
 from add_tf.data import read_manifest
 from add_tf.evaluation import evaluator
+from add_tf.evaluation.grid_plan import (  # noqa: F401  (the grid's plan, used as grid.NAME)
+    parse_sweeps,
+    plan,
+    point_tag,
+    sweep_points,
+)
 from add_tf.evaluation.metrics_file import LAST, checkpoint_suffix
 from add_tf.training import runs
 
 CROSS_METRICS = ("acc", "auc", "video_auc")  # the column group of each --eval-records set
-
-
-def parse_sweeps(items):
-    """["loss.beta=8,16"] -> [("loss.beta", ["8", "16"])]."""
-    sweeps = []
-    for item in items:
-        key, sep, values = item.partition("=")
-        if not sep or not values:
-            raise ValueError(f"--sweep expects key=v1,v2,..., received: {item!r}")
-        config_lib.Config().set(key, values.split(",")[0])  # validates the key
-        sweeps.append((key, values.split(",")))
-    return sweeps
-
-
-def sweep_points(sweeps):
-    """Every combination as a list of (key, value); [[]] when there is no sweep."""
-    if not sweeps:
-        return [[]]
-    keys = [k for k, _ in sweeps]
-    return [list(zip(keys, combo)) for combo in itertools.product(*[v for _, v in sweeps])]
-
-
-def point_tag(point):
-    """[("loss.beta", "8"), ("loss.alpha", "1")] -> "beta=8,alpha=1"."""
-    return ",".join(f"{k.split('.')[-1]}={v}" for k, v in point)
-
-
-def plan(args):
-    """The list of runs: dicts with the cell keys (dataset, comp, backbone, sweep point), the
-    method, the seed, the run dir, the fit argv and the dir of the auto teacher it shares.
-    `args`: the parsed command line of add_tf.experiments."""
-    sweeps = parse_sweeps(args.sweep)
-    for method in args.methods:
-        methods_lib.method_terms(method)  # validates the name
-    runs_root = os.path.join(args.out, "runs")
-    entries, planned = [], set()
-    for dataset, comp, backbone, method, point, seed in itertools.product(
-        args.datasets, args.comps, args.backbones, args.methods, sweep_points(sweeps), args.seeds
-    ):
-        if args.unswept_baseline and method == BASELINE:
-            point = []
-        tag = point_tag(point)
-        if (dataset, comp, backbone, method, tag, seed) in planned:
-            continue
-        planned.add((dataset, comp, backbone, method, tag, seed))
-        run_dir = os.path.join(
-            runs_root, dataset, backbone, comp, method + (f"-{tag}" if tag else ""), f"seed{seed}"
-        )
-        argv = [
-            "--dataset", dataset, "--comp", comp, "--method", method, "--backbone", backbone,
-            "--seed", str(seed), "--run-dir", run_dir, "--runs-root", runs_root,
-            "--verbose", str(args.verbose),
-        ]
-        for flag, value in (("--data-dir", args.data_dir), ("--epochs", args.epochs),
-                            ("--batch-size", args.batch_size), ("--config", args.config)):
-            if value is not None:
-                argv += [flag, str(value)]
-        sets = list(args.set_values) + [f"{k}={v}" for k, v in point]
-        if sets:
-            argv += ["--set", *sets]
-        config = config_lib.load_config(args.config, sets)
-        config.data.dataset, config.model.backbone = dataset, backbone
-        entries.append({
-            "dataset": dataset, "comp": comp, "backbone": backbone, "method": method,
-            "point": tag, "seed": seed, "run_dir": run_dir, "argv": argv,
-            "teacher_comp": config.data.teacher_comp,
-            "teacher_dir": runs.teacher_run_dir(config, runs_root),
-        })
-    return entries
 
 
 def test_key(checkpoint="best"):

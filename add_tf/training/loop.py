@@ -18,7 +18,9 @@ Schedule
 Resume: after every validation callbacks.TrainingBackup commits the model, the optimizer (step
 counter included) and the tracker state (best value, patience, history) in one atomic rename;
 starting the same command again continues from the last commit (`initial_epoch`). A finished run
-(runs.is_complete) is not trained again and its config is left as it is.
+(runs.is_complete) is not trained again and its config is left as it is. That the run dir holds
+a run of the same config is the caller's check (add_tf.fit, runs.config_differences): an auto
+teacher's run dir is reused by its finished state alone.
 
 Distribution: any tf.distribute strategy (training.strategy). Under MultiWorkerMirroredStrategy
 every worker runs this function; the chief writes the run dir, the others keep their checkpoints
@@ -80,12 +82,6 @@ def initial_weights(config, teacher_path):
     return runs.model_file(teacher_path)
 
 
-def manifest_image_size(manifest):
-    settings = manifest.get("settings", {})
-    size = settings.get("size", manifest.get("size"))
-    return int(size) if size else None
-
-
 def sync_workers(strategy):
     """Returns once every worker of a multi-worker job has called it (one all-reduce)."""
     if is_multiworker(strategy):
@@ -123,7 +119,7 @@ def adopt_data(config, run_dir, chief):
     prepared crops, and the config written to the run dir by the chief."""
     records_dir, method_folder, manifest = data_lib.require_prepared(
         config.data.data_dir, config.data.dataset)
-    size = manifest_image_size(manifest)
+    size = data_lib.manifest_image_size(manifest)
     if size and size != config.model.image_size:
         print(f"[fit] model.image_size {config.model.image_size} -> {size} (size of the prepared "
               "crops)", flush=True)

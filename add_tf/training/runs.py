@@ -3,7 +3,8 @@ finished run is recognised, and how its files are written. Every command that re
 a run goes through this module.
 
     RUNS_ROOT/DATASET/BACKBONE/COMP/METHOD-seedSEED/   a run (default layout)
-        config.yaml            the resolved config (written once, before training)
+        config.yaml            the resolved config (written before training; add_tf.fit refuses
+                               a run dir whose config differs: config_differences)
         checkpoints/           resumable state (training.callbacks.TrainingBackup), best weights
         logs/                  TensorBoard
         student.keras          the trained classifier (written last, with training_state.json)
@@ -22,6 +23,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 
 from add_tf.core import atomic
 from add_tf.core import config as config_lib
@@ -38,7 +40,25 @@ from add_tf.core.names import (  # noqa: F401  (the run dir's file names, used a
     STATE,
     TEACHER_MODEL,
 )
-from add_tf.data import records_location
+from add_tf.data import prepared_image_size, records_location
+
+# Keys that change neither the trained model nor its test metrics, with the reason: a run dir
+# whose config.yaml differs from a request only in these holds the run that was asked for.
+UNCOMPARED_KEYS = {
+    "data.data_dir": "where the records live, not what they hold (a moved data dir is the same "
+                     "data)",
+    "data.frames": "describes the prepared records for the model card; training reads what the "
+                   "records hold",
+    "train.strategy": "how the same global batches are spread over devices",
+    "train.jit_compile": "XLA compiles the same computation, for speed",
+    "train.deterministic": "makes reruns bit-exact; the model learnt is the same kind",
+    "train.validate_losses": "validation also logs every loss term; the best validation is still "
+                             "chosen by accuracy alone",
+}
+# The files and folders of a run, removed by `remove_run` in this order: the state first (the
+# run is then no longer finished), the config last (a half-removed run still names its config).
+RUN_ENTRIES = (STATE, MODEL, TEACHER_MODEL, METRICS, MODEL_CARD, CHECKPOINTS, "logs", "workers",
+               CONFIG)
 
 
 def default_run_dir(config, runs_root):
@@ -125,6 +145,45 @@ def read_config(run_dir):
         return config_lib.load_config(path)
     except (KeyError, ValueError) as error:  # e.g. a key this version no longer has
         raise UsageError(f"{path}: {error.args[0] if error.args else error}") from None
+
+
+def as_stored(config):
+    """A copy of `config` as the training loop writes it to config.yaml: `model.image_size` set
+    to the side of the prepared crops when the records are there."""
+    stored = config_lib.Config.from_dict(config.to_dict())
+    size = prepared_image_size(config.data.data_dir, config.data.dataset)
+    if size:
+        stored.model.image_size = size
+    return stored
+
+
+def config_differences(run_dir, config):
+    """[(section.key, stored value, requested value)] of the keys where the config.yaml of
+    `run_dir` differs from `config` (compared as `as_stored` writes it), UNCOMPARED_KEYS left
+    out; [] when the run dir holds no config.yaml."""
+    if not os.path.exists(os.path.join(run_dir, CONFIG)):
+        return []
+    stored = read_config(run_dir).to_dict()
+    requested = as_stored(config).to_dict()
+    return [(f"{section}.{key}", stored[section][key], value)
+            for section, entries in requested.items() for key, value in entries.items()
+            if f"{section}.{key}" not in UNCOMPARED_KEYS and stored[section][key] != value]
+
+
+def remove_run(run_dir):
+    """Remove the files of a run (RUN_ENTRIES) from `run_dir`; any other file stays. Returns the
+    names removed."""
+    removed = []
+    for name in RUN_ENTRIES:
+        path = os.path.join(run_dir, name)
+        if os.path.isdir(path) and not os.path.islink(path):
+            shutil.rmtree(path)
+        elif os.path.lexists(path):
+            os.remove(path)
+        else:
+            continue
+        removed.append(name)
+    return removed
 
 
 # --------------------------------------------------------------------------- models

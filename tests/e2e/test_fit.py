@@ -59,11 +59,16 @@ def test_tiny_end_to_end(tmp_path, capsys, tiny_data_dir):
     # Every loss component reaches TensorBoard (via the Keras logs).
     keys = set(_history(run_dir)[-1])
     assert {"loss", "ce", "fr", "mv", "acc", "val_acc", "val_auc"} <= keys
-    # A second run with the same dir reuses both models without training, and other settings
-    # do not rewrite the config that describes the trained model.
+    # Another setting stops before any work, naming the key and leaving the config as it is;
+    # the same command again reuses both models without training.
     config_text = (pathlib.Path(run_dir) / "config.yaml").read_text()
     started = time.time()
-    fit.main(["--data-dir", str(data), "--runs-root", str(runs), *TINY_FIT, "loss.beta=3"])
+    with pytest.raises(SystemExit) as info:
+        fit.main(["--data-dir", str(data), "--runs-root", str(runs), *TINY_FIT, "loss.beta=3"])
+    assert info.value.code == 2
+    err = capsys.readouterr().err
+    assert "loss.beta: 16.0 in the run, 3.0 requested" in err and "--overwrite" in err
+    fit.main(["--data-dir", str(data), "--runs-root", str(runs), *TINY_FIT])
     assert "already trained" in capsys.readouterr().out
     assert time.time() - started < 60
     assert (pathlib.Path(run_dir) / "config.yaml").read_text() == config_text

@@ -33,3 +33,28 @@ def test_truncated_shard_stops_with_its_name(tmp_path, capsys, tiny_data_dir):
     assert info.value.code == 2
     assert str(shard) in err and "pipelines.prepare" in err
     assert not (tmp_path / "run" / "student.keras").exists()
+
+
+def test_overwrite_trains_a_changed_config_again(tmp_path, capsys, tiny_data_dir):
+    """A finished run and a changed setting: refused before any work, then trained again from
+    scratch with --overwrite (the old run's files gone, other files kept)."""
+    import yaml
+
+    run_dir = tmp_path / "run"
+    argv = ["--method", "none", "--comp", "raw", "--data-dir", str(tiny_data_dir),
+            "--run-dir", str(run_dir), "--no-evaluate", "--verbose", "0", *TINY_FIT,
+            "model.weights=null"]
+    fit.main(argv)
+    (run_dir / "notes.txt").write_text("mine")
+    first = (run_dir / "student.keras").stat().st_mtime_ns
+    with pytest.raises(SystemExit) as info:
+        fit.main(argv + ["train.patience=1"])
+    assert info.value.code == 2
+    assert "train.patience: 5 in the run, 1 requested" in capsys.readouterr().err
+    assert (run_dir / "student.keras").stat().st_mtime_ns == first
+    fit.main(argv + ["train.patience=1", "--overwrite"])
+    out = capsys.readouterr().out
+    assert "--overwrite: removed the run" in out and "already trained" not in out
+    assert yaml.safe_load((run_dir / "config.yaml").read_text())["train"]["patience"] == 1
+    assert (run_dir / "student.keras").stat().st_mtime_ns != first
+    assert (run_dir / "notes.txt").read_text() == "mine"

@@ -71,3 +71,17 @@ def test_keyboard_interrupt_stops_the_grid(monkeypatch, tmp_path):
     with pytest.raises(SystemExit) as info:
         experiments.main(_grid(tmp_path))
     assert info.value.code == 130 and len(calls) == 1
+
+
+def test_print_config_prints_the_first_planned_run(capsys, tmp_path):
+    import yaml
+
+    entries = experiments.main(["--methods", "fitnet", "none", "--seeds", "4", "5",
+                                "--epochs", "2", "--set", "loss.beta=9", "--print-config",
+                                "--out", str(tmp_path / "out")])
+    printed = yaml.safe_load(capsys.readouterr().out)
+    assert len(entries) == 1
+    assert printed["loss"]["method"] == "fitnet" and printed["train"]["seed"] == 4
+    assert printed["train"]["epochs"] == 2 and printed["loss"]["beta"] == 9
+    assert printed["model"]["backbone"] == "resnet18"  # the demo defaults
+    assert not (tmp_path / "out").exists()

@@ -1,5 +1,7 @@
 """add_tf.fit: command line, config resolution and usage errors."""
 
+import os
+
 import pytest
 
 from add_tf import fit
@@ -95,3 +97,144 @@ def test_prepared_data_missing_names_path_and_command(tmp_path, capsys):
     assert info.value.code == 2
     assert "manifest.json" in err and str(tmp_path / "data") in err
     assert "python -m pipelines.prepare" in err and "--methods Deepfakes" in err
+
+
+# --------------------------------------------------------------------------- --print-config
+def test_print_config_prints_every_layer_without_work_or_tensorflow(tmp_path):
+    """Paper + demo defaults, YAML, --set and flags in the printed YAML; no data, no run dir, no
+    TensorFlow."""
+    import subprocess
+    import sys
+
+    import yaml
+
+    yaml_file = tmp_path / "c.yaml"
+    yaml_file.write_text("train:\n  epochs: 7\nloss:\n  beta: 20\n")
+    code = (
+        "import sys\n"
+        "from add_tf import fit\n"
+        f"fit.main({['--config', str(yaml_file), '--set', 'loss.alpha=0.5', '--batch-size', '4', '--data-dir', str(tmp_path / 'data'), '--run-dir', str(tmp_path / 'run'), '--print-config']!r})\n"  # noqa: E501
+        "assert 'tensorflow' not in sys.modules and 'keras' not in sys.modules\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 0, done.stderr
+    printed = yaml.safe_load(done.stdout)
+    assert printed["model"]["backbone"] == "resnet18"  # demo default
+    assert printed["train"]["epochs"] == 7 and printed["loss"]["beta"] == 20  # YAML
+    assert printed["loss"]["alpha"] == 0.5 and printed["train"]["batch_size"] == 4
+    assert printed["train"]["learning_rate"] == config_lib.DEMO_DEFAULTS["train.learning_rate"]
+    assert printed["train"]["beta_2"] == 0.999  # paper default
+    assert not (tmp_path / "data").exists() and not (tmp_path / "run").exists()
+
+
+def test_print_config_names_the_demo_comparison(capsys):
+    assert fit.main(["--print-config"]) is None
+    out = capsys.readouterr().out
+    assert out.startswith("# the demo comparison: one run per loss.method in none, add")
+
+
+# --------------------------------------------------------------------------- demo comparison
+def _run_configs(argv):
+    args = fit.build_parser().parse_args(argv)
+    return fit.run_configs(fit.resolve_config(args), args)
+
+
+def test_demo_comparison_only_when_no_layer_names_a_method(tmp_path):
+    assert [c.loss.method for c in _run_configs([])] == list(fit.DEMO_METHODS)
+    yaml_file = tmp_path / "c.yaml"
+    yaml_file.write_text("loss:\n  method: fitnet\n")
+    for argv in (["--method", "at"], ["--set", "loss.method=at"],
+                 ["--config", str(yaml_file)]):
+        methods = [c.loss.method for c in _run_configs(argv)]
+        assert methods == ["fitnet" if "--config" in argv else "at"], argv
+    assert len(_run_configs(["--run-dir", str(tmp_path / "r")])) == 1
+
+
+# --------------------------------------------------------------------------- reuse of a run dir
+def _stored_run(run_dir, argv, done=True):
+    """A run dir holding the config `argv` resolves to (and a finished state when `done`)."""
+    from add_tf.training import runs
+
+    run_dir.mkdir(parents=True)
+    runs.write_config(str(run_dir), _config(argv))
+    if done:
+        (run_dir / "training_state.json").write_text('{"done": true}')
+        (run_dir / "student.keras").write_text("model")
+    return run_dir
+
+
+def test_changed_config_on_a_finished_run_stops_before_any_work(tmp_path, capsys, monkeypatch):
+    run_dir = _stored_run(tmp_path / "run", ["--method", "none"])
+    monkeypatch.setattr(fit, "make_strategy", lambda name: pytest.fail("work started"))
+    with pytest.raises(SystemExit) as info:
+        fit.main(["--method", "none", "--run-dir", str(run_dir), "--set", "loss.beta=3",
+                  "model.weights=imagenet"])
+    err = capsys.readouterr().err
+    assert info.value.code == 2
+    assert "a trained run" in err
+    assert "loss.beta: 16.0 in the run, 3.0 requested" in err
+    assert "model.weights: None in the run, 'imagenet' requested" in err
+    assert "--run-dir" in err and "--overwrite" in err
+    assert len(err.strip().splitlines()) == 1
+    assert (run_dir / "student.keras").exists() and (run_dir / "config.yaml").exists()
+
+
+def test_changed_config_on_a_resumable_run_is_refused(tmp_path):
+    run_dir = _stored_run(tmp_path / "run", ["--method", "none"], done=False)
+    with pytest.raises(fit.UsageError, match="a started .resumable. run.*train.epochs: 6 in"):
+        fit.check_reuse(_config(["--method", "none", "--epochs", "2"]), str(run_dir))
+    fit.check_reuse(_config(["--method", "none", "--epochs", "2"]), str(run_dir), overwrite=True)
+
+
+def test_same_config_and_uncompared_keys_reuse_the_run(tmp_path):
+    run_dir = _stored_run(tmp_path / "run", ["--method", "none"])
+    fit.check_reuse(_config(["--method", "none"]), str(run_dir))
+    fit.check_reuse(_config(["--method", "none", "--data-dir", str(tmp_path / "moved"), "--jit",
+                             "--strategy", "mirrored", "--set", "train.validate_losses=true",
+                             "train.deterministic=false", "data.frames=8"]), str(run_dir))
+    fit.check_reuse(_config(["--method", "add"]), str(tmp_path / "no-run"))
+
+
+def test_image_size_is_compared_as_the_loop_stores_it(tmp_path):
+    """The loop stores the prepared crops' side as model.image_size (whatever was asked): the
+    same command is the same run, records prepared at another size are not."""
+    import json
+
+    from add_tf.training import runs
+
+    data = tmp_path / "data"
+    (data / "demo").mkdir(parents=True)
+    (data / "demo" / "manifest.json").write_text(json.dumps({"settings": {"size": 32}}))
+    argv = ["--method", "none", "--data-dir", str(data)]
+    stored = _config(argv)
+    stored.model.image_size = 32
+    (tmp_path / "run").mkdir()
+    runs.write_config(str(tmp_path / "run"), stored)
+    fit.check_reuse(_config(argv), str(tmp_path / "run"))
+    fit.check_reuse(_config(argv + ["--set", "model.image_size=64"]), str(tmp_path / "run"))
+    (data / "demo" / "manifest.json").write_text(json.dumps({"settings": {"size": 64}}))
+    with pytest.raises(fit.UsageError, match="model.image_size: 32 in the run, 64 requested"):
+        fit.check_reuse(_config(argv), str(tmp_path / "run"))
+
+
+def test_overwrite_keeps_the_run_when_the_new_config_is_invalid(tmp_path, capsys):
+    run_dir = _stored_run(tmp_path / "run", ["--method", "none"])
+    with pytest.raises(SystemExit) as info:
+        fit.main(["--method", "none", "--run-dir", str(run_dir), "--overwrite",
+                  "--set", "train.epochs=0"])
+    assert info.value.code == 2
+    assert sorted(os.listdir(run_dir)) == ["config.yaml", "student.keras", "training_state.json"]
+
+
+def test_overwrite_removes_the_run_only_after_the_inputs_are_checked(tmp_path, monkeypatch):
+    run_dir = str(_stored_run(tmp_path / "run", ["--method", "none"]))
+    config = _config(["--method", "none", "--epochs", "2"])
+    calls = []
+    monkeypatch.setattr(fit, "check_inputs", lambda *a, **k: calls.append(
+        ("checked", sorted(os.listdir(run_dir)), k.get("fresh"))))
+    monkeypatch.setattr(fit, "_train", lambda c, d, **k: calls.append(("train", os.listdir(d))))
+    (tmp_path / "run" / "notes.txt").write_text("mine")
+    fit.run(config, run_dir, str(tmp_path), evaluate=False, overwrite=True)
+    assert calls == [("checked", ["config.yaml", "notes.txt", "student.keras",
+                                  "training_state.json"], True), ("train", ["notes.txt"])]

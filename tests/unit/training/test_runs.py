@@ -55,3 +55,26 @@ def test_missing_student_names_what_exists(tmp_path):
     (tmp_path / "x.keras").write_text("")
     with pytest.raises(UsageError, match="student.keras.*found: x.keras"):
         runs.load_run(str(tmp_path))
+
+
+def test_config_differences_leave_out_the_uncompared_keys(tmp_path):
+    stored = config_lib.resolve(flags={"loss.method": "none"})
+    runs.write_config(str(tmp_path), stored)
+    requested = config_lib.resolve(flags={"loss.method": "add", "data.data_dir": "elsewhere",
+                                          "train.strategy": "mirrored"})
+    assert runs.config_differences(str(tmp_path), requested) == [("loss.method", "none", "add")]
+    assert runs.config_differences(str(tmp_path / "none"), requested) == []
+    assert set(runs.UNCOMPARED_KEYS) <= {f"{s}.{k}" for s, v in stored.to_dict().items()
+                                         for k in v}
+
+
+def test_remove_run_removes_only_the_run_files(tmp_path):
+    for name in (runs.STATE, runs.MODEL, runs.TEACHER_MODEL, runs.METRICS, runs.MODEL_CARD,
+                 runs.CONFIG, "notes.txt"):
+        (tmp_path / name).write_text("x")
+    for folder in (runs.BACKUP, "logs/train", "workers/worker-1"):
+        (tmp_path / folder).mkdir(parents=True)
+        (tmp_path / folder / "f").write_text("x")
+    assert runs.remove_run(str(tmp_path)) == list(runs.RUN_ENTRIES)
+    assert os.listdir(tmp_path) == ["notes.txt"]
+    assert runs.remove_run(str(tmp_path / "absent")) == []
