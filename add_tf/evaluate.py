@@ -22,8 +22,8 @@ from __future__ import annotations
 
 import argparse
 
-from add_tf.core import config as config_lib, console
-from add_tf.core import errors, table
+from add_tf.core import config as config_lib
+from add_tf.core import console, errors, table
 from add_tf.synthetic import demo_data
 from add_tf.training import model_card, runs
 
