@@ -61,7 +61,7 @@ import logging
 import os
 
 from add_tf import fit
-from add_tf.core import atomic, errors
+from add_tf.core import atomic, console, errors
 from add_tf.core.names import QUALITIES
 from add_tf.synthetic import demo_data
 
@@ -101,6 +101,7 @@ def build_parser():
 def main(argv=None):
     """Generate and prepare the demo records (if absent) and print their path; --check: the
     headroom table."""
+    console.quiet()
     cli = build_parser().parse_args(argv)
     atomic.require_writable_dir(cli.data_dir, "--data-dir")
     logging.basicConfig(level=logging.INFO, format="%(message)s")

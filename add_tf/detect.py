@@ -45,7 +45,7 @@ import pathlib
 import sys
 import time
 
-from add_tf.core import atomic, errors, table
+from add_tf.core import atomic, console, errors, table
 from add_tf.core.progress import ProgressBar
 from add_tf.core.threshold import THRESHOLD
 from add_tf.reporting import detect_report
@@ -180,6 +180,7 @@ def parse_args(argv=None):
 
 @errors.command
 def main(argv=None):
+    console.quiet()
     args = parse_args(argv)
     if args.report:
         atomic.require_writable_dir(args.report, "--report")

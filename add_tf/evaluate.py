@@ -23,7 +23,7 @@ from __future__ import annotations
 import argparse
 
 from add_tf.core import config as config_lib
-from add_tf.core import errors, table
+from add_tf.core import console, errors, table
 from add_tf.synthetic import demo_data
 from add_tf.training import model_card, runs
 
@@ -54,6 +54,7 @@ def build_parser():
 
 @errors.command
 def main(argv=None):
+    console.quiet()
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.records is None and (args.split != "test"):

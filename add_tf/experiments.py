@@ -44,7 +44,7 @@ import sys
 import traceback
 
 from add_tf import fit
-from add_tf.core import atomic, errors
+from add_tf.core import atomic, console, errors
 from add_tf.core import config as config_lib
 from add_tf.core import methods as methods_lib
 from add_tf.core.methods import BASELINE
@@ -132,6 +132,7 @@ def build_parser():
 
 @errors.command
 def main(argv=None):
+    console.quiet()
     args = build_parser().parse_args(argv)
     atomic.require_writable_dir(args.out, "--out")
     try:

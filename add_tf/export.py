@@ -10,7 +10,7 @@ its model card in `assets.extra/`: add_tf.serving.export describes the layout.
 import argparse
 import pathlib
 
-from add_tf.core import atomic, errors
+from add_tf.core import atomic, console, errors
 from add_tf.training import model_card, runs
 
 
@@ -32,6 +32,7 @@ def parse_args(argv=None):
 
 @errors.command
 def main(argv=None):
+    console.quiet()
     args = parse_args(argv)
     atomic.require_writable_dir(args.out, "--out")
     if args.version is not None and (pathlib.Path(args.out) / str(args.version)).exists():

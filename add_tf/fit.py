@@ -28,7 +28,7 @@ import argparse
 import os
 
 from add_tf import data
-from add_tf.core import atomic, errors, table
+from add_tf.core import atomic, console, errors, table
 from add_tf.core import config as config_lib
 from add_tf.core.errors import UsageError
 from add_tf.core.methods import METHODS, needs_teacher
@@ -259,6 +259,7 @@ def _evaluate(run_dir):
 @errors.command
 def main(argv=None):
     """Entry point; returns the run dir. Usage errors exit with status 2, a NaN loss with 1."""
+    console.quiet()
     args = build_parser().parse_args(argv)
     config = resolve_config(args)
     configs = run_configs(config, args)

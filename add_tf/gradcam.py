@@ -25,7 +25,7 @@ import argparse
 import os
 import pathlib
 
-from add_tf.core import atomic, errors
+from add_tf.core import atomic, console, errors
 from add_tf.core.names import DATASETS, TEACHER_MODEL
 from add_tf.training.runs import load_run
 
@@ -60,6 +60,7 @@ def parse_args(argv=None):
 
 @errors.command
 def main(argv=None):
+    console.quiet()
     args = parse_args(argv)
     atomic.require_writable_dir(os.path.dirname(args.out) or ".", "--out")
     from add_tf.reporting import gradcam as gallery_lib  # TensorFlow: not needed for --help

@@ -15,7 +15,7 @@ import argparse
 import logging
 import os
 
-from add_tf.core import atomic, errors
+from add_tf.core import atomic, console, errors
 from pipelines import layouts
 from pipelines.layouts import sets
 from pipelines.preparation import compression
@@ -89,6 +89,7 @@ def _jobs(parser, args):
 @errors.command
 def main(argv=None):
     """The command line; exit status 1 when a video failed."""
+    console.quiet()
     outcome = run(argv)
     if outcome["failed"]:
         raise SystemExit(1)

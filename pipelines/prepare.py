@@ -33,7 +33,7 @@ import argparse
 import logging
 import os
 
-from add_tf.core import atomic, errors
+from add_tf.core import atomic, console, errors
 from add_tf.core.names import QUALITIES
 from add_tf.media import faces
 from pipelines import layouts
@@ -158,6 +158,7 @@ def run(argv=None):
 def main(argv=None):
     """The command line: our messages at INFO on stderr (Beam's import configures logging at
     WARNING before ours could)."""
+    console.quiet()
     logging.basicConfig(level=logging.INFO, format="%(message)s", force=True)
     return run(argv)
 

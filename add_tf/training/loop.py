@@ -130,7 +130,8 @@ def adopt_data(config, run_dir, chief):
 
 
 def make_split(config, records_dir, method_folder, split, training, strategy):
-    """Batches of `split`, sharded over the workers of a multi-worker job. Validation decodes
+    """Batches of `split`, sharded over the workers of a multi-worker job (else the validation
+    split's number of batches is known to tf.data: its cardinality). Validation decodes
     the teacher's images only when it runs the teacher (`train.validate_losses`) and keeps the
     decoded split in memory when it fits (add_tf.data.reader.CACHE_BYTES)."""
     t = config.train
@@ -141,7 +142,14 @@ def make_split(config, records_dir, method_folder, split, training, strategy):
         batch_size=t.batch_size, training=training, seed=t.seed, repeat=training,
         cache=not training,
     )
-    return shard_by_data(ds) if is_multiworker(strategy) else ds
+    if is_multiworker(strategy):
+        return shard_by_data(ds)
+    if not training:
+        # The number of batches, from the manifest: Keras then reads the split to its end each
+        # validation instead of learning its length from the first one running out of data.
+        examples = data_lib.count_examples(records_dir, method_folder, split)
+        ds = ds.apply(tf.data.experimental.assert_cardinality(math.ceil(examples / t.batch_size)))
+    return ds
 
 
 @dataclasses.dataclass
@@ -276,6 +284,7 @@ def train(config, run_dir, teacher_path=None, strategy=None, verbose=2):
             with data_lib.report_damaged_shards(records_dir, method_folder, ("train", "val")):
                 distiller.fit(train_ds, validation_data=val_ds, epochs=epochs,
                               initial_epoch=initial_epoch, steps_per_epoch=plan.steps,
+                              shuffle=False,  # train_ds is shuffled by the reader
                               callbacks=callbacks, verbose=verbose)
 
         fit_phases(fit, distiller, student, optimizer, tracker, plan, epoch, bool(t.jit_compile))

@@ -45,8 +45,33 @@ def make_settings(found, name, layout, size=SIZE, frames=FRAMES, detector="mtcnn
     }
 
 
+class _DropMessage(logging.Filter):
+    """Drops the log records whose message starts with `prefix`."""
+
+    def __init__(self, prefix):
+        super().__init__()
+        self.prefix = prefix
+
+    def filter(self, record):
+        return not record.getMessage().startswith(self.prefix)
+
+
+def _import_beam():
+    """apache_beam, imported without the warning its import logs on the root logger when the
+    optional Google Cloud client libraries are absent ("apitools not found, and bigquery client
+    libraries are not available ..."): the preparation uses no Google Cloud I/O."""
+    root = logging.getLogger()
+    drop = _DropMessage("apitools not found")
+    root.addFilter(drop)
+    try:
+        import apache_beam
+    finally:
+        root.removeFilter(drop)
+    return apache_beam
+
+
 def _shard_dofn():
-    import apache_beam as beam
+    beam = _import_beam()
 
     class WriteShard(beam.DoFn):
         """Writes whole shards; the face detector loads once per worker (setup)."""
@@ -76,6 +101,7 @@ def _shard_dofn():
 
 
 def _pipeline_options(beam_args, log_level):
+    _import_beam()
     from apache_beam.options.pipeline_options import PipelineOptions
 
     args = list(beam_args)
@@ -142,7 +168,7 @@ def _claim(out, settings, specs, overwrite):
 
 def _run_beam(out, specs, pending, settings, beam_args, beam_log_level):
     """Write the `pending` shards with Beam, a progress bar on stderr meanwhile."""
-    import apache_beam as beam
+    beam = _import_beam()
 
     options = _pipeline_options(beam_args, beam_log_level)
     WriteShard = _shard_dofn()
