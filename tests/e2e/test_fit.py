@@ -36,12 +36,51 @@ def _history(run_dir):
     return _backup(run_dir)["tracker"]["history"]
 
 
+NOISE = (
+    "absl::InitializeLog",  # absl's notice before TensorFlow's start-up lines
+    "oneDNN",  # the oneDNN notice and its int32 fallback
+    "cuda drivers",
+    "cuInit",
+    "cpu_feature_guard",
+    "This TensorFlow binary is optimized",
+    "tf.function retracing",
+    "`shuffle=True` was passed",
+    "Your input ran out of data",
+    "apitools not found",
+    "Warning:",  # any Python warning line
+)
+
+
+def quiet_fit(argv):
+    """stdout of `python -m add_tf.fit argv` in a fresh process whose environment has no
+    TF_CPP_MIN_LOG_LEVEL; asserts that stdout and stderr hold nothing but the command's own
+    lines, Keras's progress and the results table."""
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("TF_CPP_MIN_LOG_LEVEL", "TF_CONFIG", "PYTHONWARNINGS")}
+    env["PYTHONPATH"] = str(REPO) + os.pathsep + env.get("PYTHONPATH", "")
+    done = subprocess.run(
+        [sys.executable, "-m", "add_tf.fit", *argv],
+        cwd=REPO, env=env, capture_output=True, text=True, timeout=900)
+    output = done.stdout + done.stderr
+    assert done.returncode == 0, output
+    assert "Test results (demo):" in done.stdout
+    assert [noise for noise in NOISE if noise in output] == [], output
+    progress = ("[fit] ", "Epoch ", "1/1 - ")
+    table = done.stdout[done.stdout.index("Test results"):].splitlines()
+    others = [line for line in output.splitlines()
+              if line.strip() and not line.startswith(progress) and line not in table]
+    assert others == [], output
+    return done.stdout
+
+
 def test_tiny_end_to_end(tmp_path, capsys, tiny_data_dir):
-    """The demo comparison on the (tiny) demo data: teacher (auto), plain and ADD students, one
-    table; every artefact of a run dir."""
+    """The demo comparison on the (tiny) demo data, run as from a shell without
+    TF_CPP_MIN_LOG_LEVEL: teacher (auto), plain and ADD students, one table, and on the console
+    nothing but the command's own lines, Keras's progress and the table; every artefact of a run
+    dir; a changed request refused, the same one skipped."""
     data, runs = tiny_data_dir, tmp_path / "runs"
-    run_dir = fit.main(["--data-dir", str(data), "--runs-root", str(runs), *TINY_FIT])
-    out = capsys.readouterr().out
+    out = quiet_fit(["--data-dir", str(data), "--runs-root", str(runs), *TINY_FIT])
+    run_dir = out.strip().splitlines()[-1].removeprefix("[fit] run dir: ")
     table = out[out.index("Test results"):]
     assert table.index("teacher (raw)") < table.index("none (c40)") < table.index("add (c40)")
     readme = REPO / "README.md"
