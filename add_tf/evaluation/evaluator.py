@@ -27,7 +27,7 @@ from add_tf.data import (
 )
 from add_tf.evaluation import metrics as metrics_lib
 from add_tf.evaluation.metrics_file import LAST, metrics_key, store_metrics
-from add_tf.models import build_classifier, feature_model
+from add_tf.models import build_classifier, feature_model, load_weights
 from add_tf.training import runs
 from add_tf.training.callbacks import TrainingBackup
 from add_tf.training.distiller import Distiller
@@ -135,9 +135,7 @@ def load_checkpoint(run_dir, config, checkpoint=None):
     if checkpoint and checkpoint.endswith(".weights.h5"):
         if not os.path.exists(checkpoint):
             raise UsageError(f"No checkpoint at {checkpoint}")
-        model = _fresh_student(config)
-        model.load_weights(checkpoint)
-        return model
+        return load_weights(_fresh_student(config), checkpoint)
     return runs.load_model(checkpoint or run_dir)
 
 

@@ -4,6 +4,7 @@ import os
 
 import keras
 
+from add_tf.core.errors import UsageError
 from add_tf.models import backbones
 
 FEATURE_NAMES = ("layer1", "layer2", "layer3", "layer4", "embedding", "logits")
@@ -33,7 +34,7 @@ def build_classifier(backbone="resnet50", image_size=128, weights=None, name=Non
         raise ValueError(f"image_size must be at least 32. Received: image_size={image_size}")
     local = weights is not None and weights != "imagenet" and not os.path.isdir(weights)
     if local and not os.path.isfile(weights):
-        raise FileNotFoundError(
+        raise UsageError(
             f"No weights file or preset directory. Received: weights={weights!r}")
     inputs = keras.Input((image_size, image_size, 3), name="image")
     stages = backbones.build_backbone(inputs, backbone, weights=None if local else weights)
@@ -65,12 +66,16 @@ def load_weights(model, path):
         missing = [layer.name for layer in model.layers
                    if layer.weights and layer.name not in copied and layer.name != "logits"]
         if missing:
-            raise ValueError(
+            raise UsageError(
                 f"{len(missing)} layers of {model.name!r} have no match by name and shape in the "
                 f"file (another backbone, or a ResNet18/34 saved before they were keras-hub's), "
                 f"first: {missing[:3]}. Received: path={path!r}")
     else:
-        model.load_weights(path)
+        try:
+            model.load_weights(path)
+        except (ValueError, OSError) as error:  # another architecture, a damaged file
+            raise UsageError(f"{path} does not hold the weights of {model.name!r} ({error}); "
+                             "give the weights of the same backbone and image size") from None
     return model
 
 

@@ -2,6 +2,7 @@ import keras
 import numpy as np
 import pytest
 
+from add_tf.core.errors import UsageError
 from add_tf.models import build_classifier, feature_model
 
 
@@ -22,7 +23,7 @@ def test_resnet18_named_outputs_and_local_weights(tmp_path):
 def test_errors_repeat_what_was_received():
     with pytest.raises(ValueError, match="backbone='vgg'"):
         build_classifier("vgg")
-    with pytest.raises(FileNotFoundError, match="nope.weights.h5"):
+    with pytest.raises(UsageError, match="nope.weights.h5"):
         build_classifier("resnet18", 32, weights="nope.weights.h5")
 
 
@@ -33,5 +34,16 @@ def test_keras_file_must_hold_every_backbone_layer(tmp_path):
     x = keras.layers.GlobalAveragePooling2D(name="embedding")(x)
     path = str(tmp_path / "other.keras")
     keras.Model(inputs, keras.layers.Dense(2, name="logits")(x)).save(path)
-    with pytest.raises(ValueError, match=r"no match by name and shape.*conv1_conv"):
+    with pytest.raises(UsageError, match=r"no match by name and shape.*conv1_conv"):
+        build_classifier("resnet18", 32, weights=path)
+
+
+def test_weights_of_another_model_are_refused_not_skipped(tmp_path):
+    """A .weights.h5 of another architecture never loads partly or silently."""
+    inputs = keras.Input((32, 32, 3))
+    x = keras.layers.Conv2D(4, 3, name="conv")(inputs)
+    x = keras.layers.GlobalAveragePooling2D(name="embedding")(x)
+    path = str(tmp_path / "other.weights.h5")
+    keras.Model(inputs, keras.layers.Dense(2, name="logits")(x)).save_weights(path)
+    with pytest.raises(UsageError, match="other.weights.h5 does not hold the weights"):
         build_classifier("resnet18", 32, weights=path)
