@@ -27,23 +27,22 @@ def test_errors_repeat_what_was_received():
         build_classifier("resnet18", 32, weights="nope.weights.h5")
 
 
-def test_keras_file_must_hold_every_backbone_layer(tmp_path):
-    # e.g. a ResNet18 saved with other layer names: only `logits` matches by name and shape
+@pytest.mark.parametrize("name, message", [
+    ("other.keras", r"no match by name and shape.*conv1_conv"),
+    ("other.weights.h5", r"other.weights.h5 does not hold the weights"),
+])
+def test_weights_of_another_model_are_refused_not_skipped(tmp_path, name, message):
+    """A file of another architecture (here a convnet whose only match by name and shape is
+    `logits`) never loads partly or silently: a .keras file must hold every backbone layer, a
+    .weights.h5 file the whole model."""
     inputs = keras.Input((32, 32, 3))
     x = keras.layers.Conv2D(512, 3, name="stem_conv")(inputs)
     x = keras.layers.GlobalAveragePooling2D(name="embedding")(x)
-    path = str(tmp_path / "other.keras")
-    keras.Model(inputs, keras.layers.Dense(2, name="logits")(x)).save(path)
-    with pytest.raises(UsageError, match=r"no match by name and shape.*conv1_conv"):
-        build_classifier("resnet18", 32, weights=path)
-
-
-def test_weights_of_another_model_are_refused_not_skipped(tmp_path):
-    """A .weights.h5 of another architecture never loads partly or silently."""
-    inputs = keras.Input((32, 32, 3))
-    x = keras.layers.Conv2D(4, 3, name="conv")(inputs)
-    x = keras.layers.GlobalAveragePooling2D(name="embedding")(x)
-    path = str(tmp_path / "other.weights.h5")
-    keras.Model(inputs, keras.layers.Dense(2, name="logits")(x)).save_weights(path)
-    with pytest.raises(UsageError, match="other.weights.h5 does not hold the weights"):
+    model = keras.Model(inputs, keras.layers.Dense(2, name="logits")(x))
+    path = str(tmp_path / name)
+    if name.endswith(".keras"):
+        model.save(path)
+    else:
+        model.save_weights(path)
+    with pytest.raises(UsageError, match=message):
         build_classifier("resnet18", 32, weights=path)
