@@ -9,8 +9,10 @@ For every input: find all faces above a minimum size (MTCNN), crop each one as i
 - image: one entry per face (`box` [x0, y0, x1, y1] in original pixels, `confidence`,
   `fake_probability`); the image's score is the maximum over its faces.
 - video: `--frames` frames sampled evenly; per frame the faces and the frame score (maximum over
-  faces); per video the mean of the frame scores over frames with a face, and the fraction of
-  those frames whose score is at or above `--threshold` (a score at or above it is fake).
+  faces); per video the mean of the frame scores over frames with a face (a frame without a face
+  adds nothing), and the fraction of those frames whose score is at or above `--threshold` (a
+  score at or above it is fake). The video's label is that of its mean score (`VIDEO_RULE`, in
+  `--help`).
 
 Each input gets a `status`:
 
@@ -52,6 +54,13 @@ from add_tf.reporting import detect_report
 from add_tf.training import model_card
 
 READ_STATUSES = ("ok", "no_face")  # anything else is a failed input
+# how add_tf.serving.scoring.analyse_video turns per-frame faces into a video's score and label
+VIDEO_RULE = (
+    "A video frame's score is the highest score among its faces (every face found counts, the "
+    "most fake-looking one decides); a frame without a face is left out. The video's score is "
+    "the mean of the scores of its sampled frames with a face, and its label is fake when that "
+    "mean is at or above --threshold; frames>=thr is the share of those frames at or above it, "
+    "and a video with no face in any sampled frame gets no score (status no_face).")
 
 
 # ----------------------------------------------------------------------------- console table
@@ -142,7 +151,8 @@ def exit_code(report, strict=False):
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(
         prog="python -m add_tf.detect",
-        description="Find faces in images / videos / folders and score them as real or fake.",
+        description="Find faces in images / videos / folders and score them as real or fake. "
+                    + VIDEO_RULE,
         epilog="Exit codes: 0 all inputs read; 1 some input failed (unreadable, empty, "
                "not_media, missing, error; with --strict also no_face); 2 usage / model error.",
     )

@@ -1,4 +1,5 @@
-"""add_tf.detect on generated and broken inputs, and on the shared photos / videos when present."""
+"""add_tf.detect on generated and broken inputs, a video's score from frames with two faces or
+none, and on the shared photos / videos when present."""
 
 import json
 import os
@@ -9,6 +10,7 @@ import numpy as np
 import pytest
 
 from add_tf import detect, media
+from add_tf.media.faces import Face
 from add_tf.serving import scoring
 from add_tf.training import model_card
 from tiny_prepare import write_rgb
@@ -89,3 +91,57 @@ def test_shared_ffpp_video_and_photos(shared_data, scorer, tmp_path):
     assert entries["dogs.jpg"]["status"] == "no_face"
     table = detect.format_table(report["inputs"])
     assert "519.mp4" in table and "no_face" in table
+
+
+class _PlannedFaces:
+    """A face detector finding, on its n-th call (the n-th sampled frame), the boxes of PLAN[n]."""
+
+    PLAN = [[(4, 4, 40, 40), (50, 10, 90, 50)], [], [(4, 4, 40, 40)],
+            [(50, 10, 90, 50), (4, 4, 40, 40)], [], [(50, 10, 90, 50)]]
+
+    def __init__(self, **options):
+        self.calls = 0
+
+    def detect(self, rgb, near=None):
+        boxes = self.PLAN[self.calls]
+        self.calls += 1
+        return [Face(box, 0.99) for box in boxes]
+
+
+def test_a_videos_score_follows_the_rule_of_the_help(tmp_path, monkeypatch, capsys):
+    """Frames with two faces and frames with none: a frame scores its highest face, a frame
+    without a face is left out of the mean and of the share of fake frames, the label is that
+    of the mean; `--help` says so."""
+    crop_scores = [0.2, 0.9, 0.3, 0.6, 0.1, 0.4]  # in frame order, then face order
+    frame_scores = [0.9, None, 0.3, 0.6, None, 0.4]
+
+    def score(crops):
+        done = score.done
+        score.done += len(crops)
+        return np.asarray(crop_scores[done:done + len(crops)], np.float32)
+
+    score.done = 0
+    scorer = scoring.Scorer(score, 16, tmp_path / "no_model", "keras")
+    monkeypatch.setattr(scoring, "FaceDetector", _PlannedFaces)
+    video = tmp_path / "faces.mp4"
+    media.write_video(video, [np.full((64, 96, 3), 40 * i, np.uint8) for i in range(6)], fps=5)
+    report = detect.run([str(video)], None, frames=6, threshold=0.5, min_face_size=8,
+                        verbose=False, scorer=scorer)
+    (entry,) = report["inputs"]
+    assert entry["status"] == "ok" and entry["frames_read"] == 6
+    assert [len(f["faces"]) for f in entry["frames"]] == [2, 0, 1, 2, 0, 1]
+    assert [f["fake_probability"] for f in entry["frames"]] == pytest.approx(frame_scores)
+    assert entry["frames_with_face"] == 4
+    # mean over the 4 frames with a face: 0.55, fake (the first face of each frame: 0.375, and
+    # the frames without a face as 0: 0.367, would both be real)
+    assert entry["fake_probability"] == pytest.approx(0.55)
+    assert entry["label"] == "fake"
+    assert entry["fraction_fake_frames"] == pytest.approx(0.5)
+    with pytest.raises(SystemExit):
+        detect.parse_args(["--help"])
+    help_text = " ".join(capsys.readouterr().out.split())
+    assert " ".join(detect.VIDEO_RULE.split()) in help_text
+    for said in ("highest score among its faces", "a frame without a face is left out",
+                 "mean of the scores of its sampled frames with a face",
+                 "at or above --threshold"):
+        assert said in help_text

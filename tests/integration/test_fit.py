@@ -1,5 +1,5 @@
 """add_tf.fit on the tiny demo data: a non-finite loss and a truncated shard stop the run with a
-message."""
+message; training, validation and the check of the inputs never read the test split."""
 
 import pytest
 
@@ -58,3 +58,33 @@ def test_overwrite_trains_a_changed_config_again(tmp_path, capsys, tiny_data_dir
     assert yaml.safe_load((run_dir / "config.yaml").read_text())["train"]["patience"] == 1
     assert (run_dir / "student.keras").stat().st_mtime_ns != first
     assert (run_dir / "notes.txt").read_text() == "mine"
+
+
+def test_training_and_validation_never_read_the_test_split(tmp_path, capsys, tiny_data_dir):
+    """Every test shard replaced by garbage: the check of the inputs (evaluation included) only
+    lists the shards, training and validation finish, and the evaluation of that run then fails
+    naming a damaged test shard (the shards really are unreadable)."""
+    import shutil
+
+    from add_tf import evaluate
+    from add_tf.training import runs
+
+    data = tmp_path / "data"
+    shutil.copytree(tiny_data_dir, data)
+    shards = sorted((data / "demo" / "test").glob("*.tfrecord"))
+    assert shards
+    for shard in shards:
+        shard.write_bytes(b"not a TFRecord " * max(1, shard.stat().st_size // 15))
+    run_dir = tmp_path / "run"
+    argv = ["--method", "none", "--comp", "raw", "--data-dir", str(data), "--run-dir",
+            str(run_dir), "--verbose", "0", *TINY_FIT, "model.weights=null"]
+    config = fit.resolve_config(fit.build_parser().parse_args(argv))
+    fit.check_inputs(config, str(tmp_path / "checked"), evaluate=True)
+    fit.main(argv + ["--no-evaluate"])
+    assert runs.read_json(str(run_dir / runs.STATE), {}).get("done") is True
+    capsys.readouterr()
+    with pytest.raises(SystemExit) as info:
+        evaluate.main(["--run", str(run_dir)])
+    err = capsys.readouterr().err
+    assert info.value.code == 2
+    assert "damaged record shard" in err and any(str(shard) in err for shard in shards)
