@@ -164,19 +164,18 @@ class Config:
         for key, value, valid in checked:
             names = value if isinstance(value, tuple) else (value,)
             unknown = [name for name in names if name not in valid]
+            if unknown and isinstance(value, tuple):
+                raise ValueError(f"Invalid {key}: {list(value)!r} ({unknown[0]!r} is unknown). "
+                                 f"Valid: each of {', '.join(valid)}")
             if unknown:
-                each = "each of " if isinstance(value, tuple) else ""
-                shown = list(value) if isinstance(value, tuple) else value
-                raise ValueError(f"Invalid {key}: {shown!r} ({unknown[0]!r} is unknown). "
-                                 f"Valid: {each}{', '.join(valid)}")
+                raise ValueError(f"Invalid {key}: {value!r}. Valid: {', '.join(valid)}")
         for key, (low, low_open, high, high_open) in LIMITS.items():
             value = self.get(key)
             if value is not None and not _within(value, low, low_open, high, high_open):
-                whole = ("numbers each" if isinstance(value, tuple)
-                         else "an integer" if isinstance(value, int) else "a number")
                 shown = list(value) if isinstance(value, tuple) else value
-                bounds = _describe(low, low_open, high, high_open)
-                raise ValueError(f"{key} must be {whole} {bounds}. Received: {shown!r}")
+                raise ValueError(f"{key} must be {_kind(value, low, low_open, high)}"
+                                 f"{_describe(low, low_open, high, high_open)}. "
+                                 f"Received: {shown!r}")
         if not self.data.data_dir.strip():
             raise ValueError("data.data_dir must name a folder (default: data). Received: ''")
         self._validate_layers()
@@ -253,7 +252,7 @@ def parse_value(key, declared, value):
     if (declared is float and isinstance(value, (int, float)) and not isinstance(value, bool)
             and math.isfinite(value)):
         return float(value)
-    expected = "an integer" if declared is int else "a finite number"
+    expected = "an integer" if declared is int else "a number (finite)"
     raise ValueError(f"{key} expects {expected}. Received: {given!r}")
 
 
@@ -316,8 +315,19 @@ def _within(value, low, low_open, high, high_open):
                and (high is None or (v < high if high_open else v <= high)) for v in values)
 
 
+def _kind(value, low, low_open, high):
+    """"a positive integer" (the bounds then left out), "an integer ", "a number "..."""
+    if isinstance(value, tuple):
+        return "numbers each "
+    if isinstance(value, int):
+        return "a positive integer" if (low, low_open, high) == (1, False, None) else "an integer "
+    return "a number "
+
+
 def _describe(low, low_open, high, high_open):
-    """The bounds as text: ">= 1", "> 0", "in [0, 1)"."""
+    """The bounds as text: ">= 0", "> 0", "in [0, 1)" ("" for the positive integers)."""
+    if (low, low_open, high) == (1, False, None):
+        return ""
     if low is not None and high is not None:
         return f"in {'(' if low_open else '['}{low}, {high}{')' if high_open else ']'}"
     if low is not None:

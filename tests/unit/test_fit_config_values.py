@@ -56,7 +56,7 @@ def test_hostile_value_is_a_usage_error_naming_the_key(capsys, key, value):
 
 
 @pytest.mark.parametrize("item, words", [
-    ("loss.num_projections=-1", ["loss.num_projections", "-1", ">= 1"]),
+    ("loss.num_projections=-1", ["loss.num_projections", "-1", "a positive integer"]),
     ("loss.layers=[foo]", ["loss.layers", "'foo'", "layer1, layer2, layer3, layer4"]),
     ("model.weights=on", ["model.weights", "'on'", "imagenet", "teacher", ".weights.h5"]),
     ("model.weights=missing.keras", ["model.weights", "no such file"]),
