@@ -54,6 +54,7 @@ FLAGS = {  # argparse destination -> config key
 CHOICES = {  # config key -> the registered names `config_lib.resolve` checks it against
     "model.backbone": backbones.names(),
     "train.strategy": tuple(STRATEGIES),
+    "loss.layers": backbones.FEATURE_LAYERS,  # each name of the tuple
 }
 
 

@@ -5,10 +5,29 @@ dataclasses; every run writes the resolved `Config` as `config.yaml` next to its
 
 Names chosen from a registry above core (`model.backbone`: `add_tf.models.backbones`,
 `train.strategy`: `add_tf.training.strategy`) are not known here, as core imports no layer above
-it: the command hands them to `resolve` / `Config.validate` as `choices`.
+it: the command hands them to `resolve` / `Config.validate` as `choices` (`loss.layers`: the
+backbones' named feature layers, `add_tf.models.backbones.FEATURE_LAYERS`).
+
+Every value is read according to the declared type of its field (`parse_value`), then checked
+(`Config.validate`): a wrong type, a count below its least value, a non-finite number, an unknown
+name, a `model.weights` that is none of its forms or per-layer weights of another length than
+`loss.layers` raise ValueError naming the key, the value and what is valid, before any data is
+made or model built. YAML is read with the booleans of YAML 1.2 only (true / false): "on",
+"yes", "no" stay strings for a string key.
+
+The checks are written here rather than with OmegaConf's structured configs: OmegaConf types
+values but checks no ranges, choices, paths or list lengths (all still needed here), its support
+of `str | None` (PEP 604) unions is an open issue (omry/omegaconf#144), and `--set` strings would
+still need parsing by their declared type. A dependency for the type conversion alone (about 60
+lines below) is not worth it.
 """
 
 import dataclasses
+import math
+import os
+import re
+import types
+import typing
 from dataclasses import dataclass, field
 
 import yaml
@@ -113,29 +132,15 @@ class Config:
         return config
 
     def set(self, dotted_key, value):
-        """Set `section.key` to `value`. A string is parsed as YAML ("1e-3", "null", "[a, b]")
-        unless the key is of type str (a path or a name stays as given)."""
+        """Set `section.key` to `value`, read according to the field's declared type
+        (`parse_value`): KeyError for an unknown key, ValueError for a value of another type."""
         section_name, _, key = dotted_key.partition(".")
         section = getattr(self, section_name, None)
-        types = {f.name: f.type for f in dataclasses.fields(section)} if dataclasses.is_dataclass(
-            section) else {}
-        if key not in types:
-            valid = [
-                f"{s.name}.{f.name}"
-                for s in dataclasses.fields(self)
-                for f in dataclasses.fields(getattr(self, s.name))
-            ]
-            raise KeyError(f"Unknown config key {dotted_key!r}. Valid keys: {', '.join(valid)}")
-        if isinstance(value, str) and types[key] is not str:
-            value = yaml.safe_load(value)
-        if isinstance(getattr(section, key), float) and not isinstance(value, bool):
-            try:  # YAML reads "1e-3" (no dot) as a string
-                value = float(value)
-            except (TypeError, ValueError):
-                raise ValueError(f"{dotted_key} expects a number. Received: {value!r}") from None
-        if isinstance(value, list):
-            value = tuple(value)
-        setattr(section, key, value)
+        declared = {f.name: f.type for f in dataclasses.fields(section)} if (
+            dataclasses.is_dataclass(section)) else {}
+        if key not in declared:
+            raise KeyError(f"Unknown config key {dotted_key!r}. Valid keys: {', '.join(keys())}")
+        setattr(section, key, parse_value(dotted_key, declared[key], value))
 
     def get(self, dotted_key):
         """The value of `section.key`."""
@@ -157,16 +162,191 @@ class Config:
         ]
         checked += [(key, self.get(key), tuple(valid)) for key, valid in (choices or {}).items()]
         for key, value, valid in checked:
-            if value not in valid:
+            names = value if isinstance(value, tuple) else (value,)
+            unknown = [name for name in names if name not in valid]
+            if unknown and isinstance(value, tuple):
+                raise ValueError(f"Invalid {key}: {list(value)!r} ({unknown[0]!r} is unknown). "
+                                 f"Valid: each of {', '.join(valid)}")
+            if unknown:
                 raise ValueError(f"Invalid {key}: {value!r}. Valid: {', '.join(valid)}")
-        for key in ("train.epochs", "train.batch_size", "train.validations_per_epoch",
-                    "train.patience"):
-            value = getattr(self.train, key.split(".")[1])
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise ValueError(f"{key} must be a positive integer. Received: {value!r}")
-        if not self.train.learning_rate > 0:
-            raise ValueError(
-                f"train.learning_rate must be > 0. Received: {self.train.learning_rate}")
+        for key, (low, low_open, high, high_open) in LIMITS.items():
+            value = self.get(key)
+            if value is not None and not _within(value, low, low_open, high, high_open):
+                shown = list(value) if isinstance(value, tuple) else value
+                raise ValueError(f"{key} must be {_kind(value, low, low_open, high)}"
+                                 f"{_describe(low, low_open, high, high_open)}. "
+                                 f"Received: {shown!r}")
+        if not self.data.data_dir.strip():
+            raise ValueError("data.data_dir must name a folder (default: data). Received: ''")
+        self._validate_layers()
+        check_weights(self.model.weights)
+
+    def _validate_layers(self):
+        """loss.layers: named once each, not empty; the per-layer weights of the terms the method
+        uses (fr_weights for FR, mv_weights for MV) one per layer."""
+        layers = self.loss.layers
+        if not layers or len(set(layers)) != len(layers):
+            raise ValueError(f"loss.layers must name at least one layer, each once, e.g. [layer2, "
+                             f"layer3, layer4]. Received: {list(layers)!r}")
+        terms = methods.METHODS.get(self.loss.method, {})
+        for term, key in (("fr", "fr_weights"), ("mv", "mv_weights")):
+            weights = getattr(self.loss, key)
+            if term in terms and len(weights) != len(layers):
+                raise ValueError(
+                    f"loss.{key} must hold one weight per layer of loss.layers {list(layers)} "
+                    f"(method {self.loss.method!r}). Received: {list(weights)!r}")
+
+
+def keys():
+    """Every `section.key` of Config, in declaration order."""
+    return [f"{s.name}.{f.name}" for s in dataclasses.fields(Config)
+            for f in dataclasses.fields(s.default_factory)]
+
+
+class _Loader(yaml.SafeLoader):
+    """YAML with the booleans of YAML 1.2 only (true / false): "on", "yes", "no" stay strings."""
+
+
+_BOOL_TAG = "tag:yaml.org,2002:bool"
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != _BOOL_TAG]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()}
+_Loader.add_implicit_resolver(_BOOL_TAG, re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
+                              list("tTfF"))
+NULLS = ("", "~", "null", "Null", "NULL", "None", "none")  # --set key=null: None where allowed
+BOOLS = {"true": True, "yes": True, "on": True, "false": False, "no": False, "off": False}
+
+
+def load_yaml(text):
+    """`text` (a string or a file) parsed as YAML with YAML 1.2's booleans (`_Loader`)."""
+    return yaml.load(text, Loader=_Loader)  # noqa: S506  (a SafeLoader)
+
+
+def parse_value(key, declared, value):
+    """`value` (a --set string, or a value of a YAML file or a flag) as the declared type of
+    `key`: str, int, float (finite), bool, `X | None` or `tuple[X, ...]`. ValueError naming the
+    key, the value and the expected type."""
+    given = value
+    if isinstance(declared, types.UnionType):  # X | None
+        if value is None or (isinstance(value, str) and value.strip() in NULLS):
+            return None
+        declared = next(t for t in typing.get_args(declared) if t is not type(None))
+    if typing.get_origin(declared) is tuple:
+        return _parse_tuple(key, typing.get_args(declared)[0], value)
+    if declared is str:
+        if not isinstance(value, str):
+            raise ValueError(f"{key} expects a string. Received: {value!r}")
+        return value
+    if declared is bool:
+        text = value.strip().lower() if isinstance(value, str) else None
+        if isinstance(value, bool) or text in BOOLS:
+            return BOOLS[text] if text is not None else value
+        raise ValueError(f"{key} expects true or false. Received: {value!r}")
+    if isinstance(value, str):
+        try:
+            value = float(value) if declared is float else load_yaml(value)
+        except (ValueError, yaml.YAMLError):
+            pass
+    if declared is int and isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if (declared is float and isinstance(value, (int, float)) and not isinstance(value, bool)
+            and math.isfinite(value)):
+        return float(value)
+    expected = "an integer" if declared is int else "a number (finite)"
+    raise ValueError(f"{key} expects {expected}. Received: {given!r}")
+
+
+def _parse_tuple(key, element, value):
+    """`value` (a YAML list string such as "[a, b]", or a list) as a tuple of `element`s."""
+    text = value
+    if isinstance(value, str):
+        try:
+            value = load_yaml(value)
+        except yaml.YAMLError:
+            pass
+    kind = {str: "names", float: "numbers", int: "integers"}[element]
+    try:
+        if not isinstance(value, (list, tuple)):
+            raise ValueError
+        return tuple(parse_value(key, element, item) for item in value)
+    except ValueError:
+        example = "[a, b]" if element is str else "[1, 2]"
+        raise ValueError(f"{key} expects a list of {kind}, e.g. {example}. "
+                         f"Received: {text!r}") from None
+
+
+# section.key -> (least, least excluded, greatest, greatest excluded) of a number (None: no bound)
+LIMITS = {
+    "model.image_size": (1, False, None, False),
+    "loss.alpha": (0, False, None, False),
+    "loss.beta": (0, False, None, False),
+    "loss.fr_weights": (0, False, None, False),  # each weight of the tuple
+    "loss.mv_weights": (0, False, None, False),
+    "loss.gamma_fr": (0, True, None, False),
+    "loss.gamma_mv": (0, True, None, False),
+    "loss.eta_mv": (0, False, None, False),
+    "loss.margin": (0, False, None, False),
+    "loss.num_projections": (1, False, None, False),
+    "loss.kd_temperature": (0, True, None, False),
+    "loss.baseline_weight": (0, False, None, False),
+    "loss.seed": (0, False, None, False),
+    "loss.fr_start_step": (0, False, None, False),
+    "train.epochs": (1, False, None, False),
+    "train.batch_size": (1, False, None, False),
+    "train.learning_rate": (0, True, None, False),
+    "train.beta_1": (0, False, 1, True),
+    "train.beta_2": (0, False, 1, True),
+    "train.epsilon": (0, True, None, False),
+    "train.warmup_fraction": (0, False, 1, False),
+    "train.validations_per_epoch": (1, False, None, False),
+    "train.patience": (1, False, None, False),
+    "train.head_only_epochs": (0, False, None, False),
+    "train.fr_warmup_epochs": (0, False, None, False),
+    "train.seed": (0, False, None, False),
+    "data.frames": (1, False, None, False),
+}
+WEIGHT_FORMS = ("null (random)", "imagenet", "teacher (the run's teacher)",
+                "an existing .weights.h5 or .keras file", "a keras-hub preset directory")
+
+
+def _within(value, low, low_open, high, high_open):
+    values = value if isinstance(value, tuple) else (value,)
+    return all((low is None or (v > low if low_open else v >= low))
+               and (high is None or (v < high if high_open else v <= high)) for v in values)
+
+
+def _kind(value, low, low_open, high):
+    """"a positive integer" (the bounds then left out), "an integer ", "a number "..."""
+    if isinstance(value, tuple):
+        return "numbers each "
+    if isinstance(value, int):
+        return "a positive integer" if (low, low_open, high) == (1, False, None) else "an integer "
+    return "a number "
+
+
+def _describe(low, low_open, high, high_open):
+    """The bounds as text: ">= 0", "> 0", "in [0, 1)" ("" for the positive integers)."""
+    if (low, low_open, high) == (1, False, None):
+        return ""
+    if low is not None and high is not None:
+        return f"in {'(' if low_open else '['}{low}, {high}{')' if high_open else ']'}"
+    if low is not None:
+        return f"{'>' if low_open else '>='} {low}"
+    return f"{'<' if high_open else '<='} {high}"
+
+
+def check_weights(weights):
+    """ValueError unless `model.weights` is one of WEIGHT_FORMS (a file or folder that exists)."""
+    if weights in (None, "imagenet", "teacher") or os.path.isdir(weights):
+        return
+    if not os.path.exists(weights):
+        problem = "no such file or directory"
+    elif not weights.endswith((".weights.h5", ".keras")):
+        problem = "not a .weights.h5 or .keras file"
+    else:
+        return
+    raise ValueError(f"Invalid model.weights: {weights!r} ({problem}). Valid: "
+                     f"{', '.join(WEIGHT_FORMS)}")
 
 
 # Demo budget (`--dataset demo`): a teacher and the students train in minutes on 2 CPU cores
@@ -189,7 +369,7 @@ def yaml_items(path):
     ValueError naming the file when it is not sections of keys)."""
     with open(path) as f:
         try:
-            values = yaml.safe_load(f) or {}
+            values = load_yaml(f) or {}
         except yaml.YAMLError as error:
             raise ValueError(f"{path} is not valid YAML: {' '.join(str(error).split())}") from None
     if not isinstance(values, dict) or not all(isinstance(entries, (dict, type(None)))

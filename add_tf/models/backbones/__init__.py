@@ -10,7 +10,14 @@ theirs. Nothing here imports TensorFlow until a backbone is built (see `registry
 Only core Keras layers are used, so `.keras` files load without importing add_tf or keras-hub.
 """
 
-from add_tf.models.backbones.registry import BACKBONES, Backbone, build_backbone, get, names
+from add_tf.models.backbones.registry import (
+    BACKBONES,
+    FEATURE_LAYERS,
+    Backbone,
+    build_backbone,
+    get,
+    names,
+)
 
 # The families register their backbones on import, in this order, which is the order of the
 # choices: the paper's (Table 1, ResNet50) first, then Table 3's (ResNet18/34, EfficientNet-B0).
@@ -19,4 +26,4 @@ from add_tf.models.backbones import resnet  # noqa: F401
 from add_tf.models.backbones import efficientnet  # noqa: F401
 # isort: on
 
-__all__ = ["BACKBONES", "Backbone", "build_backbone", "get", "names"]
+__all__ = ["BACKBONES", "FEATURE_LAYERS", "Backbone", "build_backbone", "get", "names"]

@@ -20,6 +20,9 @@ from collections.abc import Callable, Mapping
 from add_tf.core.registry import Registry
 
 BACKBONES = Registry("backbone")  # name -> Backbone (the order of choices and messages)
+# the names of the stage layers in every built backbone (strides 4, 8, 16, 32): what
+# `loss.layers` may name
+FEATURE_LAYERS = ("layer1", "layer2", "layer3", "layer4")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -83,6 +86,6 @@ def build_backbone(inputs, backbone="resnet50", weights=None):
     stages = []
     for i, layer_name in enumerate(entry.stages):
         layer = net.get_layer(layer_name)  # weightless (Add / Activation): renaming is safe
-        layer.name = f"layer{i + 1}"
+        layer.name = FEATURE_LAYERS[i]
         stages.append(layer.output)
     return stages

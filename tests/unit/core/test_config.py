@@ -12,7 +12,8 @@ CHOICES = {"model.backbone": backbones.names(), "train.strategy": tuple(STRATEGI
 
 def test_strings_are_parsed_as_yaml_except_for_string_keys():
     config = config_lib.resolve(overrides=["model.weights=null", "data.data_dir=123",
-                                           "loss.layers=[layer3]", "train.mixed_precision=true"])
+                                           "loss.layers=[layer3]", "loss.fr_weights=[1]",
+                                           "loss.mv_weights=[2]", "train.mixed_precision=true"])
     assert config.model.weights is None  # YAML null
     assert config.data.data_dir == "123"  # a path stays a string
     assert config.loss.layers == ("layer3",) and config.train.mixed_precision is True
