@@ -17,6 +17,7 @@ import os
 import types
 from collections.abc import Callable, Mapping
 
+from add_tf.core.errors import UsageError
 from add_tf.core.registry import Registry
 
 BACKBONES = Registry("backbone")  # name -> Backbone (the order of choices and messages)
@@ -78,7 +79,7 @@ def build_backbone(inputs, backbone="resnet50", weights=None):
     preset_dir = weights not in (None, "imagenet") and os.path.isdir(weights)
     if weights not in (None, "imagenet") and not (preset_dir and entry.preset_dirs):
         with_presets = " / ".join(b.name for b in BACKBONES.entries.values() if b.preset_dirs)
-        raise ValueError(
+        raise UsageError(
             f"build_backbone takes weights None, 'imagenet' or ({with_presets}) a keras-hub "
             f"preset directory. Received: backbone={backbone!r}, weights={weights!r}"
         )

@@ -19,6 +19,7 @@
 Keras, keras-hub and numpy are imported by the builders (see `registry`).
 """
 
+from add_tf.core.errors import UsageError
 from add_tf.models.backbones.registry import get, register
 
 IMAGENET_MEAN_RGB = (0.485 * 255.0, 0.456 * 255.0, 0.406 * 255.0)
@@ -95,7 +96,7 @@ def keras_hub_resnet(backbone, inputs, weights):
         net = keras_hub.models.ResNetBackbone.from_preset(preset)
         found = {key: getattr(net, key) for key in expected}
         if found != expected:
-            raise ValueError(f"The preset is not a {backbone.name}: it has {found}, a "
+            raise UsageError(f"The preset is not a {backbone.name}: it has {found}, a "
                              f"{backbone.name} has {expected}. Received: {received}")
         mean, std = _preset_mean_std(keras_hub, preset, received)
     preprocess = normalization(mean, std)

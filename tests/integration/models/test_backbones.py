@@ -4,6 +4,7 @@ import keras
 import numpy as np
 import pytest
 
+from add_tf.core.errors import UsageError
 from add_tf.models import backbones, build_classifier, feature_model
 from add_tf.models.backbones import resnet
 
@@ -56,9 +57,9 @@ def test_imagenet_reads_the_preset_with_its_weights_and_preprocessing(resnet18_p
 
 def test_preset_of_another_architecture_is_refused(resnet18_preset):
     directory, _ = resnet18_preset
-    with pytest.raises(ValueError, match=r"not a resnet34.*Received: backbone='resnet34'"):
+    with pytest.raises(UsageError, match=r"not a resnet34.*Received: backbone='resnet34'"):
         build_classifier("resnet34", image_size=32, weights=directory)
-    with pytest.raises(ValueError, match="preset directory. Received: backbone='resnet50'"):
+    with pytest.raises(UsageError, match="preset directory. Received: backbone='resnet50'"):
         build_classifier("resnet50", image_size=32, weights=directory)
 
 
