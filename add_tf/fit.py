@@ -169,6 +169,19 @@ def teacher_config(config):
     return teacher
 
 
+def fetch_weights(config, run_dir, fresh=False):
+    """Before any work of a run to train (`fresh`: trained again from scratch): the ImageNet
+    weights of `config.model.weights` "imagenet" are downloaded now (or found in the cache), so
+    that a failed download stops the command with a UsageError naming the ways out before a
+    teacher or the student is trained or the run's files removed. An auto teacher starts from
+    the same weights (`teacher_config`)."""
+    if config.model.weights != "imagenet" or (not fresh and runs.is_complete(run_dir)):
+        return
+    from add_tf.models import classifier
+
+    classifier.fetch_imagenet(config.model.backbone)
+
+
 def check_inputs(config, run_dir, evaluate=True, fresh=False):
     """Before any work: the run dir can be written, and the records hold the splits and
     qualities that training, validation and the final evaluation will read (`fresh`: the run
@@ -202,6 +215,7 @@ def run(config, run_dir, runs_root, teacher="auto", strategy=None, verbose=2, ev
         raise UsageError(f"--teacher {teacher}: no such file or directory")
     check_reuse(config, run_dir, overwrite)
     check_inputs(config, run_dir, evaluate, fresh=overwrite)
+    fetch_weights(config, run_dir, fresh=overwrite)
     chief = task_info()[2]
     if overwrite and chief and runs.remove_run(run_dir):
         print(f"[fit] --overwrite: removed the run in {run_dir}", flush=True)

@@ -84,6 +84,7 @@ def make_run(run_dir, size=SIZE, with_teacher=False, seed=0, real=False):
     config = Config()
     config.model.backbone = "resnet18"
     config.model.image_size = size
+    config.model.weights = None  # the hand-made models start from random weights
     (run_dir / "config.yaml").write_text(config.to_yaml())
     student = tiny_classifier(size, seed, real)
     student.save(run_dir / "student.keras")

@@ -44,9 +44,10 @@ MV_COORDINATES = ("unit", "index")  # the keys of add_tf.losses.multiview.COORDI
 class ModelConfig:
     backbone: str = "resnet50"  # a name of add_tf.models.backbones.names()
     image_size: int = 128
-    # None (random), "imagenet", "teacher" (start from the run's teacher), a local
-    # .weights.h5 / .keras file, or (resnet18 / resnet34) a local keras-hub preset directory
-    weights: str | None = None
+    # "imagenet" (the paper's start, downloaded on first use), None (random; the demo's),
+    # "teacher" (start from the run's teacher), a local .weights.h5 / .keras file, or
+    # (resnet18 / resnet34) a local keras-hub preset directory
+    weights: str | None = "imagenet"
 
 
 @dataclass
@@ -355,6 +356,7 @@ def check_weights(weights):
 # from the same ImageNet weights: "none" is then training on c40 alone, not a fine-tuned teacher.
 DEMO_DEFAULTS = {
     "model.backbone": "resnet18",
+    "model.weights": None,  # no download: the demo runs offline
     "train.epochs": 6,
     "train.batch_size": 32,
     "train.validations_per_epoch": 1,

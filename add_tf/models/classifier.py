@@ -48,6 +48,13 @@ def build_classifier(backbone="resnet50", image_size=128, weights=None, name=Non
     return model
 
 
+def fetch_imagenet(backbone):
+    """Build `backbone` once from its ImageNet source (on a 32x32 input, then dropped), so that its
+    weights are downloaded and cached by Keras / keras-hub; UsageError naming the source and the
+    ways out when the download fails (see `backbones.build_backbone`)."""
+    backbones.build_backbone(keras.Input((32, 32, 3)), backbone, weights="imagenet")
+
+
 def load_weights(model, path):
     """Load `path` into `model`: `.weights.h5` directly, `.keras` layer by layer by name and shape
     (every layer with weights must be found there, except the head `logits`)."""

@@ -44,7 +44,8 @@ def run_dir(tmp_path_factory):
     run = tmp_path_factory.mktemp("hostile") / "run"
     run.mkdir()
     config = config_lib.Config()
-    for key, value in [("model.backbone", "resnet18"), ("model.image_size", SIZE),
+    for key, value in [("model.backbone", "resnet18"), ("model.weights", None),
+                       ("model.image_size", SIZE),
                        ("data.dataset", "demo"), ("data.comp", "c40")]:
         config.set(key, value)
     runs.write_config(str(run), config)

@@ -25,7 +25,8 @@ def run_dir(tmp_path_factory):
 
     run = tmp_path_factory.mktemp("run")
     config = config_lib.Config()
-    for key, value in [("model.backbone", "resnet18"), ("model.image_size", 32),
+    for key, value in [("model.backbone", "resnet18"), ("model.weights", None),
+                       ("model.image_size", 32),
                        ("data.comp", "c40"), ("data.dataset", "demo"), ("train.batch_size", 8)]:
         config.set(key, value)
     runs.write_config(str(run), config)

@@ -24,6 +24,11 @@ def test_defaults_are_demo_with_demo_overrides():
 def test_real_dataset_keeps_paper_defaults():
     config = _config(["--dataset", "deepfakes", "--comp", "c23"])
     assert config.model.backbone == "resnet50"
+    assert config.model.weights == "imagenet"  # the authors' resnet50(pretrained=True)
+    assert fit.teacher_config(config).model.weights == "imagenet"
+    assert _config([]).model.weights is None  # the demo starts from random weights, offline
+    random = _config(["--dataset", "faceshifter", "--set", "model.weights=null"])
+    assert random.model.weights is None
     assert config.train.batch_size == 144
     assert config.train.learning_rate == 2e-4
     assert config.train.validations_per_epoch == 10 and config.train.patience == 10
@@ -238,3 +243,32 @@ def test_overwrite_removes_the_run_only_after_the_inputs_are_checked(tmp_path, m
     fit.run(config, run_dir, str(tmp_path), evaluate=False, overwrite=True)
     assert calls == [("checked", ["config.yaml", "notes.txt", "student.keras",
                                   "training_state.json"], True), ("train", ["notes.txt"])]
+
+
+def test_offline_imagenet_stops_before_any_training(tmp_path, capsys, monkeypatch):
+    """A paper data set without network: one line naming the backbone, the source and the ways
+    out, exit 2, before a teacher or the student is trained or a run dir written."""
+    import socket
+    import urllib.error
+
+    from keras.src.utils import file_utils
+
+    def offline(url, *args, **kwargs):
+        raise urllib.error.URLError(socket.gaierror(-2, "Name or service not known"))
+
+    get_file = file_utils.get_file
+    monkeypatch.setattr(file_utils, "get_file",
+                        lambda *a, **k: get_file(*a, **{**k, "cache_dir": str(tmp_path / "k")}))
+    monkeypatch.setattr(file_utils, "urlretrieve", offline)
+    monkeypatch.setattr(fit, "check_inputs", lambda *a, **k: None)
+    monkeypatch.setattr(fit, "_train", lambda *a, **k: pytest.fail("training started"))
+    run_dir = tmp_path / "runs" / "student"
+    with pytest.raises(SystemExit) as info:
+        fit.main(["--dataset", "deepfakes", "--run-dir", str(run_dir), "--verbose", "0"])
+    err = capsys.readouterr().err
+    assert info.value.code == 2
+    assert len(err.strip().splitlines()) == 1
+    assert "ImageNet weights of resnet50 could not be fetched from keras.applications" in err
+    assert "Name or service not known" in err
+    assert "--set model.weights=null" in err and "--set model.weights=PATH" in err
+    assert not (tmp_path / "runs").exists()

@@ -65,6 +65,19 @@ names = BACKBONES.names  # the registered backbone names, in registration order
 get = BACKBONES.get  # the `Backbone` registered as a name; ValueError listing the names
 
 
+def download_failed(error):
+    """Whether `error`, raised while building a backbone from its ImageNet source, is a failed
+    download: an OSError (urllib's URLError / HTTPError, requests' and huggingface_hub's
+    connection and HTTP errors, a socket timeout), an error of those libraries, the bare
+    `Exception("URL fetch failure on URL: ...")` of `keras.utils.get_file`, or keras-hub's
+    ValueError for a preset whose `config.json` could not be fetched."""
+    text = str(error)
+    return (isinstance(error, OSError)
+            or type(error).__module__.split(".")[0] in ("huggingface_hub", "requests", "urllib3")
+            or (type(error) is Exception and text.startswith("URL fetch failure"))
+            or (isinstance(error, ValueError) and "config.json" in text))
+
+
 def build_backbone(inputs, backbone="resnet50", weights=None):
     """Return the four stage tensors `[s1, s2, s3, s4]` of `backbone` applied to `inputs`.
 
@@ -83,7 +96,17 @@ def build_backbone(inputs, backbone="resnet50", weights=None):
             f"build_backbone takes weights None, 'imagenet' or ({with_presets}) a keras-hub "
             f"preset directory. Received: backbone={backbone!r}, weights={weights!r}"
         )
-    net = entry.build(entry, inputs, weights)
+    try:
+        net = entry.build(entry, inputs, weights)
+    except Exception as error:
+        if weights != "imagenet" or not download_failed(error):
+            raise
+        raise UsageError(
+            f"The ImageNet weights of {backbone} could not be fetched from {entry.imagenet} "
+            f"({' '.join(str(error).split()) or type(error).__name__}). Give --set "
+            "model.weights=null to start from random weights, or --set model.weights=PATH for "
+            "a local weights file (.weights.h5 / .keras)"
+            + (" or keras-hub preset directory" if entry.preset_dirs else "")) from error
     stages = []
     for i, layer_name in enumerate(entry.stages):
         layer = net.get_layer(layer_name)  # weightless (Add / Activation): renaming is safe

@@ -38,4 +38,4 @@ def test_students_can_start_from_the_teacher(tmp_path):
     with pytest.raises(UsageError, match="No model at"):
         loop.initial_weights(config, str(tmp_path / "empty-run"))
     paper = config_lib.resolve(flags={"data.dataset": "deepfakes"})
-    assert loop.initial_weights(paper, None) is None
+    assert loop.initial_weights(paper, None) == "imagenet"
