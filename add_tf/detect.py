@@ -122,12 +122,15 @@ def run(paths, model, frames=32, json_path=None, threshold=THRESHOLD, min_face_s
 
 
 def load_model(scoring, model):
-    """`scoring.load_scorer(model)`; any failure to load the user's model is an input error."""
+    """`scoring.load_scorer(model)`; a file or TensorFlow error while loading the user's model is
+    an input error (a bug elsewhere keeps its traceback)."""
     try:
         return scoring.load_scorer(model)
-    except errors.UsageError:
-        raise
-    except Exception as error:  # noqa: BLE001  (the model is the user's input)
+    except (OSError, ValueError) as error:
+        raise errors.UsageError(f"could not load the model {model}: {error}") from None
+    except Exception as error:
+        if not type(error).__module__.startswith(("tensorflow", "google.protobuf")):
+            raise
         raise errors.UsageError(f"could not load the model {model}: {error}") from None
 
 

@@ -142,6 +142,8 @@ def main(argv=None):
     if args.print_config:
         fit.main(entries[0]["argv"] + ["--print-config"])
         return entries[:1]
+    for entry in entries:  # every run's config valid before the first one trains
+        fit.resolve_config(fit.build_parser().parse_args(entry["argv"]))
     from add_tf.evaluation import grid, grid_report  # TensorFlow: after --help
 
     try:

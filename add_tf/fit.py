@@ -35,7 +35,7 @@ from add_tf.core.methods import METHODS, needs_teacher
 from add_tf.models import backbones
 from add_tf.synthetic import demo_data
 from add_tf.training import runs
-from add_tf.training.strategy import STRATEGIES, make_strategy, task_info
+from add_tf.training.strategy import STRATEGIES, make_strategy, sync_workers, task_info
 
 FLAGS = {  # argparse destination -> config key
     "dataset": "data.dataset",
@@ -217,8 +217,10 @@ def run(config, run_dir, runs_root, teacher="auto", strategy=None, verbose=2, ev
     check_inputs(config, run_dir, evaluate, fresh=overwrite)
     fetch_weights(config, run_dir, fresh=overwrite)
     chief = task_info()[2]
-    if overwrite and chief and runs.remove_run(run_dir):
-        print(f"[fit] --overwrite: removed the run in {run_dir}", flush=True)
+    if overwrite:
+        if chief and runs.remove_run(run_dir):
+            print(f"[fit] --overwrite: removed the run in {run_dir}", flush=True)
+        sync_workers(strategy)  # no worker reads the old run while the chief removes it
     results = {}
     teacher_path = None
     if needs_teacher(config.loss.method) or config.model.weights == "teacher":

@@ -44,7 +44,10 @@ def is_quiet():
 
 def quiet():
     """Quiets TensorFlow's start-up logs (see the module docstring); call it before the first
-    `import tensorflow`. Idempotent; a TF_CPP_MIN_LOG_LEVEL set in the shell wins."""
+    `import tensorflow`. Idempotent; a TF_CPP_MIN_LOG_LEVEL set in the shell wins, and
+    `--debug` / ADD_TF_DEBUG=1 leaves everything on."""
+    if os.environ.get("ADD_TF_DEBUG", "") not in ("", "0"):
+        return
     os.environ.setdefault(LEVEL_VARIABLE, QUIET_LEVEL)
     if not is_quiet():
         return
@@ -85,8 +88,13 @@ class _FilteredLoader(importlib.abc.Loader):
 
     def exec_module(self, module):
         sys.stderr.flush()
-        saved = os.dup(2)
-        with tempfile.TemporaryFile() as captured:
+        try:
+            saved = os.dup(2)
+            captured = tempfile.TemporaryFile()
+        except OSError:  # stderr closed, no usable temporary folder: import unfiltered
+            self.loader.exec_module(module)
+            return
+        with captured:
             os.dup2(captured.fileno(), 2)
             try:
                 self.loader.exec_module(module)

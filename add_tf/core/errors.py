@@ -50,9 +50,10 @@ _OS_HINTS = {
     errno.EROFS: "choose a writable location",
 }
 # TensorFlow's error classes (tf.errors.*) by name -> exit status.
+# NotFoundError and FailedPreconditionError are left out: TensorFlow raises them for programming
+# errors too (an op without a kernel, an uninitialised variable); the commands check their paths
+# before the work instead.
 _TF_ERRORS = {
-    "NotFoundError": 2,
-    "FailedPreconditionError": 2,
     "PermissionDeniedError": 2,
     "AlreadyExistsError": 2,
     "DataLossError": 2,
@@ -107,6 +108,9 @@ def command(main):
     @functools.wraps(main)
     def boundary(argv=None):
         argv, debug = debugging(sys.argv[1:] if argv is None else list(argv))
+        before = os.environ.get(DEBUG_ENV)
+        if debug:  # for the command's run: core.console then leaves TensorFlow's logs on
+            os.environ[DEBUG_ENV] = "1"
         try:
             return main(argv)
         except KeyboardInterrupt:
@@ -120,5 +124,10 @@ def command(main):
                 traceback.print_exc()
             print(f"error: {message(error)}", file=sys.stderr, flush=True)
             raise SystemExit(status) from None
+        finally:
+            if before is None:
+                os.environ.pop(DEBUG_ENV, None)
+            else:
+                os.environ[DEBUG_ENV] = before
 
     return boundary

@@ -77,7 +77,11 @@ def read_manifest(records_dir):
             f"(demo: `python -m add_tf.demo`)."
         )
     with open(path) as f:
-        return json.load(f)
+        try:
+            return json.load(f)
+        except json.JSONDecodeError as error:
+            raise UsageError(f"{path} is not valid JSON ({error}); prepare the records again "
+                             "(python -m pipelines.prepare ... --overwrite)") from None
 
 
 def manifest_image_size(manifest):

@@ -16,12 +16,6 @@ import sys
 from add_tf.core.errors import UsageError
 from add_tf.data import read_manifest
 from add_tf.evaluation import evaluator
-from add_tf.evaluation.grid_plan import (  # noqa: F401  (the grid's plan, used as grid.NAME)
-    parse_sweeps,
-    plan,
-    point_tag,
-    sweep_points,
-)
 from add_tf.evaluation.metrics_file import LAST, checkpoint_suffix
 from add_tf.training import runs
 

@@ -52,7 +52,7 @@ from add_tf.models import build_classifier
 from add_tf.training import callbacks as callbacks_lib
 from add_tf.training import model_card, runs
 from add_tf.training.distiller import Distiller
-from add_tf.training.strategy import is_multiworker, task_info
+from add_tf.training.strategy import is_multiworker, sync_workers, task_info
 
 
 def one_cycle_schedule(learning_rate, total_steps, warmup_fraction):
@@ -80,12 +80,6 @@ def initial_weights(config, teacher_path):
     if not teacher_path:
         raise UsageError("model.weights=teacher needs a teacher (--teacher PATH or auto)")
     return runs.model_file(teacher_path)
-
-
-def sync_workers(strategy):
-    """Returns once every worker of a multi-worker job has called it (one all-reduce)."""
-    if is_multiworker(strategy):
-        strategy.reduce("SUM", strategy.run(lambda: tf.constant(1.0)), axis=None)
 
 
 def agreed_epoch(strategy, epoch):

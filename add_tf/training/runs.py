@@ -57,8 +57,8 @@ UNCOMPARED_KEYS = {
 }
 # The files and folders of a run, removed by `remove_run` in this order: the state first (the
 # run is then no longer finished), the config last (a half-removed run still names its config).
-RUN_ENTRIES = (STATE, MODEL, TEACHER_MODEL, METRICS, MODEL_CARD, CHECKPOINTS, "logs", "workers",
-               CONFIG)
+RUN_ENTRIES = (STATE, MODEL, TEACHER_MODEL, METRICS, MODEL_CARD, ERROR, CHECKPOINTS, "logs",
+               "workers", CONFIG)
 
 
 def default_run_dir(config, runs_root):
@@ -165,14 +165,23 @@ def config_differences(run_dir, config):
         return []
     stored = read_config(run_dir).to_dict()
     requested = as_stored(config).to_dict()
+    skipped = set(UNCOMPARED_KEYS)
+    if not prepared_image_size(config.data.data_dir, config.data.dataset):
+        skipped.add("model.image_size")  # set from the records, which are not there yet
     return [(f"{section}.{key}", stored[section][key], value)
             for section, entries in requested.items() for key, value in entries.items()
-            if f"{section}.{key}" not in UNCOMPARED_KEYS and stored[section][key] != value]
+            if f"{section}.{key}" not in skipped and stored[section][key] != value]
 
 
 def remove_run(run_dir):
     """Remove the files of a run (RUN_ENTRIES) from `run_dir`; any other file stays. Returns the
-    names removed."""
+    names removed. UsageError when `run_dir` holds no run (neither config.yaml nor the state):
+    its other files are never touched."""
+    if not any(os.path.exists(os.path.join(run_dir, name)) for name in (CONFIG, STATE)):
+        if os.path.isdir(run_dir) and os.listdir(run_dir):
+            raise UsageError(f"--overwrite: {run_dir} holds no run (no {CONFIG}, no {STATE}); "
+                             "nothing was removed: choose the run dir itself")
+        return []
     removed = []
     for name in RUN_ENTRIES:
         path = os.path.join(run_dir, name)

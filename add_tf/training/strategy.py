@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 import os
 
+from add_tf.core.errors import UsageError
 from add_tf.core.registry import Registry
 
 STRATEGIES = Registry("strategy")  # name -> () -> tf.distribute.Strategy
@@ -32,7 +33,7 @@ def tf_config():
     try:
         return json.loads(raw)
     except json.JSONDecodeError as error:
-        raise ValueError(f"TF_CONFIG is not valid JSON: {error}. Received: {raw!r}") from None
+        raise UsageError(f"TF_CONFIG is not valid JSON: {error}. Received: {raw!r}") from None
 
 
 def cluster_size(config=None):
@@ -96,3 +97,11 @@ def is_multiworker(strategy):
     import tensorflow as tf
 
     return isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy)
+
+
+def sync_workers(strategy):
+    """Returns once every worker of a multi-worker job has called it (one all-reduce)."""
+    if is_multiworker(strategy):
+        import tensorflow as tf
+
+        strategy.reduce("SUM", strategy.run(lambda: tf.constant(1.0)), axis=None)

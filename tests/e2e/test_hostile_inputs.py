@@ -106,6 +106,12 @@ def test_fit_without_a_test_split_says_so_before_training(tmp_path, tiny_data_di
                  "'test'", "--no-evaluate")
     assert "train, val" in err
     assert not (run / "checkpoints").exists()  # nothing was trained
+    (data / "demo" / "manifest.json").write_text('{"counts": ')  # edited by hand, cut short
+    _fails(fit.main, ["--data-dir", str(data), "--run-dir", str(run), "--method", "none",
+                      "--epochs", "1", "--batch-size", "4"], capsys, "manifest.json")
+    _fails(fit.main, ["--data-dir", str(data), "--run-dir", str(tmp_path), "--overwrite",
+                      "--method", "none", "--no-evaluate"], capsys, "manifest.json")
+    assert (data / "demo" / "manifest.json").read_text() == '{"counts": '
 
 
 # ---------------------------------------------------------------------- evaluate

@@ -44,10 +44,12 @@ def test_os_errors_name_the_path_and_the_way_out(capsys):
 
 
 def test_tensorflow_file_errors_are_recognised_without_importing_tensorflow():
-    not_found = type("NotFoundError", (Exception,), {"__module__": "tensorflow.python.errors"})
+    data_loss = type("DataLossError", (Exception,), {"__module__": "tensorflow.python.errors"})
     oom = type("ResourceExhaustedError", (Exception,), {"__module__": "tensorflow.python.errors"})
     internal = type("InternalError", (Exception,), {"__module__": "tensorflow.python.errors"})
-    assert errors.exit_status(not_found("x")) == 2
+    not_found = type("NotFoundError", (Exception,), {"__module__": "tensorflow.python.errors"})
+    assert errors.exit_status(data_loss("x")) == 2
+    assert errors.exit_status(not_found("an op without a kernel")) is None
     assert errors.exit_status(oom("x")) == 1
     assert errors.exit_status(internal("x")) is None
 

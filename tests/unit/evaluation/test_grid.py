@@ -11,7 +11,7 @@ import matplotlib.image
 import pytest
 
 from add_tf import experiments
-from add_tf.evaluation import evaluator, grid, grid_report, metrics_file
+from add_tf.evaluation import evaluator, grid, grid_plan, grid_report, metrics_file
 from grid_rows import grid_row
 
 
@@ -23,7 +23,7 @@ def test_plan_grid_and_shared_teacher_root(tmp_path):
     args = _args(["--datasets", "demo", "--comps", "c23", "c40", "--methods", "add", "none",
                   "--backbones", "resnet18", "--seeds", "0", "1", "2", "--out", str(tmp_path),
                   "--epochs", "2", "--set", "train.batch_size=8"])
-    entries = grid.plan(args)
+    entries = grid_plan.plan(args)
     assert len(entries) == 2 * 2 * 3
     run_dirs = {e["run_dir"] for e in entries}
     assert len(run_dirs) == len(entries)
@@ -38,7 +38,7 @@ def test_ablation_methods_and_sweeps(tmp_path):
     args = _args(["--methods", "add_fr", "add_mv_nocontrast", "add_mv", "add", "--seeds",
                   "0", "--out", str(tmp_path), "--sweep", "loss.beta=8,16", "--sweep",
                   "loss.alpha=1,2"])
-    entries = grid.plan(args)
+    entries = grid_plan.plan(args)
     assert len(entries) == 4 * 4
     by_name = {grid_report.label(e): e["argv"] for e in entries}
     fr_only = by_name["add_fr[beta=8,alpha=1]"]
@@ -52,7 +52,7 @@ def test_fit_accepts_planned_argv(tmp_path):
 
     args = _args(["--methods", "add_mv_nocontrast", "--seeds", "4", "--out", str(tmp_path),
                   "--sweep", "loss.beta=20"])
-    (entry,) = grid.plan(args)
+    (entry,) = grid_plan.plan(args)
     config = fit.resolve_config(fit.build_parser().parse_args(entry["argv"]))
     assert config.loss.method == "add_mv_nocontrast" and config.loss.beta == 20
     assert config.train.seed == 4
@@ -61,10 +61,10 @@ def test_fit_accepts_planned_argv(tmp_path):
 def test_unswept_baseline_is_planned_once_and_compared_with_every_point(tmp_path):
     argv = ["--methods", "none", "add", "--seeds", "0", "1", "--out", str(tmp_path),
             "--sweep", "loss.alpha=0.02,0.1"]
-    swept = grid.plan(_args(argv))
+    swept = grid_plan.plan(_args(argv))
     assert sorted({(e["method"], e["point"]) for e in swept}) == [
         ("add", "alpha=0.02"), ("add", "alpha=0.1"), ("none", "alpha=0.02"), ("none", "alpha=0.1")]
-    entries = grid.plan(_args(argv + ["--unswept-baseline"]))
+    entries = grid_plan.plan(_args(argv + ["--unswept-baseline"]))
     assert [(e["method"], e["point"], e["seed"]) for e in entries if e["method"] == "none"] == [
         ("none", "", 0), ("none", "", 1)]
     baseline = next(e for e in entries if e["method"] == "none")
@@ -86,7 +86,7 @@ def _write_metrics(run_dir, acc, auc):
 
 def test_report_from_run_dirs_with_teacher_row_and_chart(tmp_path):
     out = tmp_path / "out"
-    entries = grid.plan(_args(["--methods", "none", "add", "add_fr", "--seeds", "0", "1",
+    entries = grid_plan.plan(_args(["--methods", "none", "add", "add_fr", "--seeds", "0", "1",
                                       "--out", str(out)]))
     accs = {("none", 0): 0.70, ("none", 1): 0.80, ("add", 0): 0.75, ("add", 1): 0.90,
             ("add_fr", 0): 0.60}  # add_fr seed 1 failed: no metrics.json
@@ -123,7 +123,7 @@ def test_checkpoint_last_scores_each_finished_run_once_and_tabulates_it(tmp_path
     from add_tf.training import runs
 
     out = tmp_path / "out"
-    entries = grid.plan(_args(["--methods", "none", "--seeds", "0", "1", "2",
+    entries = grid_plan.plan(_args(["--methods", "none", "--seeds", "0", "1", "2",
                                       "--out", str(out), "--checkpoint", "last"]))
     scored, unfinished, stored = (Path(e["run_dir"]) for e in entries)
     for run_dir in (scored, unfinished, stored):

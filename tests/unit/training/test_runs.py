@@ -70,7 +70,7 @@ def test_config_differences_leave_out_the_uncompared_keys(tmp_path):
 
 def test_remove_run_removes_only_the_run_files(tmp_path):
     for name in (runs.STATE, runs.MODEL, runs.TEACHER_MODEL, runs.METRICS, runs.MODEL_CARD,
-                 runs.CONFIG, "notes.txt"):
+                 runs.ERROR, runs.CONFIG, "notes.txt"):
         (tmp_path / name).write_text("x")
     for folder in (runs.BACKUP, "logs/train", "workers/worker-1"):
         (tmp_path / folder).mkdir(parents=True)
@@ -78,3 +78,8 @@ def test_remove_run_removes_only_the_run_files(tmp_path):
     assert runs.remove_run(str(tmp_path)) == list(runs.RUN_ENTRIES)
     assert os.listdir(tmp_path) == ["notes.txt"]
     assert runs.remove_run(str(tmp_path / "absent")) == []
+    # a folder that holds no run (e.g. --run-dir . by mistake) keeps every file
+    (tmp_path / "logs").mkdir()
+    with pytest.raises(UsageError, match="holds no run"):
+        runs.remove_run(str(tmp_path))
+    assert sorted(os.listdir(tmp_path)) == ["logs", "notes.txt"]
