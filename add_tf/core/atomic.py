@@ -70,5 +70,18 @@ def write_text(path, text):
     return path
 
 
+def read_json(path, default=None,
+              remedy="restore it from a copy, or remove it to have it written again"):
+    """The JSON file `path` (`default` when absent); UsageError naming it and `remedy` when it is
+    not valid JSON (cut short or edited by hand)."""
+    if not os.path.exists(path):
+        return default
+    with open(path) as f:
+        try:
+            return json.load(f)
+        except json.JSONDecodeError as error:
+            raise UsageError(f"{path} is not valid JSON ({error}); {remedy}") from None
+
+
 def write_json(path, value):
     return write_text(path, json.dumps(value, indent=2) + "\n")

@@ -28,9 +28,9 @@ rewrite it.
 
 import contextlib
 import glob
-import json
 import os
 
+from add_tf.core import atomic
 from add_tf.core.errors import UsageError
 from add_tf.core.names import DATASETS, QUALITIES
 from add_tf.data import schema
@@ -76,12 +76,8 @@ def read_manifest(records_dir):
             f"--out {records_dir}` "
             f"(demo: `python -m add_tf.demo`)."
         )
-    with open(path) as f:
-        try:
-            return json.load(f)
-        except json.JSONDecodeError as error:
-            raise UsageError(f"{path} is not valid JSON ({error}); prepare the records again "
-                             "(python -m pipelines.prepare ... --overwrite)") from None
+    return atomic.read_json(
+        path, remedy="prepare the records again (python -m pipelines.prepare ... --overwrite)")
 
 
 def manifest_image_size(manifest):

@@ -21,12 +21,12 @@ process leaves either the old file or the new one, never half of one.
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 
 from add_tf.core import atomic
 from add_tf.core import config as config_lib
+from add_tf.core.atomic import read_json  # noqa: F401  (runs.read_json: a run's JSON files)
 from add_tf.core.errors import UsageError
 from add_tf.core.names import (  # noqa: F401  (the run dir's file names, used as runs.NAME)
     BACKUP,
@@ -93,18 +93,6 @@ def worker_dir(run_dir, task_type, task_index, chief):
 
 
 # --------------------------------------------------------------------------- files
-def read_json(path, default=None):
-    """The JSON file `path` (`default` when absent); UsageError when it is not valid JSON."""
-    if not os.path.exists(path):
-        return default
-    with open(path) as f:
-        try:
-            return json.load(f)
-        except json.JSONDecodeError as error:
-            raise UsageError(f"{path} is not valid JSON ({error}); restore it from a copy, or "
-                             "remove it to have it written again") from None
-
-
 def save_model(model, path):
     with atomic.replacing(path) as tmp:
         model.save(tmp)
