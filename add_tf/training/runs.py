@@ -28,6 +28,7 @@ from add_tf.core import atomic
 from add_tf.core import config as config_lib
 from add_tf.core.atomic import read_json  # noqa: F401  (runs.read_json: a run's JSON files)
 from add_tf.core.errors import UsageError
+from add_tf.core.methods import needs_teacher
 from add_tf.core.names import (  # noqa: F401  (the run dir's file names, used as runs.NAME)
     BACKUP,
     CHECKPOINTS,
@@ -47,8 +48,6 @@ from add_tf.data import prepared_image_size, records_location
 UNCOMPARED_KEYS = {
     "data.data_dir": "where the records live, not what they hold (a moved data dir is the same "
                      "data)",
-    "data.frames": "describes the prepared records for the model card; training reads what the "
-                   "records hold",
     "train.strategy": "how the same global batches are spread over devices",
     "train.jit_compile": "XLA compiles the same computation, for speed",
     "train.deterministic": "makes reruns bit-exact; the model learnt is the same kind",
@@ -145,15 +144,29 @@ def as_stored(config):
     return stored
 
 
+def unread_keys(config):
+    """The keys `config`'s method never reads: a method without a teacher (no loss term) reads
+    no `loss.*` key but the method, no `train.fr_warmup_epochs`, and no `data.teacher_comp`
+    unless it starts from the teacher's weights."""
+    if needs_teacher(config.loss.method):
+        return set()
+    unread = {f"loss.{key}" for key in config.to_dict()["loss"] if key != "method"}
+    unread.add("train.fr_warmup_epochs")
+    if config.model.weights != "teacher":
+        unread.add("data.teacher_comp")
+    return unread
+
+
 def config_differences(run_dir, config):
     """[(section.key, stored value, requested value)] of the keys where the config.yaml of
-    `run_dir` differs from `config` (compared as `as_stored` writes it), UNCOMPARED_KEYS left
-    out; [] when the run dir holds no config.yaml."""
+    `run_dir` differs from `config` (compared as `as_stored` writes it), UNCOMPARED_KEYS and
+    the keys the method does not read (`unread_keys`) left out; [] when the run dir holds no
+    config.yaml."""
     if not os.path.exists(os.path.join(run_dir, CONFIG)):
         return []
     stored = read_config(run_dir).to_dict()
     requested = as_stored(config).to_dict()
-    skipped = set(UNCOMPARED_KEYS)
+    skipped = set(UNCOMPARED_KEYS) | unread_keys(config)
     if not prepared_image_size(config.data.data_dir, config.data.dataset):
         skipped.add("model.image_size")  # set from the records, which are not there yet
     return [(f"{section}.{key}", stored[section][key], value)

@@ -173,12 +173,12 @@ def test_changed_config_on_a_finished_run_stops_before_any_work(tmp_path, capsys
     run_dir = _stored_run(tmp_path / "run", ["--method", "none"])
     monkeypatch.setattr(fit, "make_strategy", lambda name: pytest.fail("work started"))
     with pytest.raises(SystemExit) as info:
-        fit.main(["--method", "none", "--run-dir", str(run_dir), "--set", "loss.beta=3",
+        fit.main(["--method", "none", "--run-dir", str(run_dir), "--set", "train.epochs=3",
                   "model.weights=imagenet"])
     err = capsys.readouterr().err
     assert info.value.code == 2
     assert "a trained run" in err
-    assert "loss.beta: 16.0 in the run, 3.0 requested" in err
+    assert "train.epochs: 6 in the run, 3 requested" in err
     assert "model.weights: None in the run, 'imagenet' requested" in err
     assert "--run-dir" in err and "--overwrite" in err
     assert len(err.strip().splitlines()) == 1
@@ -197,8 +197,36 @@ def test_same_config_and_uncompared_keys_reuse_the_run(tmp_path):
     fit.check_reuse(_config(["--method", "none"]), str(run_dir))
     fit.check_reuse(_config(["--method", "none", "--data-dir", str(tmp_path / "moved"), "--jit",
                              "--strategy", "mirrored", "--set", "train.validate_losses=true",
-                             "train.deterministic=false", "data.frames=8"]), str(run_dir))
+                             "train.deterministic=false"]), str(run_dir))
     fit.check_reuse(_config(["--method", "add"]), str(tmp_path / "no-run"))
+
+
+def test_keys_the_method_does_not_read_are_not_compared(tmp_path):
+    """A run without a teacher reads no loss option: --set loss.beta reuses it; a method that
+    distils reads them all."""
+    run_dir = _stored_run(tmp_path / "none", ["--method", "none"])
+    fit.check_reuse(_config(["--method", "none", "--set", "loss.beta=8", "loss.layers=[layer4]",
+                             "data.teacher_comp=c23", "train.fr_warmup_epochs=2"]), str(run_dir))
+    with pytest.raises(fit.UsageError, match="model.weights"):
+        fit.check_reuse(_config(["--method", "none", "--set", "model.weights=teacher"]),
+                        str(run_dir))
+    add_dir = _stored_run(tmp_path / "add", ["--method", "add"])
+    with pytest.raises(fit.UsageError, match="loss.beta: 16.0 in"):
+        fit.check_reuse(_config(["--method", "add", "--set", "loss.beta=8"]), str(add_dir))
+
+
+def test_a_run_stored_with_a_retired_key_still_reads(tmp_path):
+    """config.yaml of an earlier version holds data.frames; a request naming it is refused."""
+    from add_tf.training import runs
+
+    run_dir = _stored_run(tmp_path / "run", ["--method", "none"])
+    config_path = run_dir / "config.yaml"
+    config_path.write_text(config_path.read_text().replace("data:\n", "data:\n  frames: 64\n"))
+    assert "frames: 64" in config_path.read_text()
+    assert runs.read_config(str(run_dir)).loss.method == "none"
+    fit.check_reuse(_config(["--method", "none"]), str(run_dir))
+    with pytest.raises(fit.UsageError, match="Unknown config key .data.frames."):
+        _config(["--set", "data.frames=8"])
 
 
 def test_image_size_is_compared_as_the_loop_stores_it(tmp_path):
