@@ -74,8 +74,7 @@ def main(argv=None):
         name = key
     else:
         config = runs.read_config(args.run)
-        demo_data.ensure_for_dataset(args.dataset or config.data.dataset,
-                                     args.data_dir or config.data.data_dir)
+        demo_data.ensure_for_run(args.run, config, args.dataset, args.data_dir)
         result = evaluator.evaluate_run(
             args.run,
             dataset=args.dataset,

@@ -190,7 +190,10 @@ def check_inputs(config, run_dir, evaluate=True, fresh=False):
     if (not fresh and runs.is_complete(run_dir)
             and not (evaluate and _stored_test(run_dir) is None)):
         return
-    demo_data.ensure_for_dataset(config.data.dataset, config.data.data_dir)
+    if fresh:
+        demo_data.ensure_for_dataset(config.data.dataset, config.data.data_dir)
+    else:  # a finished run is scored on the draw it was trained on
+        demo_data.ensure_for_run(run_dir, config)
     records_dir, method, _ = data.require_prepared(config.data.data_dir, config.data.dataset)
     qualities = [config.data.comp]
     if needs_teacher(config.loss.method) or config.model.weights == "teacher":
@@ -268,8 +271,7 @@ def _evaluate(run_dir):
     stored = _stored_test(run_dir)
     if stored is not None:
         return stored
-    config = runs.read_config(run_dir)
-    demo_data.ensure_for_dataset(config.data.dataset, config.data.data_dir)
+    demo_data.ensure_for_run(run_dir, runs.read_config(run_dir))
     return evaluator.evaluate_run(run_dir)
 
 

@@ -5,6 +5,7 @@ from add_tf.data.reader import (  # noqa: F401
     count_examples,
     find_damaged_shards,
     make_dataset,
+    manifest_generator,
     manifest_image_size,
     prepared_image_size,
     read_manifest,

@@ -87,6 +87,12 @@ def manifest_image_size(manifest):
     return int(size) if size else None
 
 
+def manifest_generator(manifest):
+    """What the demo generator made the records from ({seed, ids, frames, size, kinds}, its
+    DEMO.json), None for records of other sets or prepared before the manifest recorded it."""
+    return manifest.get("settings", {}).get("generator")
+
+
 def prepared_image_size(data_dir, dataset):
     """The crop side of `dataset`'s prepared records under `data_dir`, None when they are not
     prepared (or their manifest records no size)."""

@@ -23,6 +23,7 @@ NUM_IDS = 84  # 42 pairs -> 24 / 5 / 13 (train / val / test): 52 test videos
 SPLIT_FRACTIONS = (0.58, 0.12, 0.30)  # of the pairs; FF++ is 0.72 / 0.14 / 0.14
 NUM_FRAMES = 16
 FRAME_SIZE = 64
+DESCRIPTION = "DEMO.json"  # the generator's description of a tree: seed, sizes, kinds
 
 
 def split_pairs(pairs):
@@ -72,5 +73,5 @@ def generate_demo_tree(root, seed=0, num_ids=NUM_IDS, frames=NUM_FRAMES, size=FR
             shutil.rmtree(os.path.dirname(ffpp.source_dir(root, method, "raw")))
     kinds = {f"{a}_{b}": spec["kind"] for (a, b), spec in zip(fakes, specs)}
     described = {"seed": seed, "ids": num_ids, "frames": frames, "size": size, "kinds": kinds}
-    atomic.write_json(os.path.join(root, "DEMO.json"), described)
+    atomic.write_json(os.path.join(root, DESCRIPTION), described)
     return root

@@ -7,7 +7,8 @@ add_tf.training.runs), written as `RUN/model_card.json`, embedded by add_tf.expo
 
     training_set   dataset, student_quality, teacher_quality (None without distillation),
                    frames_per_video (sampled per video by pipelines.prepare: `settings.frames`
-                   of the records' manifest.json; None when the records are not at hand)
+                   of the records' manifest.json; None when the records are not at hand),
+                   generator_seed (the demo's: `settings.generator.seed`; None for other sets)
     method, backbone, image_size, initial_weights, seed
     trained        UTC time the run finished (the time training_state.json was written), or None
     training       training_state.json (best validation accuracy, steps, early stop, ...)
@@ -59,16 +60,26 @@ def _finished_at(run_dir):
     return stamp.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def _frames_per_video(config):
-    """Frames sampled per video in the run's records (`settings.frames` of the manifest under
-    the config's data_dir and dataset), or None when they cannot be read there (a run dir
-    copied without its data)."""
+def _records_facts(config, run_dir):
+    """{frames_per_video, generator_seed} from the manifest of the run's records (under the
+    config's data_dir and dataset): `settings.frames` and `settings.generator.seed`. When the
+    records cannot be read there (removed, or a run dir copied without its data), the values
+    the run's card file already holds, else None."""
     records_dir, _ = records_location(config.data.data_dir, config.data.dataset)
     try:
         settings = read_manifest(records_dir).get("settings") or {}
+        return {"frames_per_video": settings.get("frames"),
+                "generator_seed": (settings.get("generator") or {}).get("seed")}
     except (OSError, ValueError, AttributeError):
+        return {key: stored_fact(run_dir, key) for key in ("frames_per_video", "generator_seed")}
+
+
+def stored_fact(run_dir, key):
+    """`training_set[key]` of the card file RUN/model_card.json, None without one."""
+    try:
+        return (_read(os.path.join(run_dir, FILE)).get("training_set") or {}).get(key)
+    except (ValueError, AttributeError):
         return None
-    return settings.get("frames")
 
 
 def build_card(run_dir):
@@ -81,7 +92,7 @@ def build_card(run_dir):
             "dataset": config.data.dataset,
             "student_quality": config.data.comp,
             "teacher_quality": config.data.teacher_comp if distilled else None,
-            "frames_per_video": _frames_per_video(config),
+            **_records_facts(config, run_dir),
         },
         "method": config.loss.method,
         "backbone": config.model.backbone,

@@ -31,7 +31,8 @@ def test_card_from_run_files(tmp_path):
     run = _run_files(tmp_path / "run", data_dir=tmp_path / "data")
     card = model_card.write_card(run)
     assert card["training_set"] == {"dataset": "deepfakes", "student_quality": "c23",
-                                    "teacher_quality": "raw", "frames_per_video": 16}
+                                    "teacher_quality": "raw", "frames_per_video": 16,
+                                    "generator_seed": None}
     assert (card["method"], card["backbone"], card["seed"]) == ("add", "resnet18", 3)
     assert card["training"] == RUN_STATE
     assert card["test_metrics"] == {k: RUN_METRICS[k] for k in ("test", "test_celebdf_c23")}
@@ -47,6 +48,23 @@ def test_card_from_run_files(tmp_path):
     assert model_card.read_card(os.path.join(run, runs.MODEL)) == card
     assert model_card.read_card(os.path.join(run, runs.TEACHER_MODEL)) is None
     assert model_card.read_card(tmp_path) is None
+
+
+def test_card_keeps_what_the_records_said_once_they_are_gone(tmp_path):
+    """The demo's generator seed and frames come from the manifest; a card rebuilt without the
+    records keeps the values its file already holds."""
+    records_dir, _ = records_location(tmp_path / "data", "deepfakes")
+    os.makedirs(records_dir)
+    manifest = os.path.join(records_dir, "manifest.json")
+    atomic.write_json(manifest, {"settings": {"frames": 16, "generator": {"seed": 21}}})
+    run = _run_files(tmp_path / "run", data_dir=tmp_path / "data")
+    assert model_card.write_card(run)["training_set"]["generator_seed"] == 21
+    os.remove(manifest)
+    card = model_card.write_card(run)
+    assert (card["training_set"]["generator_seed"], card["training_set"]["frames_per_video"]) == (
+        21, 16)
+    assert model_card.stored_fact(run, "generator_seed") == 21
+    assert model_card.stored_fact(str(tmp_path), "generator_seed") is None  # no card file
 
 
 def test_summary_is_one_line_with_what_a_user_needs(tmp_path):

@@ -1,0 +1,91 @@
+"""The demo records' generator seed: recorded, checked, and made by the chief alone."""
+
+import json
+import os
+import threading
+
+import pytest
+
+from add_tf.core import atomic
+from add_tf.core.errors import UsageError
+from add_tf.synthetic import demo_data
+
+
+def _records(data_dir, seed):
+    """A data dir whose demo records' manifest records generator seed `seed`."""
+    os.makedirs(os.path.join(data_dir, "demo"), exist_ok=True)
+    atomic.write_json(os.path.join(data_dir, "demo", "manifest.json"),
+                      {"settings": {"frames": 16, "generator": {"seed": seed}}})
+    return os.path.join(data_dir, "demo")
+
+
+def _no_generation(monkeypatch):
+    """Generation replaced by a recorder that stops the call: [seeds asked for]."""
+    asked = []
+
+    def generate(root, seed):
+        asked.append(seed)
+        raise RuntimeError("generation stopped by the test")
+
+    monkeypatch.setattr(demo_data, "generate_demo_tree", generate)
+    return asked
+
+
+def test_records_of_another_seed_are_refused(tmp_path, monkeypatch):
+    asked = _no_generation(monkeypatch)
+    records = _records(str(tmp_path), 21)
+    assert demo_data.ensure_demo_records(str(tmp_path)) == records
+    assert demo_data.ensure_demo_records(str(tmp_path), seed=21) == records
+    with pytest.raises(UsageError, match=r"demo of generator seed 21, not 3: give another "
+                                         r"--data-dir for seed 3"):
+        demo_data.ensure_demo_records(str(tmp_path), seed=3)
+    assert asked == []
+
+
+def test_a_tree_of_another_seed_is_refused_before_any_work(tmp_path, monkeypatch):
+    asked = _no_generation(monkeypatch)
+    (tmp_path / "demo_videos").mkdir()
+    atomic.write_json(str(tmp_path / "demo_videos" / "DEMO.json"), {"seed": 5})
+    with pytest.raises(UsageError, match="demo_videos holds the demo of generator seed 5, not 6"):
+        demo_data.ensure_demo_records(str(tmp_path), seed=6)
+    with pytest.raises(RuntimeError, match="stopped"):
+        demo_data.ensure_demo_records(str(tmp_path / "new"), seed=6)
+    assert asked == [6]
+
+
+def test_a_run_is_scored_on_the_draw_it_was_trained_on(tmp_path, monkeypatch):
+    """Missing records of a run are made from the seed its card recorded, never seed 0."""
+    asked = _no_generation(monkeypatch)
+    from add_tf.core.config import Config
+
+    config = Config()
+    config.data.data_dir = str(tmp_path / "data")
+    run = tmp_path / "run"
+    run.mkdir()
+    atomic.write_json(str(run / "model_card.json"), {"training_set": {"generator_seed": 21}})
+    with pytest.raises(RuntimeError, match="stopped"):
+        demo_data.ensure_for_run(str(run), config)
+    _records(config.data.data_dir, 0)
+    with pytest.raises(UsageError, match="generator seed 0, not 21"):
+        demo_data.ensure_for_run(str(run), config)
+    with pytest.raises(RuntimeError, match="stopped"):  # other records: the default draw
+        demo_data.ensure_for_run(str(run), config, data_dir=config.data.data_dir + "-other")
+    assert asked == [21, 0]
+
+
+def test_only_the_chief_generates(tmp_path, monkeypatch):
+    """A worker waits for the chief's manifest, and names it when it does not come."""
+    asked = _no_generation(monkeypatch)
+    monkeypatch.setenv("TF_CONFIG", json.dumps({
+        "cluster": {"worker": ["localhost:1", "localhost:2"]},
+        "task": {"type": "worker", "index": 1}}))
+    monkeypatch.setattr(demo_data, "POLL_SECONDS", 0.05)
+    monkeypatch.setattr(demo_data, "WAIT_SECONDS", 0.2)
+    with pytest.raises(UsageError, match="manifest.json did not appear within 0.2 s: the chief"):
+        demo_data.ensure_demo_records(str(tmp_path / "late"))
+    monkeypatch.setattr(demo_data, "WAIT_SECONDS", 30)
+    writer = threading.Timer(0.3, _records, [str(tmp_path / "shared"), 0])
+    writer.start()
+    assert demo_data.ensure_demo_records(str(tmp_path / "shared")).endswith("demo")
+    writer.join()
+    assert asked == []
