@@ -36,6 +36,7 @@ from add_tf.core import methods
 from add_tf.core.names import DATASETS, QUALITIES  # noqa: F401  (re-exported choices)
 
 METHODS = tuple(methods.METHODS)  # the names of the method table, add_tf.core.methods.METHODS
+CHECKPOINTS = ("best", "last")  # train.checkpoint: the validation whose student a run keeps
 MV_BINNINGS = ("count", "interval")  # the keys of add_tf.losses.multiview.BINNINGS
 MV_COORDINATES = ("unit", "index")  # the keys of add_tf.losses.multiview.COORDINATES
 
@@ -92,6 +93,7 @@ class TrainConfig:
     warmup_fraction: float = 0.3  # one-cycle: share of steps spent rising to learning_rate
     validations_per_epoch: int = 10
     patience: int = 10  # validations without a gain in accuracy before stopping
+    checkpoint: str = "best"  # the student a run keeps: of its best validation, or its last
     head_only_epochs: int = 0  # authors' code: train only the head first (0 = off)
     fr_warmup_epochs: int = 0  # authors' code: FR on after these epochs (MV from the start)
     seed: int = 0
@@ -159,6 +161,7 @@ class Config:
             ("loss.method", self.loss.method, tuple(METHODS)),
             ("loss.mv_binning", self.loss.mv_binning, MV_BINNINGS),
             ("loss.mv_coordinates", self.loss.mv_coordinates, MV_COORDINATES),
+            ("train.checkpoint", self.train.checkpoint, CHECKPOINTS),
         ]
         checked += [(key, self.get(key), tuple(valid)) for key, valid in (choices or {}).items()]
         for key, value, valid in checked:

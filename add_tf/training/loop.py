@@ -8,7 +8,8 @@ Schedule
   repeated and one Keras "epoch" is 1/validations_per_epoch of a pass over the data, so Keras
   runs validations_per_epoch * epochs of them; every Keras epoch ends with a validation.
 - Early stopping after `train.patience` validations without a gain in validation accuracy; the
-  weights of the best validation are restored at the end (the test split is never used for it).
+  run keeps the student of its best validation (`train.checkpoint` "best", the paper's rule: its
+  weights are restored at the end; the test split is never used for it) or of its last ("last").
 - `train.head_only_epochs` > 0: the authors' code trains only the classifier head for the first
   epochs (backbone frozen), then everything. Off by default: from random initialisation a frozen
   random backbone teaches the head nothing useful; it makes sense with `model.weights=imagenet`.
@@ -225,13 +226,15 @@ def fit_phases(fit, distiller, student, optimizer, tracker, plan, epoch, jit_com
         fit(epoch, plan.epochs)
 
 
-def summarise(tracker, optimizer, started):
-    """The summary of a finished training (training_state.json)."""
+def summarise(tracker, optimizer, started, checkpoint):
+    """The summary of a finished training (training_state.json); `kept`: the validation whose
+    student the run keeps (`train.checkpoint`)."""
     return {
         "done": True,
         "finished_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "best_val_acc": tracker.state["best"],
         "best_validation": tracker.state["best_epoch"],
+        "kept": checkpoint,
         "validations": len(tracker.state["history"]),
         "steps": int(np.asarray(optimizer.iterations)),
         "train_seconds_last_session": round(time.time() - started, 1),
@@ -282,9 +285,9 @@ def train(config, run_dir, teacher_path=None, strategy=None, verbose=2):
                               callbacks=callbacks, verbose=verbose)
 
         fit_phases(fit, distiller, student, optimizer, tracker, plan, epoch, bool(t.jit_compile))
-        if tracker.best_path:
+        if tracker.best_path and t.checkpoint == "best":
             student.load_weights(tracker.best_path)
-        summary = summarise(tracker, optimizer, started)
+        summary = summarise(tracker, optimizer, started, t.checkpoint)
         if chief:
             runs.finish(run_dir, student, teacher, summary)
             model_card.write_card(run_dir)

@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 
+import keras
 import numpy as np
 import pytest
 
@@ -114,21 +115,40 @@ def test_tiny_end_to_end(tmp_path, capsys, tiny_data_dir):
     _check_last_committed_student(runs / "demo" / "resnet18" / "c40" / "none-seed0")
 
 
-def _check_last_committed_student(run_dir):
-    """evaluate --checkpoint last: the student of the last backup commit, read independently
-    from the backup file (the logits kernel of a plain run, its only (512, 2) weight)."""
+def _last_commit_kernel(run_dir):
+    """The logits kernel of the last backup commit, read from the file (the only (512, 2) weight
+    of a plain run)."""
     import h5py
 
     from add_tf.training.callbacks import TrainingBackup
-    from add_tf.training.runs import read_config
 
     backup = run_dir / "checkpoints" / "backup"
     with h5py.File(backup / TrainingBackup.commits(str(backup))[0]["weights"], "r") as f:
         kernels = []
         f["layers"].visititems(lambda name, item: kernels.append(item[()]) if getattr(
             item, "shape", None) == (512, 2) else None)  # optimizer/ holds its Adam slots
-    student = evaluator.last_committed_student(str(run_dir), read_config(str(run_dir)))
     (kernel,) = kernels
+    return kernel
+
+
+def test_checkpoint_last_keeps_the_student_of_the_last_validation(tmp_path, tiny_data_dir):
+    run_dir = tmp_path / "run"
+    fit.main(["--method", "none", "--data-dir", str(tiny_data_dir), "--run-dir", str(run_dir),
+              "--no-evaluate", *TINY_FIT, "train.checkpoint=last"])
+    state = json.loads((run_dir / "training_state.json").read_text())
+    assert state["kept"] == "last" and state["validations"] == 2
+    student = keras.models.load_model(run_dir / "student.keras", compile=False)
+    np.testing.assert_array_equal(student.get_layer("logits").get_weights()[0],
+                                  _last_commit_kernel(run_dir))
+
+
+def _check_last_committed_student(run_dir):
+    """evaluate --checkpoint last: the student of the last backup commit, read independently
+    from the backup file."""
+    from add_tf.training.runs import read_config
+
+    kernel = _last_commit_kernel(run_dir)
+    student = evaluator.last_committed_student(str(run_dir), read_config(str(run_dir)))
     np.testing.assert_array_equal(student.get_layer("logits").get_weights()[0], kernel)
     result = evaluator.evaluate_run(str(run_dir), checkpoint=evaluator.LAST)
     stored = json.loads((run_dir / "metrics.json").read_text())
