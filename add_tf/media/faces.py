@@ -183,7 +183,10 @@ def square_box(box, frame_shape, scale=1.3):
 
 
 def crop_face(rgb, box, size):
-    """Cut `box` from `rgb` and resize to (size, size, 3) uint8 (area filter when shrinking)."""
+    """Cut `box` from `rgb` and resize to (size, size, 3) uint8: pixel-area averaging when a
+    side shrinks, bilinear when growing; the SavedModel resizes alike
+    (add_tf.serving.export.resize_faces, to the pixel when shrinking, within one grey level
+    when growing)."""
     import cv2
 
     x0, y0, x1, y1 = [int(v) for v in box]
@@ -193,6 +196,6 @@ def crop_face(rgb, box, size):
     if crop.shape[0] == size and crop.shape[1] == size:
         return np.ascontiguousarray(crop)
     shrinking = crop.shape[0] > size or crop.shape[1] > size
-    interpolation = cv2.INTER_AREA if shrinking else cv2.INTER_CUBIC
+    interpolation = cv2.INTER_AREA if shrinking else cv2.INTER_LINEAR
     return cv2.resize(np.ascontiguousarray(crop), (size, size), interpolation=interpolation)
 

@@ -19,6 +19,7 @@ from add_tf.core import atomic
 from add_tf.core.errors import UsageError
 from add_tf.data import make_dataset
 from add_tf.media import faces
+from add_tf.serving.export import resize_faces
 
 TILE = 160
 HEADER = 22
@@ -72,7 +73,7 @@ def make_gallery(raw, compressed, models, layer="layer4", labels=None, class_ind
         images = raw if source == "raw" else compressed
         size = model.input_shape[1]
         if size and size != images.shape[1]:
-            images = np.uint8(np.clip(tf.image.resize(images, [size, size]).numpy(), 0, 255))
+            images = np.uint8(resize_faces(images, size).numpy())
         results[name] = (*grad_cam(model, images.astype(np.float32), layer, class_index), images)
     show_compressed = not np.array_equal(raw, compressed)
     rows = []

@@ -5,8 +5,9 @@ temporary directory first and renamed, so TF Serving never sees a half-written v
 two signatures that need nothing but TensorFlow to run:
 
 - `serving_default`: `images` uint8 `[N, H, W, 3]` RGB face crops of any size, resized inside
-  to the training size -> `fake_probability` float32 `[N]`, `logits` float32 `[N, 2]`
-  (class 1 = fake) and `embedding` float32 `[N, D]` (the pooled penultimate features).
+  to the training size as the training crops were (`resize_faces`) -> `fake_probability`
+  float32 `[N]`, `logits` float32 `[N, 2]` (class 1 = fake) and `embedding` float32 `[N, D]`
+  (the pooled penultimate features).
 - `serving_bytes`: `image_bytes` string `[N]`, encoded JPEG / PNG / BMP / GIF (first frame)
   -> the same outputs. This is what a REST client sends as `{"b64": ...}`.
 
@@ -68,6 +69,26 @@ def saved_model_image_size(loaded, saved_dir, signature):
                      "add_tf.export")
 
 
+def resize_faces(images, size):
+    """uint8 or float `(N, H, W, 3)` -> float32 `(N, size, size, 3)` resized as the training crops
+    are (add_tf.media.faces.crop_face, OpenCV): pixel-area averaging when a side is larger than
+    `size` (TensorFlow's "area" is OpenCV's INTER_AREA to the pixel), bilinear when growing
+    (within one grey level of OpenCV's), unchanged at `size`; rounded to whole grey levels, as
+    the uint8 crops are. benchmarks/resize_parity.py measures what this saves against a bilinear
+    resize with antialiasing on real faces."""
+    images = tf.cast(images, tf.float32)
+    height, width = tf.shape(images)[1], tf.shape(images)[2]
+
+    def resized(method):
+        return tf.clip_by_value(tf.round(tf.image.resize(images, [size, size], method=method)),
+                                0.0, 255.0)
+
+    return tf.case([(tf.logical_and(tf.equal(height, size), tf.equal(width, size)),
+                     lambda: images),
+                    (tf.logical_or(height > size, width > size), lambda: resized("area"))],
+                   default=lambda: resized("bilinear"))
+
+
 class ServingModule(tf.Module):
     """The student plus resizing and decoding, with two serving signatures."""
 
@@ -89,14 +110,7 @@ class ServingModule(tf.Module):
         self.serve_bytes = tf.function(self._serve_bytes, input_signature=[spec_bytes])
 
     def _resize(self, images):
-        images = tf.cast(images, tf.float32)
-        shape = tf.shape(images)
-        same = tf.logical_and(tf.equal(shape[1], self._size), tf.equal(shape[2], self._size))
-        return tf.cond(
-            same,
-            lambda: images,
-            lambda: tf.image.resize(images, [self._size, self._size], antialias=True),
-        )
+        return resize_faces(images, self._size)
 
     def _predict(self, pixels):
         out = self.model(pixels, training=False)

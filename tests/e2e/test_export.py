@@ -12,6 +12,7 @@ import pytest
 import tensorflow as tf
 
 from add_tf import export
+from add_tf.media.faces import crop_face
 from add_tf.serving import export as serving_export
 from add_tf.training import model_card
 from tiny_models import SIZE, make_run
@@ -126,7 +127,7 @@ def test_fresh_process_plain_tensorflow_matches_keras(exported, tmp_path):
     np.testing.assert_allclose(out["logits_bytes"], logits, atol=1e-5, rtol=0)
     np.testing.assert_allclose(out["prob_bytes"], prob, atol=1e-5, rtol=0)
     assert out["emb"].shape[0] == 5 and out["emb"].ndim == 2
-    # other sizes are resized inside, as tf.image.resize(antialias=True) would
-    resized = tf.image.resize(big.astype("float32"), [SIZE, SIZE], antialias=True).numpy()
-    logits_big = keras.ops.convert_to_numpy(student(resized, training=False))
+    # other sizes are resized inside, as the training crops are
+    resized = np.stack([crop_face(image, (0, 0, 50, 70), SIZE) for image in big])
+    logits_big = keras.ops.convert_to_numpy(student(resized.astype("float32"), training=False))
     np.testing.assert_allclose(out["logits_big"], logits_big, atol=1e-4, rtol=0)
