@@ -26,8 +26,8 @@ import os
 import pathlib
 
 from add_tf.core import atomic, console, errors
-from add_tf.core.names import DATASETS, TEACHER_MODEL
-from add_tf.training.runs import load_run
+from add_tf.core.names import DATASETS
+from add_tf.training.runs import load_run, teacher_file
 
 
 def parse_args(argv=None):
@@ -35,7 +35,8 @@ def parse_args(argv=None):
                                      description=__doc__.split("\n\n")[0])
     parser.add_argument("--add-run", help="ADD run dir (student.keras, teacher.keras, config.yaml)")
     parser.add_argument("--baseline-run", help="no-distillation run dir (its student.keras)")
-    parser.add_argument("--teacher", help="teacher .keras or run dir (default: the ADD run's)")
+    parser.add_argument("--teacher", help="teacher .keras, an ADD run dir (its teacher.keras) or "
+                        "the teacher's own run dir (default: the ADD run's)")
     source = parser.add_mutually_exclusive_group(required=True)
     source.add_argument("--images", nargs="+", help="face crops (or images with --detect-faces)")
     source.add_argument("--records", help="prepared records directory (e.g. data/ffpp)")
@@ -73,7 +74,7 @@ def main(argv=None):
     if teacher_path is None and run_teacher is not None and run_teacher.is_file():
         teacher_path = run_teacher
     if teacher_path:
-        models.append(("teacher", load_run(teacher_path, TEACHER_MODEL)[0], "raw"))
+        models.append(("teacher", load_run(teacher_file(str(teacher_path)))[0], "raw"))
     if args.add_run:
         student, config = load_run(args.add_run)
         models.append(("ADD", student, "compressed"))

@@ -363,7 +363,7 @@ DEMO_DEFAULTS = {
     "train.validations_per_epoch": 1,
     "train.patience": 6,
     "train.learning_rate": 1e-3,
-    "train.deterministic": True,  # bit-exact reruns; costs nothing measurable on the demo
+    "train.deterministic": True,  # bit-exact reruns (1.16x the time of the main command)
 }
 
 

@@ -210,6 +210,14 @@ def model_file(path, which=MODEL):
     return path
 
 
+def teacher_file(path):
+    """The .keras file of a teacher: `path` itself, the teacher.keras of a distilled run's dir,
+    or the student.keras of a teacher's own run dir (a plain run on the teacher quality)."""
+    if os.path.isdir(path) and not os.path.exists(os.path.join(path, TEACHER_MODEL)):
+        return model_file(path, MODEL)
+    return model_file(path, TEACHER_MODEL)
+
+
 def load_model(path, which=MODEL):
     """A trained classifier from a .keras file or a run dir (its student.keras)."""
     import keras

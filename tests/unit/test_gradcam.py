@@ -23,3 +23,15 @@ def test_cli_writes_png_and_tensorboard(tmp_path):
     assert image.shape == (2 * (gallery_lib.TILE + gallery_lib.HEADER), 5 * gallery_lib.TILE, 3)
     assert list((tmp_path / "tb").glob("events.out.tfevents.*"))
     assert not list(tmp_path.glob(".gallery.png.*"))  # no temporary file left
+
+
+def test_teacher_from_its_own_run_dir_or_an_add_run(tmp_path):
+    """--teacher takes the teacher's own run dir (its student.keras) as well as an ADD run's."""
+    teacher_run = make_run(tmp_path / "raw" / "teacher", SIZE, seed=5)
+    add = make_run(tmp_path / "add", SIZE, with_teacher=True, seed=3)
+    image = str(tmp_path / "face.png")
+    cv2.imwrite(image, cv2.cvtColor(textured_images(SIZE, 1)[0], cv2.COLOR_RGB2BGR))
+    for teacher in (teacher_run, add):
+        out = tmp_path / f"{teacher.name}.png"
+        gradcam.main(["--teacher", str(teacher), "--images", image, "--out", str(out)])
+        assert cv2.imread(str(out)).shape[1] == 2 * gallery_lib.TILE  # the face, the map
