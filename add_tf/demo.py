@@ -66,16 +66,18 @@ from add_tf.core.names import QUALITIES
 from add_tf.synthetic import demo_data
 
 
-def headroom(data_dir, qualities=QUALITIES, overrides=()):
+def headroom(data_dir, qualities=QUALITIES, overrides=(), overwrite=False):
     """Test metrics of a plain student (method none, random initial weights, the demo budget)
     trained on each quality of the demo records in `data_dir`: {quality: {"acc", "auc"}}.
     Runs through add_tf.fit.main in this process, run dirs {data_dir}/headroom/{quality};
-    overrides: more "section.key=value" items for the training."""
+    overrides: more "section.key=value" items for the training; overwrite: train them again
+    (fit --overwrite), e.g. with other overrides."""
     table = {}
     for quality in qualities:
         run_dir = os.path.join(str(data_dir), "headroom", quality)
         fit.main(["--method", "none", "--comp", quality, "--data-dir", str(data_dir),
                   "--run-dir", run_dir, "--verbose", "0",
+                  *(["--overwrite"] if overwrite else []),
                   "--set", "model.weights=null", *overrides])
         with open(os.path.join(run_dir, "metrics.json")) as f:
             test = json.load(f)["test"]
@@ -93,6 +95,9 @@ def build_parser():
                              "table (test acc / AUC) and the noise probe's accuracy")
     parser.add_argument("--set", dest="overrides", nargs="+", default=[],
                         help="training overrides for --check, e.g. train.epochs=6")
+    parser.add_argument("--overwrite", action="store_true",
+                        help="--check: train the plain students again (their runs in "
+                             "DATA_DIR/headroom are replaced), e.g. after changing --set")
     errors.add_debug_argument(parser)
     return parser
 
@@ -111,7 +116,7 @@ def main(argv=None):
         from add_tf.synthetic.difficulty import difficulty_check
 
         probe = difficulty_check(path)
-        table = headroom(cli.data_dir, overrides=cli.overrides)
+        table = headroom(cli.data_dir, overrides=cli.overrides, overwrite=cli.overwrite)
         print("\nquality  plain acc  plain AUC  noise probe acc")
         for quality, row in table.items():
             print(f"{quality:7}  {row['acc']:9.3f}  {row['auc']:9.3f}  {probe[quality]:15.3f}")
