@@ -151,12 +151,32 @@ def check_reuse(config, run_dir, overwrite=False):
         return
     differences = runs.config_differences(run_dir, config)
     if differences:
-        listed = "; ".join(f"{key}: {old!r} in the run, {new!r} requested"
-                           for key, old, new in differences)
         state = "a trained run" if runs.is_complete(run_dir) else "a started (resumable) run"
         raise UsageError(
-            f"{run_dir} holds {state} of another config ({listed}). Give a new --run-dir to "
-            "keep it, or --overwrite to remove its files and train again from scratch")
+            f"{run_dir} holds {state} of another config ({_listed(differences)}). Give a new "
+            "--run-dir to keep it, or --overwrite to remove its files and train again from "
+            "scratch")
+
+
+def check_teacher_reuse(config, runs_root, teacher="auto"):
+    """Before any work: UsageError when the auto teacher still to be trained for `config` would
+    resume a started teacher of another config (a finished one is reused as it is)."""
+    wanted = needs_teacher(config.loss.method) or config.model.weights == "teacher"
+    if (not wanted or teacher not in (None, "", "auto")
+            or runs.find_teacher(config, runs_root) is not None):
+        return
+    teacher_dir = runs.teacher_run_dir(config, runs_root)
+    differences = runs.config_differences(teacher_dir, teacher_config(config))
+    if differences:
+        raise UsageError(
+            f"{teacher_dir} holds a started teacher of another config "
+            f"({_listed(differences)}). Remove that folder to train the teacher from scratch, "
+            "or give --teacher PATH")
+
+
+def _listed(differences):
+    return "; ".join(f"{key}: {old!r} in the run, {new!r} requested"
+                     for key, old, new in differences)
 
 
 def teacher_config(config):
@@ -289,6 +309,7 @@ def main(argv=None):
     planned = [(c, args.run_dir or runs.default_run_dir(c, runs_root)) for c in configs]
     for run_config, run_dir in planned:  # every run of the command, before the first one
         check_reuse(run_config, run_dir, args.overwrite)
+        check_teacher_reuse(run_config, runs_root, args.teacher)
     strategy = make_strategy(config.train.strategy)  # first TF op (needed for multi-worker)
     print(f"[fit] strategy: {type(strategy).__name__} ({strategy.num_replicas_in_sync} replicas)",
           flush=True)

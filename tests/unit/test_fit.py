@@ -201,6 +201,24 @@ def test_same_config_and_uncompared_keys_reuse_the_run(tmp_path):
     fit.check_reuse(_config(["--method", "add"]), str(tmp_path / "no-run"))
 
 
+def test_a_started_auto_teacher_of_another_config_stops_before_any_work(tmp_path, capsys,
+                                                                        monkeypatch):
+    runs_root = tmp_path / "runs"
+    teacher_dir = _stored_run(runs_root / "demo" / "resnet18" / "raw" / "teacher",
+                              ["--method", "none", "--comp", "raw", "--epochs", "2"], done=False)
+    monkeypatch.setattr(fit, "make_strategy", lambda name: pytest.fail("work started"))
+    with pytest.raises(SystemExit) as info:
+        fit.main(["--method", "add", "--runs-root", str(runs_root)])
+    err = capsys.readouterr().err
+    assert info.value.code == 2 and len(err.strip().splitlines()) == 1
+    assert f"{teacher_dir} holds a started teacher of another config" in err
+    assert "train.epochs: 2 in the run, 6 requested" in err and "--teacher PATH" in err
+    with pytest.raises(pytest.fail.Exception, match="work started"):  # the same teacher resumes
+        fit.main(["--method", "add", "--runs-root", str(runs_root), "--epochs", "2"])
+    with pytest.raises(pytest.fail.Exception, match="work started"):  # or another is given
+        fit.main(["--method", "add", "--runs-root", str(runs_root), "--teacher", str(tmp_path)])
+
+
 def test_keys_the_method_does_not_read_are_not_compared(tmp_path):
     """A run without a teacher reads no loss option: --set loss.beta reuses it; a method that
     distils reads them all."""
