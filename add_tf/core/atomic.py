@@ -15,7 +15,17 @@ from add_tf.core.errors import UsageError
 
 
 def _umask():
-    mask = os.umask(0)
+    """The process's umask: read from /proc on Linux; elsewhere set and set back, the moment in
+    between holding the strict 0o077 (a file another thread creates then is private, never
+    world-writable)."""
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    mask = os.umask(0o077)
     os.umask(mask)
     return mask
 

@@ -30,3 +30,14 @@ def test_a_failed_write_keeps_the_old_file_and_leaves_no_temporary(tmp_path):
             raise RuntimeError("killed")
     assert target.read_text() == '{\n  "acc": 0.5\n}\n'
     assert [p.name for p in tmp_path.iterdir()] == ["metrics.json"]
+
+
+def test_umask_is_read_without_changing_it(tmp_path):
+    previous = os.umask(0o027)
+    try:
+        assert atomic._umask() == 0o027
+        assert os.umask(0o027) == 0o027
+        atomic.write_text(str(tmp_path / "f.txt"), "x")
+        assert stat.S_IMODE((tmp_path / "f.txt").stat().st_mode) == 0o640
+    finally:
+        os.umask(previous)
