@@ -89,7 +89,9 @@ def build_parser():
     parser = argparse.ArgumentParser(prog="python -m add_tf.demo", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data-dir", default="data")
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--seed", type=int, default=None,
+                        help="generator seed of a new draw (default 0); a data dir holding "
+                             "another draw stops the command")
     parser.add_argument("--check", action="store_true",
                         help="train a plain student on raw, c23 and c40 and print the headroom "
                              "table (test acc / AUC) and the noise probe's accuracy")

@@ -89,3 +89,17 @@ def test_only_the_chief_generates(tmp_path, monkeypatch):
     assert demo_data.ensure_demo_records(str(tmp_path / "shared")).endswith("demo")
     writer.join()
     assert asked == []
+
+
+def test_the_demo_command_names_a_seed_clash_in_one_line(tmp_path, capsys, monkeypatch):
+    from add_tf import demo
+
+    _no_generation(monkeypatch)
+    _records(str(tmp_path), 21)
+    demo.main(["--data-dir", str(tmp_path)])  # no seed asked: the data dir's draw
+    assert capsys.readouterr().out.strip() == str(tmp_path / "demo")
+    with pytest.raises(SystemExit) as info:
+        demo.main(["--data-dir", str(tmp_path), "--seed", "0"])
+    err = capsys.readouterr().err
+    assert info.value.code == 2 and len(err.strip().splitlines()) == 1
+    assert "generator seed 21, not 0" in err
