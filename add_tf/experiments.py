@@ -19,7 +19,7 @@ with `--unswept-baseline`, `none` is trained once per cell without the sweep (a 
 setting does not change it) and every sweep point is compared with it.
 `--set key=value ...` applies to every run. `--checkpoint last` scores every finished run with
 the student of its last committed validation (`add_tf.evaluate --checkpoint last`, stored once
-under "test@last" in its metrics.json) instead of its best-validation student.keras; the teachers'
+under "test@last" in its metrics.json) instead of the student.keras it keeps; the teachers'
 reference rows keep their best-validation scores (the teacher every student learns from), and
 so do the --eval-records columns.
 
@@ -117,8 +117,8 @@ def build_parser():
                    "sweep point with it (for sweeps of distillation settings, which it ignores)"),
     p.add_argument("--verbose", type=int, default=2)
     p.add_argument("--checkpoint", choices=CHECKPOINTS, default="best",
-                   help="score each run with the student of its best validation (student.keras) "
-                   "or of its last one")
+                   help="score each run with the student it keeps (student.keras: its best "
+                   "validation unless train.checkpoint=last) or of its last validation")
     p.add_argument("--dry-run", action="store_true", help="print the fit commands only")
     p.add_argument("--print-config", action="store_true",
                    help="print the resolved config (YAML) of the first planned run, as "
