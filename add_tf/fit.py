@@ -161,8 +161,7 @@ def check_reuse(config, run_dir, overwrite=False):
 def check_teacher_reuse(config, runs_root, teacher="auto"):
     """Before any work: UsageError when the auto teacher still to be trained for `config` would
     resume a started teacher of another config (a finished one is reused as it is)."""
-    wanted = needs_teacher(config.loss.method) or config.model.weights == "teacher"
-    if (not wanted or teacher not in (None, "", "auto")
+    if (not uses_teacher(config) or not is_auto(teacher)
             or runs.find_teacher(config, runs_root) is not None):
         return
     teacher_dir = runs.teacher_run_dir(config, runs_root)
@@ -172,6 +171,16 @@ def check_teacher_reuse(config, runs_root, teacher="auto"):
             f"{teacher_dir} holds a started teacher of another config "
             f"({_listed(differences)}). Remove that folder to train the teacher from scratch, "
             "or give --teacher PATH")
+
+
+def uses_teacher(config):
+    """True when the run reads a teacher: it distils from one or starts from its weights."""
+    return needs_teacher(config.loss.method) or config.model.weights == "teacher"
+
+
+def is_auto(teacher):
+    """True when --teacher asks for the auto teacher (found, or trained when missing)."""
+    return teacher in (None, "", "auto")
 
 
 def _listed(differences):
@@ -216,7 +225,7 @@ def check_inputs(config, run_dir, evaluate=True, fresh=False):
         demo_data.ensure_for_run(run_dir, config)
     records_dir, method, _ = data.require_prepared(config.data.data_dir, config.data.dataset)
     qualities = [config.data.comp]
-    if needs_teacher(config.loss.method) or config.model.weights == "teacher":
+    if uses_teacher(config):
         qualities.append(config.data.teacher_comp)
     data.require_records(records_dir, method, ("train", "val"), qualities)
     if evaluate:
@@ -234,7 +243,7 @@ def run(config, run_dir, runs_root, teacher="auto", strategy=None, verbose=2, ev
     """The teacher (found, given or trained when needed), the run itself and its evaluation.
     `overwrite`: the files of a run in `run_dir` are removed by the chief (once the inputs are
     checked) and it is trained from scratch. Returns {name: test metrics}."""
-    if teacher not in (None, "", "auto") and not os.path.exists(teacher):
+    if not is_auto(teacher) and not os.path.exists(teacher):
         raise UsageError(f"--teacher {teacher}: no such file or directory")
     check_reuse(config, run_dir, overwrite)
     check_inputs(config, run_dir, evaluate, fresh=overwrite)
@@ -246,8 +255,8 @@ def run(config, run_dir, runs_root, teacher="auto", strategy=None, verbose=2, ev
         sync_workers(strategy)  # no worker reads the old run while the chief removes it
     results = {}
     teacher_path = None
-    if needs_teacher(config.loss.method) or config.model.weights == "teacher":
-        if teacher not in (None, "", "auto"):
+    if uses_teacher(config):
+        if not is_auto(teacher):
             teacher_path = teacher
         else:
             teacher_path = runs.find_teacher(config, runs_root)

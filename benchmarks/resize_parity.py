@@ -16,7 +16,6 @@ import argparse
 import pathlib
 import tempfile
 
-import keras
 import numpy as np
 import tensorflow as tf
 
@@ -75,8 +74,7 @@ def main():
     parser.add_argument("--frames", type=int, default=4)
     parser.add_argument("--grow", action="store_true")
     args = parser.parse_args()
-    path = pathlib.Path(args.model)
-    model = keras.models.load_model(path / runs.MODEL if path.is_dir() else path, compile=False)
+    model = runs.load_model(args.model)
     videos = []
     for entry in map(pathlib.Path, args.videos):
         videos += sorted(entry.rglob("*.mp4")) if entry.is_dir() else [entry]

@@ -76,8 +76,7 @@ def ensure_demo_records(data_dir, seed=None, frames=RECORD_FRAMES, beam_args=Non
 
 def _tree_description(tree):
     """The DEMO.json of a generated tree, None when there is none."""
-    path = os.path.join(tree, DESCRIPTION)
-    return atomic.read_json(path) if os.path.isfile(path) else None
+    return atomic.read_json(os.path.join(tree, DESCRIPTION))
 
 
 def _check_seed(path, generator, seed):
