@@ -13,13 +13,16 @@ FaceForensics++'s four methods; every kind makes its region at half resolution a
 - texture (NeuralTextures): a's mouth and chin re-rendered with a banded (quantised) texture;
 - gan (FaceShifter): b's inner face, colour-matched, up-sampled by pixel repetition, with a
   4-pixel grid (a GAN up-sampling fingerprint).
-Every kind's up-sampling leaves a 2-pixel checkerboard (amplitude CHECKER) in its region: with the
-missing noise, the trace a raw detector learns fast. Each fake draws a strength in 0..1 (times
-TRACE) that scales what survives
-compression (colour and lighting mismatch, misalignment, seam sharpness, banding, the 4-pixel
-grid); the missing sensor noise and the checkerboard do not depend on it. Raw keeps them
-all; CRF 23 keeps part of the noise; CRF 40 removes the noise and the finest patterns and leaves
-only the stronger low-frequency traces, so a c40 detector can learn something but not all.
+Every kind's up-sampling leaves a 2-pixel checkerboard in its region, its amplitude drawn per
+fake in CHECKER (8-28 grey levels): with the missing noise, the trace a raw detector learns
+fast. CRF 40 erases it where it is weak and leaves a faint, blocky rest where it is strong
+(`python benchmarks/trace_survival.py`): the raw teacher's trace is still there, weakened, in part
+of the c40 fakes, the situation the paper's distillation is made for. Each fake also draws a
+strength in 0..1 (times TRACE) that scales the other traces that survive compression (colour and
+lighting mismatch, misalignment, seam sharpness, banding, the 4-pixel grid). Raw keeps them
+all; CRF 23 keeps part of the noise and the checkerboard; CRF 40 removes the noise and the
+finest patterns and leaves the stronger low-frequency traces and the rest of the strongest
+checkerboards, so a c40 detector can learn something but not all.
 
 Qualities: raw = H.264 lossless (libx264rgb, qp 0, RGB) in .mp4: the codec family and container
 FaceForensics++ used for its raw (c0) videos, and bit-exact RGB (no YUV rounding, no chroma

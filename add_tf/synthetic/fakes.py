@@ -7,8 +7,14 @@ methods (cycled in this order, a quarter of the fakes each):
 - gan (FaceShifter): the source's inner face, colour matched, with a 4-pixel grid.
 
 All are made at half resolution and resampled (no sensor noise, softer detail) with the
-up-sampler's 2-pixel checkerboard (amplitude CHECKER); a fake's strength (0..TRACE) scales what
-survives compression.
+up-sampler's 2-pixel checkerboard; a fake's strength (0..TRACE) scales what survives compression.
+
+The checkerboard is the raw view's plain trace and, where it is strong, c40's faint one: each fake
+draws its amplitude in CHECKER. x264 at CRF 40 on the demo's 64-pixel frames erases it below
+about 18 grey levels and keeps part of it above (amplitude 16 / 24 / 32 in raw -> 0.9 / 4.6 /
+11.3 left in c40, 12 / 18 / 24 in c23: `python benchmarks/trace_survival.py`). So the traces
+a raw teacher learns first are still there, weakened, in part of the c40 fakes, as compression
+weakens FaceForensics++'s high-frequency traces (the paper's Fig. 1).
 """
 
 import dataclasses
@@ -22,7 +28,7 @@ from add_tf.synthetic.render import render
 # Scale of the traces that survive compression (colour / lighting mismatch, seams, banding, the
 # period-4 grid); each fake draws its own strength in 0..1 on top.
 TRACE = 0.8
-CHECKER = 8.0  # amplitude of the 2-pixel checkerboard left by the generator's up-sampling
+CHECKER = (8.0, 28.0)  # range of a fake's 2-pixel checkerboard amplitude (grey levels)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -86,10 +92,12 @@ def _gan(target, source, t, size, strength, mismatch):
 
 
 def fake_spec(rng, index, trace=TRACE):
-    """Kind (cycled, so each is a quarter of the fakes) and trace strength of fake `index`."""
+    """Kind (cycled, so each is a quarter of the fakes), trace strength and checkerboard
+    amplitude of fake `index`."""
     names = kinds()
     return {"kind": names[index % len(names)], "strength": trace * rng.uniform(0, 1),
-            "colour": rng.normal(0, 1, 3), "shift": rng.uniform(-1, 1, 2)}
+            "colour": rng.normal(0, 1, 3), "shift": rng.uniform(-1, 1, 2),
+            "checker": rng.uniform(*CHECKER)}
 
 
 def generated(target, source, spec, t, size):
@@ -108,6 +116,7 @@ def generated(target, source, spec, t, size):
     if kind.finish is not None:
         face = kind.finish(face, strength)
     yy, xx = np.mgrid[0:size, 0:size]
-    face = face + np.where((xx + yy) % 2 == 0, CHECKER, -CHECKER)[..., None]  # up-sampler trace
+    checker = np.where((xx + yy) % 2 == 0, 1.0, -1.0) * spec["checker"]  # up-sampler trace
+    face = face + checker[..., None]
     mask = cv2.GaussianBlur(masks[kind.region], (0, 0), size * (0.01 + 0.02 * (1 - strength)))
     return face, mask
