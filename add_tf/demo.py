@@ -29,7 +29,7 @@ FaceForensics++ used for its raw (c0) videos, and bit-exact RGB (no YUV rounding
 subsampling), so "raw" crops are exactly the rendered pixels;
 c23 / c40 = libx264 CRF 23 / 40 (yuv420p) made from raw by pipelines.compress, as FF++ did.
 84 identities = 42 pairs, split by pair as FF++ (splits/{train,val,test}.json) 24 / 5 / 13: 96
-train, 20 val and 52 test videos of 16 frames of 64x64 (the frame is the face crop).
+train, 20 val and 52 test videos of 10 frames of 64x64 (the frame is the face crop).
 
 Criteria (issue 19), measured with plain students only (method none, random initial weights,
 the demo budget of add_tf.fit): raw test AUC >= 0.98, c40 test accuracy 0.60-0.85, c23 between,

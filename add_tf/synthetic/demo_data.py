@@ -21,7 +21,7 @@ from pipelines.layouts import ffpp
 from pipelines.preparation import job
 
 log = logging.getLogger(__name__)
-RECORD_FRAMES = 16  # frames sampled per video by ensure_demo_records
+RECORD_FRAMES = 10  # frames sampled per video by ensure_demo_records
 DEFAULT_SEED = 0  # the generator seed of a data dir made without one
 WAIT_SECONDS = 1800  # how long a worker waits for the chief's demo records
 POLL_SECONDS = 2

@@ -21,7 +21,7 @@ from pipelines.layouts import ffpp, splits
 
 NUM_IDS = 84  # 42 pairs -> 24 / 5 / 13 (train / val / test): 52 test videos
 SPLIT_FRACTIONS = (0.58, 0.12, 0.30)  # of the pairs; FF++ is 0.72 / 0.14 / 0.14
-NUM_FRAMES = 16
+NUM_FRAMES = 10
 FRAME_SIZE = 64
 DESCRIPTION = "DEMO.json"  # the generator's description of a tree: seed, sizes, kinds
 
