@@ -193,6 +193,7 @@ def teacher_config(config):
     teacher = config_lib.Config.from_dict(config.to_dict())
     teacher.loss.method = "none"
     teacher.data.comp = config.data.teacher_comp
+    teacher.train.epochs = config.train.teacher_epochs or config.train.epochs
     if teacher.model.weights == "teacher":
         teacher.model.weights = None
     return teacher

@@ -11,10 +11,11 @@ up-sampler's 2-pixel checkerboard; a fake's strength (0..TRACE) scales what surv
 
 The checkerboard is the raw view's plain trace and, where it is strong, c40's faint one: each fake
 draws its amplitude in CHECKER. x264 at CRF 40 on the demo's 64-pixel frames erases it below
-about 18 grey levels and keeps part of it above (amplitude 16 / 24 / 32 in raw -> 0.9 / 4.6 /
-11.3 left in c40, 12 / 18 / 24 in c23: `python benchmarks/trace_survival.py`). So the traces
-a raw teacher learns first are still there, weakened, in part of the c40 fakes, as compression
-weakens FaceForensics++'s high-frequency traces (the paper's Fig. 1).
+about 18 grey levels and keeps part of it above (`python benchmarks/trace_survival.py`: drawn
+at 16 / 24 / 32, 12.2 / 18.2 / 24.3 of it measured in raw, 0.5 / 4.6 / 11.9 in c40, where the
+floor without a checkerboard is 0.3). So the trace a raw teacher learns first is still there,
+weakened, in part of the c40 fakes, as compression weakens FaceForensics++'s high-frequency
+traces (the paper's Fig. 1).
 """
 
 import dataclasses

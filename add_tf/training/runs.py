@@ -146,14 +146,14 @@ def as_stored(config):
 
 def unread_keys(config):
     """The keys `config`'s method never reads: a method without a teacher (no loss term) reads
-    no `loss.*` key but the method, no `train.fr_warmup_epochs`, and no `data.teacher_comp`
-    unless it starts from the teacher's weights."""
+    no `loss.*` key but the method, no `train.fr_warmup_epochs`, and no `data.teacher_comp` or
+    `train.teacher_epochs` unless it starts from the teacher's weights."""
     if needs_teacher(config.loss.method):
         return set()
     unread = {f"loss.{key}" for key in config.to_dict()["loss"] if key != "method"}
     unread.add("train.fr_warmup_epochs")
     if config.model.weights != "teacher":
-        unread.add("data.teacher_comp")
+        unread.update({"data.teacher_comp", "train.teacher_epochs"})
     return unread
 
 

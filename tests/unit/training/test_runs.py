@@ -68,6 +68,16 @@ def test_config_differences_leave_out_the_uncompared_keys(tmp_path):
                                          for k in v}
 
 
+def test_a_run_without_teacher_is_not_compared_on_the_teachers_budget(tmp_path):
+    stored = config_lib.resolve(flags={"loss.method": "none", "train.teacher_epochs": 2})
+    runs.write_config(str(tmp_path), stored)
+    for method in ("none", "add"):
+        requested = config_lib.resolve(flags={"loss.method": "none", "train.teacher_epochs": 5})
+        requested.loss.method = method
+        found = [key for key, _, _ in runs.config_differences(str(tmp_path), requested)]
+        assert ("train.teacher_epochs" in found) == (method == "add"), method
+
+
 def test_remove_run_removes_only_the_run_files(tmp_path):
     for name in (runs.STATE, runs.MODEL, runs.TEACHER_MODEL, runs.METRICS, runs.MODEL_CARD,
                  runs.ERROR, runs.CONFIG, "notes.txt"):
