@@ -361,7 +361,6 @@ DEMO_DEFAULTS = {
     "model.backbone": "resnet18",
     "model.weights": None,  # no download: the demo runs offline
     "train.epochs": 6,
-    "train.teacher_epochs": 3,  # the raw teacher's validation AUC is 1.0 after 2 of 6 epochs
     "train.batch_size": 32,
     "train.validations_per_epoch": 1,
     "train.patience": 6,

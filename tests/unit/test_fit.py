@@ -40,8 +40,7 @@ def test_auto_teacher_trains_for_teacher_epochs():
     assert fit.teacher_config(_config(["--set", "train.teacher_epochs=2"])).train.epochs == 2
     own = _config(["--set", "train.teacher_epochs=null", "--epochs", "4"])
     assert fit.teacher_config(own).train.epochs == 4
-    assert _config([]).train.teacher_epochs == config_lib.DEMO_DEFAULTS["train.teacher_epochs"]
-    assert _config(["--dataset", "deepfakes"]).train.teacher_epochs is None
+    assert _config([]).train.teacher_epochs is None
 
 
 def test_precedence_yaml_then_set_then_flags(tmp_path):
@@ -221,7 +220,7 @@ def test_a_started_auto_teacher_of_another_config_stops_before_any_work(tmp_path
     err = capsys.readouterr().err
     assert info.value.code == 2 and len(err.strip().splitlines()) == 1
     assert f"{teacher_dir} holds a started teacher of another config" in err
-    assert "train.epochs: 2 in the run, 3 requested" in err and "--teacher PATH" in err
+    assert "train.epochs: 2 in the run, 6 requested" in err and "--teacher PATH" in err
     with pytest.raises(pytest.fail.Exception, match="work started"):  # the same teacher resumes
         fit.main(["--method", "add", "--runs-root", str(runs_root),
                   "--set", "train.teacher_epochs=2"])
