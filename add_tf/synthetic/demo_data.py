@@ -47,7 +47,7 @@ def ensure_for_run(run_dir, config, dataset=None, data_dir=None):
 
 def ensure_demo_records(data_dir, seed=None, frames=RECORD_FRAMES, beam_args=None):
     """{data_dir}/demo with prepared records; generated (tree in {data_dir}/demo_videos) and
-    prepared (full-frame detector, in-process Beam runner, one thread per core: 1.65x the speed
+    prepared (full-frame detector, in-process Beam runner, one thread per core: 1.8x the speed
     of one, the same bytes) when absent. `seed`: the generator seed asked for (None: the one
     the data dir holds, DEFAULT_SEED for a new one); UsageError when the data dir holds another
     draw. Returns the path."""
