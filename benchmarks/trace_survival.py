@@ -33,10 +33,9 @@ def grey_frames(path):
 def checker_amplitude(difference):
     """Mean over frames of the largest 16x16 block's checkerboard amplitude. (T, S, S) -> float."""
     frames, size = difference.shape[0], difference.shape[1]
-    yy, xx = np.mgrid[0:size, 0:size]
-    sign = np.where((xx + yy) % 2 == 0, 1.0, -1.0)
     n = size // BLOCK
-    blocks = (difference * sign)[:, :n * BLOCK, :n * BLOCK].reshape(frames, n, BLOCK, n, BLOCK)
+    signed = (difference * fakes.checkerboard(size))[:, :n * BLOCK, :n * BLOCK]
+    blocks = signed.reshape(frames, n, BLOCK, n, BLOCK)
     return float(np.abs(blocks.mean(axis=(2, 4))).max(axis=(1, 2)).mean())
 
 

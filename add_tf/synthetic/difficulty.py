@@ -7,6 +7,7 @@ import numpy as np
 
 from add_tf.core.names import QUALITIES
 from add_tf.data import make_dataset
+from add_tf.synthetic.fakes import checkerboard
 
 NOISE_BINS = np.linspace(-3.0, 3.0, 13)  # log2 of a block's high-pass standard deviation
 
@@ -25,8 +26,7 @@ def noise_features(images):
         blocks = residual[:n * b, :n * b].reshape(n, b, n, b)
         levels = np.log2(blocks.std(axis=(1, 3)).ravel() + 1e-3)
         hist = np.histogram(np.clip(levels, NOISE_BINS[0], NOISE_BINS[-1]), NOISE_BINS)[0]
-        sign = np.where(np.add.outer(np.arange(b), np.arange(b)) % 2 == 0, 1.0, -1.0)
-        checker = np.abs(np.einsum("iajb,ab->ij", blocks, sign)).ravel() / b ** 2
+        checker = np.abs(np.einsum("iajb,ab->ij", blocks, checkerboard(b))).ravel() / b ** 2
         feats.append(np.concatenate([hist / levels.size, np.percentile(levels, [5, 25, 50]),
                                      np.log2(np.percentile(checker, [50, 90, 99]) + 1e-3)]))
     return np.asarray(feats)

@@ -12,8 +12,8 @@ up-sampler's 2-pixel checkerboard; a fake's strength (0..TRACE) scales what surv
 The checkerboard is the raw view's plain trace and, where it is strong, c40's faint one: each fake
 draws its amplitude in CHECKER. x264 at CRF 40 on the demo's 64-pixel frames erases it below
 about 18 grey levels and keeps part of it above (`python benchmarks/trace_survival.py`: drawn
-at 16 / 24 / 32, 12.2 / 18.2 / 24.3 of it measured in raw, 0.5 / 4.6 / 11.9 in c40, where the
-floor without a checkerboard is 0.3). So the trace a raw teacher learns first is still there,
+at 16 / 24 / 32, 12.3 / 18.3 / 24.3 of it measured in raw, 0.4 / 3.6 / 9.5 in c40, where the
+floor without a checkerboard is 0.4). So the trace a raw teacher learns first is still there,
 weakened, in part of the c40 fakes, as compression weakens FaceForensics++'s high-frequency
 traces (the paper's Fig. 1).
 """
@@ -92,6 +92,11 @@ def _gan(target, source, t, size, strength, mismatch):
     return render(target, source, t, size, skin=target["skin"] + 0.3 * mismatch)
 
 
+def checkerboard(size):
+    """(size, size) float64: +1 where row + column is even, -1 elsewhere (the 2-pixel pattern)."""
+    return np.where(np.add.outer(np.arange(size), np.arange(size)) % 2 == 0, 1.0, -1.0)
+
+
 def fake_spec(rng, index, trace=TRACE):
     """Kind (cycled, so each is a quarter of the fakes), trace strength and checkerboard
     amplitude of fake `index`."""
@@ -116,8 +121,6 @@ def generated(target, source, spec, t, size):
                           borderMode=cv2.BORDER_REFLECT)
     if kind.finish is not None:
         face = kind.finish(face, strength)
-    yy, xx = np.mgrid[0:size, 0:size]
-    checker = np.where((xx + yy) % 2 == 0, 1.0, -1.0) * spec["checker"]  # up-sampler trace
-    face = face + checker[..., None]
+    face = face + (checkerboard(size) * spec["checker"])[..., None]  # up-sampler trace
     mask = cv2.GaussianBlur(masks[kind.region], (0, 0), size * (0.01 + 0.02 * (1 - strength)))
     return face, mask
