@@ -14,12 +14,13 @@ every validation is then decoded once, when it fits in `CACHE_BYTES`).
 
 Throughput: shards are read, records decoded and batches assembled in parallel
 (`num_parallel_calls=AUTOTUNE`), images stay uint8 until a batch is cast to float32 at once, and
-`prefetch(AUTOTUNE)` overlaps the input with the step; tf.data's autotuner sizes those in
-training and is off in eval mode (see `make_dataset`). Order stays deterministic whenever a seed
-is given (a same-seed rerun reads the same batches); only unseeded training lets tf.data deliver
-out of order. On a GPU host whose CPU cannot decode fast enough, `tf.data` service
-(`ds.apply(tf.data.experimental.service.distribute(...))`) moves decoding to CPU workers and
-`Dataset.snapshot` stores decoded examples on disk for the next epochs; neither is used here.
+`prefetch(AUTOTUNE)` overlaps the input with the step. tf.data's autotuner is off (see
+`batch_pairs`): AUTOTUNE then means min(16, cores) parallel calls, tf.data's own default. Order
+stays deterministic whenever a seed is given (a same-seed rerun reads the same batches); only
+unseeded training lets tf.data deliver out of order. On a GPU host whose CPU cannot decode fast
+enough, `tf.data` service (`ds.apply(tf.data.experimental.service.distribute(...))`) moves
+decoding to CPU workers and `Dataset.snapshot` stores decoded examples on disk for the next
+epochs; neither is used here.
 
 A shard cut short or corrupted fails deep inside tf.data without naming the file;
 `report_damaged_shards` turns that into a `DamagedRecordsError` that names it and says how to
@@ -340,7 +341,13 @@ def flip_pairs(ds, seed, deterministic):
 
 def batch_pairs(ds, batch_size, training, with_meta, deterministic):
     """Batches of ((teacher, student), label[, meta]) with float32 images (0..255), prefetched;
-    in training the last partial batch is dropped. The autotuner is off in eval mode."""
+    in training the last partial batch is dropped.
+
+    tf.data's autotuner is off: dropping an iterator waits for the autotuner's model thread to
+    end its current pause, which doubles after each of its rounds up to a minute. Keras drops
+    the training iterator at the end of every fit (0-53 s measured at the end of a demo run,
+    `python benchmarks/iterator_drop.py`) and the validation iterator after every validation
+    (1-5 s in half of them), for the same steps per second without it."""
     import tensorflow as tf
 
     def to_float(teacher, student, label, meta):
@@ -352,14 +359,9 @@ def batch_pairs(ds, batch_size, training, with_meta, deterministic):
                   deterministic=deterministic)
     ds = ds.map(to_float, num_parallel_calls=autotune, deterministic=deterministic)
     ds = ds.prefetch(autotune)
-    if not training:
-        # Keras makes an iterator of the validation set per validation and drops the previous
-        # one then; with the autotuner on, dropping an exhausted iterator waited 1-5 s (no CPU
-        # used) in half of the validations measured, for the same decoding rate without it.
-        options = tf.data.Options()
-        options.autotune.enabled = False
-        ds = ds.with_options(options)
-    return ds
+    options = tf.data.Options()
+    options.autotune.enabled = False
+    return ds.with_options(options)
 
 
 # --------------------------------------------------------------------------- damaged shards

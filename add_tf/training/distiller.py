@@ -13,12 +13,16 @@ Metrics: "loss", "ce", one per term ("fr", "mv", "fitnet", "at", "nl", "kd", the
 contribution of the term to "loss"), "acc" and "auc" (streaming ROC AUC of p(fake) over the
 epoch's batches, 1000 thresholds). Validation (`test_step`) costs one student forward pass and
 reports loss (= CE), ce, acc and auc; with `validate_losses=True` it also runs the teacher and
-reports every term. Under tf.distribute the per-replica loss is divided
-by the number of replicas (gradients are summed across replicas), so a distributed step on a
-global batch equals a single-device step on it when the model has no per-replica statistics
-(BatchNormalization's are, unless its `synchronized` is set) and the loss terms are deterministic
-(`LossConfig.seed` set and no contrastive term, e.g. "add_fr" or "add_mv_nocontrast": random
-pairs are drawn within each replica).
+reports every term. Both steps are plain graph code (no Python control flow on tensors), so they
+are traced without autograph: converting them and every function they call (the loss terms,
+Keras' metrics) made the same graph at twice ADD's tracing time.
+
+Under tf.distribute the per-replica loss is divided by the number of replicas (gradients are
+summed across replicas), so a distributed step on a global batch equals a single-device step on
+it when the model has no per-replica statistics (BatchNormalization's are, unless its
+`synchronized` is set) and the loss terms are deterministic (`LossConfig.seed` set and no
+contrastive term, e.g. "add_fr" or "add_mv_nocontrast": random pairs are drawn within each
+replica).
 """
 
 import dataclasses
@@ -171,6 +175,7 @@ class Distiller(keras.Model):
             return
         super()._maybe_symbolic_build(iterator=iterator, data_batch=data_batch)
 
+    @tf.autograph.experimental.do_not_convert
     def train_step(self, data):
         teacher_images, student_images, labels = self._unpack(data)
         variables = self.distillation_variables
@@ -186,6 +191,7 @@ class Distiller(keras.Model):
         self.optimizer.apply(gradients, variables)
         return self._update_metrics(total, ce, values, labels, logits)
 
+    @tf.autograph.experimental.do_not_convert
     def test_step(self, data):
         """Validation: one student forward pass for CE, accuracy and AUC ("loss" = CE); the
         teacher and the distillation terms too only with `validate_losses`."""

@@ -94,11 +94,11 @@ def test_cached_eval_split_is_decoded_once_and_unchanged(records, tmp_path, monk
         make_dataset(records, "Demo", "train", "c40", cache=True, training=True)
 
 
-def test_autotuner_only_in_training(records):
-    # dropping an exhausted eval iterator waited seconds for the autotuner (one per validation)
-    assert make_dataset(records, "Demo", "val", "c40").options().autotune.enabled is False
-    training = make_dataset(records, "Demo", "train", "c40", training=True)
-    assert training.options().autotune.enabled in (None, True)  # None: tf.data's default, on
+def test_autotuner_is_off(records):
+    # dropping an iterator waits for the autotuner's pause: up to a minute at the end of a fit
+    for training in (False, True):
+        ds = make_dataset(records, "Demo", "train", "c40", training=training, seed=0)
+        assert ds.options().autotune.enabled is False
 
 
 def test_errors_name_what_exists(records, tmp_path):

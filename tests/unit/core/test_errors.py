@@ -99,3 +99,24 @@ def test_core_imports_without_tensorflow():
             "add_tf.core.progress, add_tf.core.atomic, add_tf.core.methods; "
             "assert 'tensorflow' not in sys.modules and 'keras' not in sys.modules")
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_a_commands_process_skips_the_final_garbage_collection():
+    code = """
+from add_tf.core import errors
+
+class Cycle:
+    def __del__(self):
+        print("collected at exit")
+
+@errors.command
+def main(argv):
+    cycle = Cycle()
+    cycle.self = cycle  # garbage only a collection finds
+
+main([])
+main([])
+"""
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=True)
+    assert "collected at exit" not in done.stdout
