@@ -14,8 +14,9 @@ compression costs and what distillation gives back (or not).
 A run dir that already holds a run (finished or resumable) is reused only for the same config:
 one that differs in a key that changes the model or its metrics (all but
 add_tf.training.runs.UNCOMPARED_KEYS) stops the command before any work, unless --overwrite
-removes the old run to train again from scratch. --print-config prints the resolved config
-(YAML) and exits without any work.
+removes the old run to train again from scratch; so does a finished run (or auto teacher)
+trained on the demo of an earlier generator version (add_tf.synthetic.demo_data).
+--print-config prints the resolved config (YAML) and exits without any work.
 
 Configuration (add_tf.core.config.resolve): paper defaults <- demo defaults (only for --dataset
 demo) <- --config FILE.yaml <- --set section.key=value ... <- the explicit flags. The training
@@ -149,6 +150,7 @@ def check_reuse(config, run_dir, overwrite=False):
     each key with both values and the ways out. Nothing to check with `overwrite`."""
     if overwrite:
         return
+    demo_data.check_trained_draw(run_dir, config)
     differences = runs.config_differences(run_dir, config)
     if differences:
         state = "a trained run" if runs.is_complete(run_dir) else "a started (resumable) run"
@@ -160,9 +162,13 @@ def check_reuse(config, run_dir, overwrite=False):
 
 def check_teacher_reuse(config, runs_root, teacher="auto"):
     """Before any work: UsageError when the auto teacher still to be trained for `config` would
-    resume a started teacher of another config (a finished one is reused as it is)."""
-    if (not uses_teacher(config) or not is_auto(teacher)
-            or runs.find_teacher(config, runs_root) is not None):
+    resume a started teacher of another config, or when the finished one found was trained on
+    the demo of an earlier generator (a finished one is otherwise reused as it is)."""
+    if not uses_teacher(config) or not is_auto(teacher):
+        return
+    found = runs.find_teacher(config, runs_root)
+    if found is not None:
+        demo_data.check_trained_draw(found, config)
         return
     teacher_dir = runs.teacher_run_dir(config, runs_root)
     differences = runs.config_differences(teacher_dir, teacher_config(config))
@@ -247,6 +253,7 @@ def run(config, run_dir, runs_root, teacher="auto", strategy=None, verbose=2, ev
     if not is_auto(teacher) and not os.path.exists(teacher):
         raise UsageError(f"--teacher {teacher}: no such file or directory")
     check_reuse(config, run_dir, overwrite)
+    check_teacher_reuse(config, runs_root, teacher)
     check_inputs(config, run_dir, evaluate, fresh=overwrite)
     fetch_weights(config, run_dir, fresh=overwrite)
     chief = task_info()[2]

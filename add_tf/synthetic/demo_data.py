@@ -2,8 +2,10 @@
 {data_dir}/demo_videos (pipelines' preparation, full-frame detector: the frames are the faces).
 
 The manifest records what the generator made the records from (`settings.generator`: its
-DEMO.json, seed included), so that a data dir never passes for another draw: a request for
-another generator seed is an error naming both. Under multi-worker training only the chief
+DEMO.json, version and seed included), so that a data dir never passes for another draw: a
+request for another generator seed is an error naming both, and so are data and finished runs
+of an earlier version of the generator (`check_trained_draw`; every model card records the
+version of the records it was trained on). Under multi-worker training only the chief
 generates; the other workers wait for its manifest (the data dir must be on storage all
 workers see)."""
 
@@ -14,7 +16,7 @@ import time
 from add_tf.core import atomic
 from add_tf.core.errors import UsageError
 from add_tf.data import manifest_generator, read_manifest, schema
-from add_tf.synthetic.tree import DESCRIPTION, FRAME_SIZE, generate_demo_tree
+from add_tf.synthetic.tree import DESCRIPTION, FRAME_SIZE, GENERATOR_VERSION, generate_demo_tree
 from add_tf.training import model_card
 from add_tf.training.strategy import task_info
 from pipelines.layouts import ffpp
@@ -58,10 +60,10 @@ def ensure_demo_records(data_dir, seed=None, frames=RECORD_FRAMES, beam_args=Non
         _wait_for(manifest_path)
     if os.path.isfile(manifest_path):
         generator = manifest_generator(read_manifest(records)) or _tree_description(tree)
-        _check_seed(records, generator, seed)
+        _check_draw(records, generator, seed)
         return records
     described = _tree_description(tree)
-    _check_seed(tree, described, seed)
+    _check_draw(tree, described, seed)
     if described is None:
         log.info("generating the demo videos in %s", tree)
         generate_demo_tree(tree, seed=DEFAULT_SEED if seed is None else seed)
@@ -80,14 +82,43 @@ def _tree_description(tree):
     return atomic.read_json(os.path.join(tree, DESCRIPTION))
 
 
-def _check_seed(path, generator, seed):
-    """UsageError when `path` holds a draw of another generator seed than `seed` (None: any)."""
-    held = (generator or {}).get("seed")
+def _check_draw(path, generator, seed):
+    """UsageError when `path` holds a draw of an earlier generator version, or of another
+    generator seed than `seed` (None: any). Nothing to check without a description."""
+    if generator is None:
+        return
+    if generator.get("version") != GENERATOR_VERSION:
+        raise UsageError(
+            f"{path} holds the demo of an earlier version of its generator "
+            f"({_version(generator.get('version'))}; this add_tf draws version "
+            f"{GENERATOR_VERSION}, other videos for the same seed): remove it, and the runs "
+            "trained on it, or give another --data-dir")
+    held = generator.get("seed")
     if seed is None or held is None or int(held) == int(seed):
         return
     raise UsageError(
         f"{path} holds the demo of generator seed {held}, not {seed}: give another --data-dir "
         f"for seed {seed} (e.g. python -m add_tf.demo --data-dir demo-data{seed} --seed {seed})")
+
+
+def check_trained_draw(run_dir, config):
+    """Before any work: UsageError when `run_dir` holds a finished demo run whose card says it
+    was trained on the demo of an earlier generator version (its stored scores are of other
+    data). Runs of other data sets, and of records not made by the generator, pass."""
+    if (config.data.dataset != "demo"
+            or model_card.stored_fact(run_dir, "generator_seed") is None):
+        return
+    version = model_card.stored_fact(run_dir, "generator_version")
+    if version != GENERATOR_VERSION:
+        raise UsageError(
+            f"{run_dir} holds a run trained on the demo of an earlier version of its generator "
+            f"({_version(version)}; this add_tf draws version {GENERATOR_VERSION}): remove it "
+            f"and the demo data it was trained on ({config.data.data_dir}), or give another "
+            "--runs-root and --data-dir")
+
+
+def _version(version):
+    return "made before versions were recorded" if version is None else f"version {version}"
 
 
 def _wait_for(manifest_path):

@@ -23,7 +23,10 @@ NUM_IDS = 84  # 42 pairs -> 24 / 5 / 13 (train / val / test): 52 test videos
 SPLIT_FRACTIONS = (0.58, 0.12, 0.30)  # of the pairs; FF++ is 0.72 / 0.14 / 0.14
 NUM_FRAMES = 10
 FRAME_SIZE = 64
-DESCRIPTION = "DEMO.json"  # the generator's description of a tree: seed, sizes, kinds
+DESCRIPTION = "DEMO.json"  # the generator's description of a tree: version, seed, sizes, kinds
+# Raised whenever a seed draws other videos, so that data and runs of an earlier generator are
+# refused (add_tf.synthetic.demo_data); 2: each fake's own checkerboard amplitude, 10 frames.
+GENERATOR_VERSION = 2
 
 
 def split_pairs(pairs):
@@ -72,6 +75,7 @@ def generate_demo_tree(root, seed=0, num_ids=NUM_IDS, frames=NUM_FRAMES, size=FR
         for method in (ffpp.ORIGINAL, ffpp.DEMO_METHOD):
             shutil.rmtree(os.path.dirname(ffpp.source_dir(root, method, "raw")))
     kinds = {f"{a}_{b}": spec["kind"] for (a, b), spec in zip(fakes, specs)}
-    described = {"seed": seed, "ids": num_ids, "frames": frames, "size": size, "kinds": kinds}
+    described = {"version": GENERATOR_VERSION, "seed": seed, "ids": num_ids, "frames": frames,
+                 "size": size, "kinds": kinds}
     atomic.write_json(os.path.join(root, DESCRIPTION), described)
     return root

@@ -8,7 +8,8 @@ add_tf.training.runs), written as `RUN/model_card.json`, embedded by add_tf.expo
     training_set   dataset, student_quality, teacher_quality (None without distillation),
                    frames_per_video (sampled per video by pipelines.prepare: `settings.frames`
                    of the records' manifest.json; None when the records are not at hand),
-                   generator_seed (the demo's: `settings.generator.seed`; None for other sets)
+                   generator_seed, generator_version (the demo's: `settings.generator.seed`
+                   and `.version`; None for other sets)
     method, backbone, image_size, initial_weights, seed
     trained        UTC time the run finished (the time training_state.json was written), or None
     training       training_state.json (best validation accuracy, steps, early stop, ...)
@@ -61,17 +62,21 @@ def _finished_at(run_dir):
 
 
 def _records_facts(config, run_dir):
-    """{frames_per_video, generator_seed} from the manifest of the run's records (under the
-    config's data_dir and dataset): `settings.frames` and `settings.generator.seed`. When the
+    """{frames_per_video, generator_seed, generator_version} from the manifest of the run's
+    records (under the config's data_dir and dataset): `settings.frames` and
+    `settings.generator.seed` / `.version`. When the
     records cannot be read there (removed, or a run dir copied without its data), the values
     the run's card file already holds, else None."""
     records_dir, _ = records_location(config.data.data_dir, config.data.dataset)
     try:
         settings = read_manifest(records_dir).get("settings") or {}
+        generator = settings.get("generator") or {}
         return {"frames_per_video": settings.get("frames"),
-                "generator_seed": (settings.get("generator") or {}).get("seed")}
+                "generator_seed": generator.get("seed"),
+                "generator_version": generator.get("version")}
     except (OSError, ValueError, AttributeError):
-        return {key: stored_fact(run_dir, key) for key in ("frames_per_video", "generator_seed")}
+        return {key: stored_fact(run_dir, key)
+                for key in ("frames_per_video", "generator_seed", "generator_version")}
 
 
 def stored_fact(run_dir, key):

@@ -9,13 +9,16 @@ import pytest
 from add_tf.core import atomic
 from add_tf.core.errors import UsageError
 from add_tf.synthetic import demo_data
+from add_tf.synthetic.tree import GENERATOR_VERSION
 
 
-def _records(data_dir, seed):
-    """A data dir whose demo records' manifest records generator seed `seed`."""
+def _records(data_dir, seed, version=GENERATOR_VERSION):
+    """A data dir whose demo records' manifest records generator seed `seed` of `version`
+    (None: a manifest of before versions were recorded)."""
     os.makedirs(os.path.join(data_dir, "demo"), exist_ok=True)
+    generator = {"seed": seed} if version is None else {"seed": seed, "version": version}
     atomic.write_json(os.path.join(data_dir, "demo", "manifest.json"),
-                      {"settings": {"frames": 16, "generator": {"seed": seed}}})
+                      {"settings": {"frames": 16, "generator": generator}})
     return os.path.join(data_dir, "demo")
 
 
@@ -45,12 +48,67 @@ def test_records_of_another_seed_are_refused(tmp_path, monkeypatch):
 def test_a_tree_of_another_seed_is_refused_before_any_work(tmp_path, monkeypatch):
     asked = _no_generation(monkeypatch)
     (tmp_path / "demo_videos").mkdir()
-    atomic.write_json(str(tmp_path / "demo_videos" / "DEMO.json"), {"seed": 5})
+    atomic.write_json(str(tmp_path / "demo_videos" / "DEMO.json"),
+                      {"seed": 5, "version": GENERATOR_VERSION})
     with pytest.raises(UsageError, match="demo_videos holds the demo of generator seed 5, not 6"):
         demo_data.ensure_demo_records(str(tmp_path), seed=6)
     with pytest.raises(RuntimeError, match="stopped"):
         demo_data.ensure_demo_records(str(tmp_path / "new"), seed=6)
     assert asked == [6]
+
+
+def test_data_of_an_earlier_generator_is_refused(tmp_path, monkeypatch):
+    asked = _no_generation(monkeypatch)
+    _records(str(tmp_path / "before"), 0, version=None)
+    _records(str(tmp_path / "older"), 0, version=GENERATOR_VERSION - 1)
+    with pytest.raises(UsageError, match=r"before.demo holds the demo of an earlier version of "
+                                         r"its generator \(made before versions were recorded"):
+        demo_data.ensure_demo_records(str(tmp_path / "before"))
+    with pytest.raises(UsageError, match=f"version {GENERATOR_VERSION - 1}; this add_tf draws "
+                                         f"version {GENERATOR_VERSION}"):
+        demo_data.ensure_demo_records(str(tmp_path / "older"), seed=0)
+    (tmp_path / "tree" / "demo_videos").mkdir(parents=True)
+    atomic.write_json(str(tmp_path / "tree" / "demo_videos" / "DEMO.json"), {"seed": 0})
+    with pytest.raises(UsageError, match="demo_videos holds the demo of an earlier version"):
+        demo_data.ensure_demo_records(str(tmp_path / "tree"))
+    assert asked == []
+
+
+def _finished_run(run_dir, training_set):
+    os.makedirs(run_dir)
+    atomic.write_json(os.path.join(run_dir, "model_card.json"), {"training_set": training_set})
+    return str(run_dir)
+
+
+def test_a_run_trained_on_an_earlier_generator_is_refused(tmp_path):
+    from add_tf.core.config import Config
+
+    demo, other = Config(), Config()
+    other.data.dataset = "deepfakes"
+    old = _finished_run(tmp_path / "old", {"generator_seed": 0})
+    with pytest.raises(UsageError, match=r"old holds a run trained on the demo of an earlier "
+                                         r"version of its generator \(made before"):
+        demo_data.check_trained_draw(old, demo)
+    demo_data.check_trained_draw(old, other)  # not the demo's data set: nothing to compare
+    current = {"generator_seed": 0, "generator_version": GENERATOR_VERSION}
+    demo_data.check_trained_draw(_finished_run(tmp_path / "now", current), demo)
+    demo_data.check_trained_draw(_finished_run(tmp_path / "hand", {}), demo)  # not generated
+    demo_data.check_trained_draw(str(tmp_path / "none"), demo)  # no card: not finished
+
+
+def test_fit_refuses_an_earlier_generators_run_before_any_work(tmp_path, capsys):
+    from add_tf import fit
+
+    run_dir = tmp_path / "runs" / "demo" / "resnet18" / "c40" / "none-seed0"
+    _finished_run(run_dir, {"generator_seed": 0})
+    with pytest.raises(SystemExit) as exit_info:
+        fit.main(["--method", "none", "--runs-root", str(tmp_path / "runs"),
+                  "--data-dir", str(tmp_path / "data")])
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert "none-seed0 holds a run trained on the demo of an earlier" in err
+    assert not (tmp_path / "data").exists()
 
 
 def test_a_run_is_scored_on_the_draw_it_was_trained_on(tmp_path, monkeypatch):

@@ -32,7 +32,7 @@ def test_card_from_run_files(tmp_path):
     card = model_card.write_card(run)
     assert card["training_set"] == {"dataset": "deepfakes", "student_quality": "c23",
                                     "teacher_quality": "raw", "frames_per_video": 16,
-                                    "generator_seed": None}
+                                    "generator_seed": None, "generator_version": None}
     assert (card["method"], card["backbone"], card["seed"]) == ("add", "resnet18", 3)
     assert card["training"] == RUN_STATE
     assert card["test_metrics"] == {k: RUN_METRICS[k] for k in ("test", "test_celebdf_c23")}
@@ -56,7 +56,8 @@ def test_card_keeps_what_the_records_said_once_they_are_gone(tmp_path):
     records_dir, _ = records_location(tmp_path / "data", "deepfakes")
     os.makedirs(records_dir)
     manifest = os.path.join(records_dir, "manifest.json")
-    atomic.write_json(manifest, {"settings": {"frames": 16, "generator": {"seed": 21}}})
+    atomic.write_json(manifest, {"settings": {"frames": 16,
+                                              "generator": {"seed": 21, "version": 2}}})
     run = _run_files(tmp_path / "run", data_dir=tmp_path / "data")
     assert model_card.write_card(run)["training_set"]["generator_seed"] == 21
     os.remove(manifest)
@@ -64,6 +65,7 @@ def test_card_keeps_what_the_records_said_once_they_are_gone(tmp_path):
     assert (card["training_set"]["generator_seed"], card["training_set"]["frames_per_video"]) == (
         21, 16)
     assert model_card.stored_fact(run, "generator_seed") == 21
+    assert model_card.stored_fact(run, "generator_version") == 2
     assert model_card.stored_fact(str(tmp_path), "generator_seed") is None  # no card file
 
 
