@@ -40,6 +40,7 @@ DEMO_WARNING = ("WARNING: this model was trained on the synthetic demo set (gene
 NO_CARD_WARNING = ("WARNING: no model card found beside the model: its training set, method and "
                    "test metrics are unknown.")
 SUMMARY_METRICS = ("acc", "auc", "video_auc")
+RECORDS_FACTS = ("frames_per_video", "generator_seed", "generator_version")  # from the manifest
 
 
 def _version(package):
@@ -75,8 +76,7 @@ def _records_facts(config, run_dir):
                 "generator_seed": generator.get("seed"),
                 "generator_version": generator.get("version")}
     except (OSError, ValueError, AttributeError):
-        return {key: stored_fact(run_dir, key)
-                for key in ("frames_per_video", "generator_seed", "generator_version")}
+        return {key: stored_fact(run_dir, key) for key in RECORDS_FACTS}
 
 
 def stored_fact(run_dir, key):

@@ -5,6 +5,7 @@ import os
 import pytest
 
 from add_tf import fit
+from add_tf.core import atomic
 from add_tf.core import config as config_lib
 
 
@@ -198,6 +199,20 @@ def test_changed_config_on_a_resumable_run_is_refused(tmp_path):
     with pytest.raises(fit.UsageError, match="a started .resumable. run.*train.epochs: 6 in"):
         fit.check_reuse(_config(["--method", "none", "--epochs", "2"]), str(run_dir))
     fit.check_reuse(_config(["--method", "none", "--epochs", "2"]), str(run_dir), overwrite=True)
+
+
+def test_fit_refuses_an_earlier_generators_run_before_any_work(tmp_path, capsys):
+    run_dir = tmp_path / "runs" / "demo" / "resnet18" / "c40" / "none-seed0"
+    os.makedirs(run_dir)
+    atomic.write_json(str(run_dir / "model_card.json"), {"training_set": {"generator_seed": 0}})
+    with pytest.raises(SystemExit) as exit_info:
+        fit.main(["--method", "none", "--runs-root", str(tmp_path / "runs"),
+                  "--data-dir", str(tmp_path / "data")])
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert "none-seed0 holds a run trained on the demo of an earlier" in err
+    assert not (tmp_path / "data").exists()
 
 
 def test_same_config_and_uncompared_keys_reuse_the_run(tmp_path):

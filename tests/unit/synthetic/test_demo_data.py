@@ -96,21 +96,6 @@ def test_a_run_trained_on_an_earlier_generator_is_refused(tmp_path):
     demo_data.check_trained_draw(str(tmp_path / "none"), demo)  # no card: not finished
 
 
-def test_fit_refuses_an_earlier_generators_run_before_any_work(tmp_path, capsys):
-    from add_tf import fit
-
-    run_dir = tmp_path / "runs" / "demo" / "resnet18" / "c40" / "none-seed0"
-    _finished_run(run_dir, {"generator_seed": 0})
-    with pytest.raises(SystemExit) as exit_info:
-        fit.main(["--method", "none", "--runs-root", str(tmp_path / "runs"),
-                  "--data-dir", str(tmp_path / "data")])
-    assert exit_info.value.code == 2
-    err = capsys.readouterr().err
-    assert err.count("\n") == 1
-    assert "none-seed0 holds a run trained on the demo of an earlier" in err
-    assert not (tmp_path / "data").exists()
-
-
 def test_a_run_is_scored_on_the_draw_it_was_trained_on(tmp_path, monkeypatch):
     """Missing records of a run are made from the seed its card recorded, never seed 0."""
     asked = _no_generation(monkeypatch)
