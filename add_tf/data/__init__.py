@@ -1,16 +1,19 @@
-"""Prepared face records: schema (keys, record decoding) and the tf.data reader."""
+"""Prepared face records: schema (keys, record decoding), manifest (where the records live,
+what they hold), shards (the record files and their checks) and reader (the tf.data input)."""
 
-from add_tf.data.reader import (  # noqa: F401
-    DamagedRecordsError,
+from add_tf.data.manifest import (  # noqa: F401
     count_examples,
-    find_damaged_shards,
-    make_dataset,
     manifest_generator,
     manifest_image_size,
     prepared_image_size,
     read_manifest,
     records_location,
-    report_damaged_shards,
     require_prepared,
+)
+from add_tf.data.reader import make_dataset  # noqa: F401
+from add_tf.data.shards import (  # noqa: F401
+    DamagedRecordsError,
+    find_damaged_shards,
+    report_damaged_shards,
     require_records,
 )

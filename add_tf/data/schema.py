@@ -1,5 +1,5 @@
 """Every TFRecord key of the prepared face records, and the decoding of one record into tensors
-(`parse_example`); the writer (pipelines) and the reader (add_tf.data.reader) both import this
+(`parse_example`); the writer (pipelines) and the readers (add_tf.data) both import this
 module.
 
 One `tf.train.Example` = one face at one frame of one video, with the crop of every quality
