@@ -54,7 +54,6 @@ Generate + prepare: 20-31 s; one training run 75-100 s on the idle 2-core VM.
 """
 
 import argparse
-import json
 import logging
 import os
 
@@ -62,23 +61,25 @@ from add_tf import fit
 from add_tf.core import atomic, console, errors
 from add_tf.core.names import QUALITIES
 from add_tf.synthetic import demo_data
+from add_tf.training import one_run
+from add_tf.training.strategy import make_strategy
 
 
 def headroom(data_dir, qualities=QUALITIES, overrides=(), overwrite=False):
     """Test metrics of a plain student (method none, random initial weights, the demo budget)
     trained on each quality of the demo records in `data_dir`: {quality: {"acc", "auc"}}.
-    Runs through add_tf.fit.main in this process, run dirs {data_dir}/headroom/{quality};
-    overrides: more "section.key=value" items for the training; overwrite: train them again
-    (fit --overwrite), e.g. with other overrides."""
+    Run dirs {data_dir}/headroom/{quality}; overrides: more "section.key=value" items for the
+    training; overwrite: train them again, e.g. with other overrides."""
     table = {}
     for quality in qualities:
         run_dir = os.path.join(str(data_dir), "headroom", quality)
-        fit.main(["--method", "none", "--comp", quality, "--data-dir", str(data_dir),
-                  "--run-dir", run_dir, "--verbose", "0",
-                  *(["--overwrite"] if overwrite else []),
-                  "--set", "model.weights=null", *overrides])
-        with open(os.path.join(run_dir, "metrics.json")) as f:
-            test = json.load(f)["test"]
+        config = fit.config_from(None, ["model.weights=null", *overrides], {
+            "loss.method": "none", "data.comp": quality, "data.data_dir": str(data_dir)})
+        request = one_run.Request(config, run_dir, os.path.dirname(run_dir),
+                                  overwrite=overwrite)
+        one_run.check(request, demo_data.INPUTS)
+        scores = fit.train_and_score(request, make_strategy(config.train.strategy), verbose=0)
+        test = scores[f"none ({quality})"]
         table[quality] = {"acc": test["acc"], "auc": test["auc"]}
     return table
 

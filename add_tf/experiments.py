@@ -3,14 +3,25 @@
     python -m add_tf.experiments --datasets demo --comps c40 \
         --methods add none fitnet at nl --backbones resnet18 --seeds 0 1 2 --out experiments/demo
 
-Every cell (dataset, comp, backbone, sweep point) and method is trained once per seed with
-`add_tf.fit` (in this process); teachers are shared through OUT/runs (one teacher per dataset,
-backbone and teacher quality, trained by the first run that needs it). Finished runs are not
-trained again, so an interrupted grid is resumed by running the same command (a run whose dir
-holds another config fails: add_tf.fit). A run that fails is reported, its error written to
-RUN_DIR/error.txt and counted as failed in the tables; the grid goes on, and the command exits
-with 1 at the end naming the failed runs. `--print-config` prints the resolved config of the
-first planned run (add_tf.fit --print-config) without any work.
+Every cell (dataset, comp, backbone, sweep point) and method is trained once per seed, each
+run as `add_tf.fit` would train it (the config its --plan command resolves to); teachers are
+shared through OUT/runs (one teacher per dataset, backbone and teacher quality, trained by the
+first run that needs it). Finished runs are not trained again, so an interrupted grid is
+resumed by running the same command (a run whose dir holds another config fails: add_tf.fit).
+A run that fails is reported, its error written to RUN_DIR/error.txt and counted as failed in
+the tables; the grid goes on, and the command exits with 1 at the end naming the failed runs.
+`--print-config` prints the resolved config of the first planned run (add_tf.fit
+--print-config) without any work.
+
+Many processes, one grid: the same command started in several processes, or as jobs on several
+machines sharing OUT, shares the work (add_tf.evaluation.grid_queue): each takes the next run
+nobody holds, trains a missing teacher when it claims it first, waits while the only runs left
+are held by others, and writes the tables from what has finished when it ends. One machine with
+several GPUs: one process per GPU (`CUDA_VISIBLE_DEVICES=0 python -m add_tf.experiments ...`,
+`CUDA_VISIBLE_DEVICES=1 ...`). For a scheduler: `--plan` prints one complete add_tf.fit command
+per run, the teachers' first (`--teacher-only`), for a SLURM array, a Kubernetes Indexed Job,
+GNU parallel or `xargs -P`; `--collect` writes the tables from whatever has finished and names
+the runs still missing, running (claimed by a live process) or failed.
 
 Methods: the names of `add_tf.core.methods.METHODS`, the Table 2 ablation included (add_fr: FR only,
 add_mv_nocontrast: MV without the contrastive term, add_mv: MV with it; FR + MV is `add`).
@@ -40,11 +51,10 @@ from __future__ import annotations
 
 import argparse
 import os
-import sys
-import traceback
+import shlex
 
 from add_tf import fit
-from add_tf.core import atomic, console, errors
+from add_tf.core import atomic, claims, console, errors
 from add_tf.core import config as config_lib
 from add_tf.core import methods as methods_lib
 from add_tf.core.methods import BASELINE
@@ -52,48 +62,10 @@ from add_tf.core.names import METRIC_NAMES
 from add_tf.evaluation import grid_plan
 from add_tf.models import backbones
 from add_tf.synthetic import demo_data
-from add_tf.training import runs
+from add_tf.training import one_run, runs
+from add_tf.training.strategy import make_strategy
 
 CHECKPOINTS = ("best", "last")  # --checkpoint: the student each run is scored with
-INTERRUPTED = 130  # the exit status of a command stopped by Ctrl-C (add_tf.core.errors.command)
-
-
-def run_one(entry):
-    """Train + evaluate one run in this process (its test metrics land in its metrics.json);
-    True when it ran. A run that fails (fit exits non-zero or raises: out of memory, a
-    TensorFlow error) is reported, its error text written to RUN_DIR/error.txt, and left without
-    metrics; False. A KeyboardInterrupt is not a failed run: it stops the grid."""
-    import keras
-
-    error_file = os.path.join(entry["run_dir"], runs.ERROR)
-    try:
-        # fit's main without its error boundary, so that the error itself (not only an exit
-        # status) reaches error.txt
-        fit.main.__wrapped__(entry["argv"])
-    except SystemExit as error:
-        if error.code in (0, None):
-            return _succeeded(error_file)
-        if error.code == INTERRUPTED:
-            raise
-        text, details = f"fit exited with status {error.code}", ""
-    except Exception as error:  # noqa: BLE001  (any failure of one run is recorded and skipped)
-        text = f"{type(error).__name__}: {errors.message(error)}"
-        details = traceback.format_exc()
-    else:
-        return _succeeded(error_file)
-    finally:
-        keras.backend.clear_session()
-    os.makedirs(entry["run_dir"], exist_ok=True)
-    atomic.write_text(error_file, text + "\n" + (details and "\n" + details))
-    print(f"[experiments] run failed: {text} ({error_file})", file=sys.stderr, flush=True)
-    return False
-
-
-def _succeeded(error_file):
-    """True, with the error.txt of an earlier failed attempt removed."""
-    if os.path.exists(error_file):
-        os.remove(error_file)
-    return True
 
 
 def build_parser():
@@ -119,7 +91,12 @@ def build_parser():
     p.add_argument("--checkpoint", choices=CHECKPOINTS, default="best",
                    help="score each run with the student it keeps (student.keras: its best "
                    "validation unless train.checkpoint=last) or of its last validation")
-    p.add_argument("--dry-run", action="store_true", help="print the fit commands only")
+    p.add_argument("--plan", action="store_true",
+                   help="print one complete add_tf.fit command per run, the auto teachers' "
+                   "first, for a scheduler, and exit")
+    p.add_argument("--collect", action="store_true",
+                   help="write the tables from the runs finished so far and name the runs "
+                   "missing, running or failed; no training")
     p.add_argument("--print-config", action="store_true",
                    help="print the resolved config (YAML) of the first planned run, as "
                    "add_tf.fit --print-config does, and exit")
@@ -139,47 +116,87 @@ def main(argv=None):
         entries = grid_plan.plan(args)
     except (ValueError, KeyError) as error:
         raise errors.UsageError(str(error.args[0] if error.args else error)) from None
+    for entry in entries:  # every run's config valid before any work
+        entry["config"] = fit.resolve_config(fit.build_parser().parse_args(entry["argv"]))
     if args.print_config:
-        fit.main(entries[0]["argv"] + ["--print-config"])
+        fit.print_config(entries[0]["config"], [entries[0]["config"]])
         return entries[:1]
-    for entry in entries:  # every run's config valid before the first one trains
-        fit.resolve_config(fit.build_parser().parse_args(entry["argv"]))
-    from add_tf.evaluation import grid, grid_report  # TensorFlow: after --help
+    from add_tf.evaluation import grid, grid_queue, grid_report  # TensorFlow: after --help
 
     try:
         columns = METRIC_NAMES + grid.cross_names(args.eval_records)
     except (ValueError, KeyError) as error:
         raise errors.UsageError(str(error.args[0] if error.args else error)) from None
-    if args.dry_run:
-        for e in entries:
-            print("python -m add_tf.fit " + " ".join(e["argv"]))
+    if args.plan:
+        for line in plan_lines(entries):
+            print(line)
         return entries
     os.makedirs(args.out, exist_ok=True)
-    failed = []
-    for i, entry in enumerate(entries, 1):
-        print(f"[experiments] run {i}/{len(entries)}: {grid_report.label(entry)} "
-              f"{entry['dataset']}/{entry['comp']} {entry['backbone']} seed {entry['seed']}",
-              flush=True)
-        if not run_one(entry):
-            failed.append(entry["run_dir"])
-        if args.checkpoint == "last":
-            if grid.needs_last_score(entry["run_dir"]):
-                config = runs.read_config(entry["run_dir"])
-                demo_data.ensure_for_dataset(config.data.dataset, config.data.data_dir)
-            grid.score_last(entry["run_dir"])
-        grid.evaluate_on_records(entry["run_dir"], args.eval_records)
-        grid_report.write_runs_csv(grid.collect(entries[:i], checkpoint=args.checkpoint), args.out)
-    rows = grid.collect(entries, args.eval_records, args.checkpoint)
-    text = grid_report.write_report(rows, grid.teacher_rows(entries), args.out,
-                        command="python -m add_tf.experiments " + " ".join(argv),
-                        metric_names=columns, checkpoint=args.checkpoint)
+
+    def report():
+        rows = grid.collect(entries, args.eval_records, args.checkpoint)
+        grid_report.write_runs_csv(rows, args.out)
+        return rows, grid_report.write_report(
+            rows, grid.teacher_rows(entries), args.out,
+            command="python -m add_tf.experiments " + " ".join(argv),
+            metric_names=columns, checkpoint=args.checkpoint)
+
+    if args.collect:
+        rows, text = report()
+        print(text)
+        print_status(entries, grid_queue)
+        return rows
+    strategy = make_strategy(entries[0]["config"].train.strategy)
+    numbers = {entry["run_dir"]: i for i, entry in enumerate(entries, 1)}
+
+    def run(entry):
+        print(f"[experiments] run {numbers[entry['run_dir']]}/{len(entries)}: "
+              f"{grid_report.label(entry)} {entry['dataset']}/{entry['comp']} "
+              f"{entry['backbone']} seed {entry['seed']}", flush=True)
+        return grid_queue.attempt(entry, strategy, demo_data.INPUTS, args.eval_records,
+                                  args.checkpoint, args.verbose)
+
+    def written(entry, result):
+        if result != grid_queue.HELD:
+            grid_report.write_runs_csv(grid.collect(entries, checkpoint=args.checkpoint),
+                                       args.out)
+
+    failed = grid_queue.work(entries, run, args.eval_records, args.checkpoint, written)
+    rows, text = report()
     print(text)
     if failed:
         raise errors.WorkError(
             f"{len(failed)} of {len(entries)} runs failed (the error of each is in its run dir's "
-            f"{runs.ERROR}; running the same command again retries them): " + ", ".join(failed))
+            f"{runs.ERROR}; running the same command again retries them): "
+            + ", ".join(entry["run_dir"] for entry in failed))
     return rows
 
+
+def plan_lines(entries):
+    """One `python -m add_tf.fit ...` command per run, preceded by one `--teacher-only` command
+    per auto teacher the runs share."""
+    teachers = {}
+    for entry in entries:
+        if one_run.uses_teacher(entry["config"]):
+            argv = list(entry["argv"])
+            del argv[argv.index("--run-dir"):argv.index("--run-dir") + 2]
+            teachers.setdefault(entry["teacher_dir"], argv + ["--teacher-only"])
+    return [shlex.join(["python", "-m", "add_tf.fit", *argv])
+            for argv in [*teachers.values(), *(entry["argv"] for entry in entries)]]
+
+
+def print_status(entries, grid_queue):
+    """One line per run that is not finished: missing, running (its holder) or failed."""
+    counts = {}
+    for entry in entries:
+        state = grid_queue.status(entry)
+        counts[state] = counts.get(state, 0) + 1
+        if state == "running":
+            holder = grid_queue.holder(entry["run_dir"])
+            print(f"running  {entry['run_dir']} ({claims.describe(holder)})")
+        elif state != "finished":
+            print(f"{state:8} {entry['run_dir']}")
+    print("[experiments] " + ", ".join(f"{n} {state}" for state, n in sorted(counts.items())))
 
 if __name__ == "__main__":
     main()

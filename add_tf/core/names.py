@@ -26,6 +26,7 @@ TEACHER_MODEL = "teacher.keras"
 METRICS = "metrics.json"
 MODEL_CARD = "model_card.json"
 ERROR = "error.txt"  # why the run failed in add_tf.experiments (its error text)
+CLAIM = "claim.json"  # the process that trains the run now (add_tf.core.claims)
 CHECKPOINTS = "checkpoints"  # best weights, and BACKUP
 BACKUP = CHECKPOINTS + "/backup"  # add_tf.training.callbacks.TrainingBackup's commits
 DEFAULT_RUNS_ROOT = "runs"

@@ -157,6 +157,13 @@ def evaluate_run(run_dir, dataset=None, comp=None, data_dir=None, batch_size=Non
     return result
 
 
+def test_metrics(run_dir):
+    """The test metrics of a finished run: those its metrics.json holds, else scored now (and
+    stored)."""
+    stored = runs.stored_test(run_dir)
+    return stored if stored is not None else evaluate_run(run_dir)
+
+
 # --------------------------------------------------------------------------- any records
 def set_name(records_dir, manifest):
     """The set's name given by pipelines.prepare (--name), else the records folder's name."""

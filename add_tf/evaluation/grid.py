@@ -64,16 +64,30 @@ def cross_names(eval_records):
     return tuple(f"{name}.{metric}" for name in sets for metric in CROSS_METRICS)
 
 
+def unscored_records(run_dir, eval_records):
+    """The --eval-records sets a finished run's metrics.json holds no score of; a set the run
+    cannot be scored on (e.g. without its quality) is not among them."""
+    stored = runs.read_json(os.path.join(run_dir, runs.METRICS), {})
+    missing = []
+    for records in eval_records:
+        try:
+            resolved = evaluator.resolve_records(runs.read_config(run_dir), records)
+        except UsageError:
+            continue
+        if resolved["key"] not in stored:
+            missing.append(records)
+    return missing
+
+
 def evaluate_on_records(run_dir, eval_records):
     """Score a finished run on each --eval-records set its metrics.json does not hold yet; a set
     it cannot be scored on is reported and skipped."""
     if not runs.is_complete(run_dir):
         return
-    stored = runs.read_json(os.path.join(run_dir, runs.METRICS), {})
     for records in eval_records:
         try:
-            resolved = evaluator.resolve_records(runs.read_config(run_dir), records)
-            if resolved["key"] not in stored:
+            evaluator.resolve_records(runs.read_config(run_dir), records)
+            if records in unscored_records(run_dir, [records]):
                 _, _, notes = evaluator.evaluate_records(run_dir, records)
                 print("\n".join(f"[experiments] {note}" for note in notes), flush=True)
         except UsageError as error:

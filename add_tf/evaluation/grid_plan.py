@@ -3,7 +3,7 @@ point and seed, each with its add_tf.fit argv. No TensorFlow: `--dry-run` and `-
 plan the grid without loading it.
 
 An entry: {"dataset", "comp", "backbone", "method", "point" (its sweep tag), "seed", "run_dir",
-"argv", "teacher_comp", "teacher_dir"}.
+"runs_root", "argv", "teacher_comp", "teacher_dir"}.
 """
 
 from __future__ import annotations
@@ -79,7 +79,7 @@ def plan(args):
         config.data.dataset, config.model.backbone = dataset, backbone
         entries.append({
             "dataset": dataset, "comp": comp, "backbone": backbone, "method": method,
-            "point": tag, "seed": seed, "run_dir": run_dir, "argv": argv,
+            "point": tag, "seed": seed, "run_dir": run_dir, "runs_root": runs_root, "argv": argv,
             "teacher_comp": config.data.teacher_comp,
             "teacher_dir": runs.teacher_run_dir(config, runs_root),
         })

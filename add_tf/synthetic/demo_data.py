@@ -17,7 +17,7 @@ from add_tf.core import atomic
 from add_tf.core.errors import UsageError
 from add_tf.data import manifest_generator, read_manifest, schema
 from add_tf.synthetic.tree import DESCRIPTION, FRAME_SIZE, GENERATOR_VERSION, generate_demo_tree
-from add_tf.training import model_card
+from add_tf.training import model_card, one_run
 from add_tf.training.strategy import task_info
 from pipelines.layouts import ffpp
 from pipelines.preparation import job
@@ -27,6 +27,24 @@ RECORD_FRAMES = 10  # frames sampled per video by ensure_demo_records
 DEFAULT_SEED = 0  # the generator seed of a data dir made without one
 WAIT_SECONDS = 1800  # how long a worker waits for the chief's demo records
 POLL_SECONDS = 2
+
+
+class DemoInputs(one_run.Inputs):
+    """The records of a run (add_tf.training.one_run.Inputs): the demo's are made when they
+    are missing and a finished run of an earlier generator version is refused; the records of
+    other data sets are the user's."""
+
+    def ensure(self, config, run_dir=None):
+        if run_dir is None:
+            ensure_for_dataset(config.data.dataset, config.data.data_dir)
+        else:
+            ensure_for_run(run_dir, config)
+
+    def check_run(self, run_dir, config):
+        check_trained_draw(run_dir, config)
+
+
+INPUTS = DemoInputs()
 
 
 def ensure_for_dataset(dataset, data_dir, seed=None):

@@ -17,8 +17,25 @@ import numpy as np
 import tensorflow as tf
 
 from add_tf.core import atomic
-from add_tf.core.errors import NonFiniteLossError
+from add_tf.core.errors import NonFiniteLossError, WorkError
 from add_tf.training import runs
+
+
+class ClaimGuard(keras.callbacks.Callback):
+    """Stops training at the end of a validation, before its commit, when the run's claim
+    (add_tf.core.claims.Claim) was taken over by another process: this one's heartbeat had
+    stopped for longer than the lease, and the run is now trained there."""
+
+    def __init__(self, claim):
+        super().__init__()
+        self.claim = claim
+
+    def on_epoch_end(self, epoch, logs=None):
+        if self.claim.lost or not self.claim.touch():
+            raise WorkError(
+                f"{os.path.dirname(self.claim.path)}: another process took this run over (its "
+                "claim had not been refreshed within the lease); this process stops and leaves "
+                "the run to it")
 
 
 class NonFiniteGuard(keras.callbacks.Callback):

@@ -53,7 +53,7 @@ from add_tf.models import build_classifier
 from add_tf.training import callbacks as callbacks_lib
 from add_tf.training import model_card, runs
 from add_tf.training.distiller import Distiller
-from add_tf.training.strategy import is_multiworker, sync_workers, task_info
+from add_tf.training.strategy import is_multiworker, smallest, sync_workers, task_info
 
 
 def one_cycle_schedule(learning_rate, total_steps, warmup_fraction):
@@ -81,14 +81,6 @@ def initial_weights(config, teacher_path):
     if not teacher_path:
         raise UsageError("model.weights=teacher needs a teacher (--teacher PATH or auto)")
     return runs.model_file(teacher_path)
-
-
-def agreed_epoch(strategy, epoch):
-    """The smallest of the workers' last committed epochs (`epoch` without several workers)."""
-    if not is_multiworker(strategy):
-        return epoch
-    local = strategy.run(lambda: tf.constant([epoch], tf.int32))
-    return int(tf.reduce_min(strategy.gather(local, axis=0)))
 
 
 def shard_by_data(ds):
@@ -195,15 +187,17 @@ def resume(strategy, distiller, student, folders, patience):
     """(epoch, tracker): the last epoch every worker committed (0 for a new run), the
     distiller restored to it and the validation tracker with its state."""
     commits = callbacks_lib.TrainingBackup.commits(folders.backup)
-    epoch = agreed_epoch(strategy, commits[0]["epoch"] if commits else 0)
+    epoch = smallest(strategy, commits[0]["epoch"] if commits else 0)  # every worker has it
     state = callbacks_lib.TrainingBackup.restore(distiller, folders.backup, epoch)
     tracker = callbacks_lib.ValidationTracker(student, folders.checkpoints, patience, state)
     return epoch, tracker
 
 
-def make_callbacks(config, folders, tracker):
-    """Keras callbacks of a run: NaN guard, validation tracker, backup, TensorBoard, config."""
+def make_callbacks(config, folders, tracker, claim=None):
+    """Keras callbacks of a run: claim guard, NaN guard, validation tracker, backup,
+    TensorBoard, config."""
     return [
+        *([callbacks_lib.ClaimGuard(claim)] if claim is not None else []),
         callbacks_lib.NonFiniteGuard(folders.checkpoints),
         tracker,
         callbacks_lib.TrainingBackup(folders.backup, tracker),
@@ -242,11 +236,13 @@ def summarise(tracker, optimizer, started, checkpoint):
     }
 
 
-def train(config, run_dir, teacher_path=None, strategy=None, verbose=2):
+def train(config, run_dir, teacher_path=None, strategy=None, verbose=2, claim=None):
     """Train one model as described by `config` into `run_dir`; returns the summary dict.
 
     teacher_path: the frozen teacher (.keras or run dir) of a distillation method, and the
-    student's initial weights when `model.weights` is "teacher"."""
+    student's initial weights when `model.weights` is "teacher". claim: the run's
+    add_tf.core.claims.Claim (add_tf.training.one_run): training stops at the next validation,
+    before its commit, once another process has taken it over."""
     strategy = strategy or tf.distribute.get_strategy()
     task_type, task_index, chief = task_info()
     os.makedirs(run_dir, exist_ok=True)
@@ -270,7 +266,7 @@ def train(config, run_dir, teacher_path=None, strategy=None, verbose=2):
         epoch, tracker = resume(strategy, distiller, student, folders, t.patience)
         train_ds = make_split(config, records_dir, method_folder, "train", True, strategy)
         val_ds = make_split(config, records_dir, method_folder, "val", False, strategy)
-        callbacks = make_callbacks(config, folders, tracker)
+        callbacks = make_callbacks(config, folders, tracker, claim)
         print(f"[fit] {config.loss.method} on {config.data.dataset}/{config.data.comp} "
               f"({config.model.backbone}, batch {t.batch_size}): {t.epochs} epochs x "
               f"{t.validations_per_epoch} validations x {plan.steps} steps -> {run_dir}"

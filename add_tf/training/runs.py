@@ -9,9 +9,11 @@ a run goes through this module.
         logs/                  TensorBoard
         student.keras          the trained classifier (written last, with training_state.json)
         teacher.keras          the frozen teacher a distilled student learnt from
-        training_state.json    {"done": true, ...}: the run is finished
+        training_state.json    {"done": true, ...}: the run is finished; "sessions": every
+                               process that trained it (host, pid, start, end, outcome)
         metrics.json           test metrics (add_tf.evaluate)
         model_card.json        what a user needs to trust the model (add_tf.training.model_card)
+        claim.json             the process training the run now (add_tf.core.claims)
         workers/worker-N/      checkpoints and logs of the non-chief workers of a multi-worker job
     RUNS_ROOT/DATASET/BACKBONE/TEACHER_COMP/teacher/   the auto teacher of that dataset and backbone
 
@@ -23,6 +25,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import time
 
 from add_tf.core import atomic
 from add_tf.core import config as config_lib
@@ -32,6 +35,7 @@ from add_tf.core.methods import needs_teacher
 from add_tf.core.names import (  # noqa: F401  (the run dir's file names, used as runs.NAME)
     BACKUP,
     CHECKPOINTS,
+    CLAIM,
     CONFIG,
     DEFAULT_RUNS_ROOT,
     ERROR,
@@ -112,11 +116,57 @@ def is_complete(run_dir):
 
 
 def finish(run_dir, student, teacher, summary):
-    """Write the trained models, then the state that marks the run finished."""
+    """Write the trained models, then the state that marks the run finished (its sessions
+    kept)."""
     save_model(student, os.path.join(run_dir, MODEL))
     if teacher is not None:
         save_model(teacher, os.path.join(run_dir, TEACHER_MODEL))
-    atomic.write_json(os.path.join(run_dir, STATE), summary)
+    sessions = read_state(run_dir).get(SESSIONS, [])
+    if sessions and sessions[-1].get("end") is None:
+        sessions[-1].update(end=_now(), outcome=FINISHED)
+    atomic.write_json(os.path.join(run_dir, STATE), {**summary, SESSIONS: sessions})
+
+
+# --------------------------------------------------------------------------- sessions
+SESSIONS = "sessions"  # the state's list of training sessions
+FINISHED = "finished"  # the outcome of the session that finished the run
+DIED = "died"  # the outcome of a session whose process ended without recording one
+
+
+def claim_path(run_dir):
+    return os.path.join(run_dir, CLAIM)
+
+
+def _now():
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+
+
+def open_session(run_dir, holder):
+    """Record in the run's state that the process `holder` (add_tf.core.claims) starts training
+    it; a session left open by an earlier process is closed as DIED."""
+    state = read_state(run_dir)
+    sessions = state.get(SESSIONS, [])
+    for session in sessions:
+        if session.get("end") is None:
+            session.update(end=_now(), outcome=DIED)
+    sessions.append({"host": holder["host"], "pid": holder["pid"], "start": _now(), "end": None,
+                     "outcome": None})
+    atomic.write_json(os.path.join(run_dir, STATE), {**state, SESSIONS: sessions})
+
+
+def close_session(run_dir, outcome):
+    """Record the end of this process's session ("interrupted", "failed: ..."; `finish`
+    records FINISHED)."""
+    state = read_state(run_dir)
+    sessions = state.get(SESSIONS, [])
+    if sessions and sessions[-1].get("end") is None:
+        sessions[-1].update(end=_now(), outcome=outcome)
+        atomic.write_json(os.path.join(run_dir, STATE), {**state, SESSIONS: sessions})
+
+
+def read_sessions(run_dir):
+    """The training sessions a run's state records, oldest first."""
+    return read_state(run_dir).get(SESSIONS, [])
 
 
 def write_config(run_dir, config):
@@ -179,7 +229,8 @@ def remove_run(run_dir):
     names removed. UsageError when `run_dir` holds no run (neither config.yaml nor the state):
     its other files are never touched."""
     if not any(os.path.exists(os.path.join(run_dir, name)) for name in (CONFIG, STATE)):
-        if os.path.isdir(run_dir) and os.listdir(run_dir):
+        if os.path.isdir(run_dir) and any(not name.startswith(CLAIM)
+                                          for name in os.listdir(run_dir)):
             raise UsageError(f"--overwrite: {run_dir} holds no run (no {CONFIG}, no {STATE}); "
                              "nothing was removed: choose the run dir itself")
         return []
@@ -194,6 +245,14 @@ def remove_run(run_dir):
             continue
         removed.append(name)
     return removed
+
+
+def stored_test(run_dir):
+    """The test metrics metrics.json holds for a finished run, None when it holds none."""
+    stored = read_json(os.path.join(run_dir, METRICS), {})
+    if stored.get("test") and stored.get("training", {}).get("done"):
+        return {k: (float("nan") if v is None else v) for k, v in stored["test"].items()}
+    return None
 
 
 # --------------------------------------------------------------------------- models

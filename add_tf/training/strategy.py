@@ -105,3 +105,18 @@ def sync_workers(strategy):
         import tensorflow as tf
 
         strategy.reduce("SUM", strategy.run(lambda: tf.constant(1.0)), axis=None)
+
+
+def smallest(strategy, value):
+    """The smallest of the workers' integer `value`s (`value` itself without several workers)."""
+    if not is_multiworker(strategy):
+        return value
+    import tensorflow as tf
+
+    local = strategy.run(lambda: tf.constant([int(value)], tf.int32))
+    return int(tf.reduce_min(strategy.gather(local, axis=0)))
+
+
+def all_agree(strategy, agreed):
+    """True when every worker of a multi-worker job passes True (`agreed` without several)."""
+    return bool(smallest(strategy, bool(agreed)))

@@ -178,8 +178,8 @@ def test_gradcam_demo_and_experiments_mistakes(tmp_path, a_file, capsys):
     _fails(gradcam.main, ["--add-run", str(tmp_path / "nope"), *records, "--out",
                           str(a_file / "g.png")], capsys, a_file)
     _fails(demo.main, ["--data-dir", str(a_file)], capsys, a_file)
-    _fails(experiments.main, ["--out", str(a_file), "--dry-run"], capsys, a_file)
-    _fails(experiments.main, ["--set", "nope.key=1", "--dry-run", "--out",
+    _fails(experiments.main, ["--out", str(a_file), "--plan"], capsys, a_file)
+    _fails(experiments.main, ["--set", "nope.key=1", "--plan", "--out",
                               str(tmp_path / "grid")], capsys, "nope.key")
 
 

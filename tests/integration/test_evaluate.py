@@ -125,4 +125,4 @@ def test_experiments_eval_records_column_group(run_dir, dfdc_records, tmp_path):
     # the chart has a third panel, the cross-set AUC, beside test acc and AUC (4 inches each)
     assert matplotlib.image.imread(str(tmp_path / "results.png")).shape[1] == 3 * 4 * 120
     with pytest.raises(SystemExit):
-        experiments.main(["--eval-records", str(tmp_path / "none"), "--dry-run"])
+        experiments.main(["--eval-records", str(tmp_path / "none"), "--plan"])

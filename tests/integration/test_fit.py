@@ -4,6 +4,7 @@ message; training, validation and the check of the inputs never read the test sp
 import pytest
 
 from add_tf import fit
+from add_tf.training import one_run
 from tiny_models import TINY_FIT
 
 
@@ -79,7 +80,7 @@ def test_training_and_validation_never_read_the_test_split(tmp_path, capsys, tin
     argv = ["--method", "none", "--comp", "raw", "--data-dir", str(data), "--run-dir",
             str(run_dir), "--verbose", "0", *TINY_FIT, "model.weights=null"]
     config = fit.resolve_config(fit.build_parser().parse_args(argv))
-    fit.check_inputs(config, str(tmp_path / "checked"), evaluate=True)
+    one_run.check_inputs(config, str(tmp_path / "checked"), evaluate=True)
     fit.main(argv + ["--no-evaluate"])
     assert runs.read_json(str(run_dir / runs.STATE), {}).get("done") is True
     capsys.readouterr()

@@ -7,6 +7,8 @@ import pytest
 from add_tf import fit
 from add_tf.core import atomic
 from add_tf.core import config as config_lib
+from add_tf.core.errors import UsageError
+from add_tf.training import one_run
 
 
 def _config(argv):
@@ -26,7 +28,7 @@ def test_real_dataset_keeps_paper_defaults():
     config = _config(["--dataset", "deepfakes", "--comp", "c23"])
     assert config.model.backbone == "resnet50"
     assert config.model.weights == "imagenet"  # the authors' resnet50(pretrained=True)
-    assert fit.teacher_config(config).model.weights == "imagenet"
+    assert one_run.teacher_config(config).model.weights == "imagenet"
     assert _config([]).model.weights is None  # the demo starts from random weights, offline
     random = _config(["--dataset", "faceshifter", "--set", "model.weights=null"])
     assert random.model.weights is None
@@ -38,9 +40,9 @@ def test_real_dataset_keeps_paper_defaults():
 
 def test_auto_teacher_trains_for_teacher_epochs():
     """The auto teacher's budget is train.teacher_epochs; without it, the student's epochs."""
-    assert fit.teacher_config(_config(["--set", "train.teacher_epochs=2"])).train.epochs == 2
+    assert one_run.teacher_config(_config(["--set", "train.teacher_epochs=2"])).train.epochs == 2
     own = _config(["--set", "train.teacher_epochs=null", "--epochs", "4"])
-    assert fit.teacher_config(own).train.epochs == 4
+    assert one_run.teacher_config(own).train.epochs == 4
     assert _config([]).train.teacher_epochs is None
 
 
@@ -196,9 +198,10 @@ def test_changed_config_on_a_finished_run_stops_before_any_work(tmp_path, capsys
 
 def test_changed_config_on_a_resumable_run_is_refused(tmp_path):
     run_dir = _stored_run(tmp_path / "run", ["--method", "none"], done=False)
-    with pytest.raises(fit.UsageError, match="a started .resumable. run.*train.epochs: 6 in"):
-        fit.check_reuse(_config(["--method", "none", "--epochs", "2"]), str(run_dir))
-    fit.check_reuse(_config(["--method", "none", "--epochs", "2"]), str(run_dir), overwrite=True)
+    with pytest.raises(UsageError, match="a started .resumable. run.*train.epochs: 6 in"):
+        one_run.check_reuse(_config(["--method", "none", "--epochs", "2"]), str(run_dir))
+    one_run.check_reuse(_config(["--method", "none", "--epochs", "2"]), str(run_dir),
+                        overwrite=True)
 
 
 def test_fit_refuses_an_earlier_generators_run_before_any_work(tmp_path, capsys):
@@ -217,11 +220,11 @@ def test_fit_refuses_an_earlier_generators_run_before_any_work(tmp_path, capsys)
 
 def test_same_config_and_uncompared_keys_reuse_the_run(tmp_path):
     run_dir = _stored_run(tmp_path / "run", ["--method", "none"])
-    fit.check_reuse(_config(["--method", "none"]), str(run_dir))
-    fit.check_reuse(_config(["--method", "none", "--data-dir", str(tmp_path / "moved"), "--jit",
+    one_run.check_reuse(_config(["--method", "none"]), str(run_dir))
+    one_run.check_reuse(_config(["--method", "none", "--data-dir", str(tmp_path / "moved"), "--jit",
                              "--strategy", "mirrored", "--set", "train.validate_losses=true",
                              "train.deterministic=false"]), str(run_dir))
-    fit.check_reuse(_config(["--method", "add"]), str(tmp_path / "no-run"))
+    one_run.check_reuse(_config(["--method", "add"]), str(tmp_path / "no-run"))
 
 
 def test_a_started_auto_teacher_of_another_config_stops_before_any_work(tmp_path, capsys,
@@ -247,14 +250,14 @@ def test_keys_the_method_does_not_read_are_not_compared(tmp_path):
     """A run without a teacher reads no loss option: --set loss.beta reuses it; a method that
     distils reads them all."""
     run_dir = _stored_run(tmp_path / "none", ["--method", "none"])
-    fit.check_reuse(_config(["--method", "none", "--set", "loss.beta=8", "loss.layers=[layer4]",
+    one_run.check_reuse(_config(["--method", "none", "--set", "loss.beta=8", "loss.layers=[layer4]",
                              "data.teacher_comp=c23", "train.fr_warmup_epochs=2"]), str(run_dir))
-    with pytest.raises(fit.UsageError, match="model.weights"):
-        fit.check_reuse(_config(["--method", "none", "--set", "model.weights=teacher"]),
+    with pytest.raises(UsageError, match="model.weights"):
+        one_run.check_reuse(_config(["--method", "none", "--set", "model.weights=teacher"]),
                         str(run_dir))
     add_dir = _stored_run(tmp_path / "add", ["--method", "add"])
-    with pytest.raises(fit.UsageError, match="loss.beta: 16.0 in"):
-        fit.check_reuse(_config(["--method", "add", "--set", "loss.beta=8"]), str(add_dir))
+    with pytest.raises(UsageError, match="loss.beta: 16.0 in"):
+        one_run.check_reuse(_config(["--method", "add", "--set", "loss.beta=8"]), str(add_dir))
 
 
 def test_a_run_stored_with_a_retired_key_still_reads(tmp_path):
@@ -266,8 +269,8 @@ def test_a_run_stored_with_a_retired_key_still_reads(tmp_path):
     config_path.write_text(config_path.read_text().replace("data:\n", "data:\n  frames: 64\n"))
     assert "frames: 64" in config_path.read_text()
     assert runs.read_config(str(run_dir)).loss.method == "none"
-    fit.check_reuse(_config(["--method", "none"]), str(run_dir))
-    with pytest.raises(fit.UsageError, match="Unknown config key .data.frames."):
+    one_run.check_reuse(_config(["--method", "none"]), str(run_dir))
+    with pytest.raises(UsageError, match="Unknown config key .data.frames."):
         _config(["--set", "data.frames=8"])
 
 
@@ -286,11 +289,11 @@ def test_image_size_is_compared_as_the_loop_stores_it(tmp_path):
     stored.model.image_size = 32
     (tmp_path / "run").mkdir()
     runs.write_config(str(tmp_path / "run"), stored)
-    fit.check_reuse(_config(argv), str(tmp_path / "run"))
-    fit.check_reuse(_config(argv + ["--set", "model.image_size=64"]), str(tmp_path / "run"))
+    one_run.check_reuse(_config(argv), str(tmp_path / "run"))
+    one_run.check_reuse(_config(argv + ["--set", "model.image_size=64"]), str(tmp_path / "run"))
     (data / "demo" / "manifest.json").write_text(json.dumps({"settings": {"size": 64}}))
-    with pytest.raises(fit.UsageError, match="model.image_size: 32 in the run, 64 requested"):
-        fit.check_reuse(_config(argv), str(tmp_path / "run"))
+    with pytest.raises(UsageError, match="model.image_size: 32 in the run, 64 requested"):
+        one_run.check_reuse(_config(argv), str(tmp_path / "run"))
 
 
 def test_overwrite_keeps_the_run_when_the_new_config_is_invalid(tmp_path, capsys):
@@ -306,13 +309,18 @@ def test_overwrite_removes_the_run_only_after_the_inputs_are_checked(tmp_path, m
     run_dir = str(_stored_run(tmp_path / "run", ["--method", "none"]))
     config = _config(["--method", "none", "--epochs", "2"])
     calls = []
-    monkeypatch.setattr(fit, "check_inputs", lambda *a, **k: calls.append(
-        ("checked", sorted(os.listdir(run_dir)), k.get("fresh"))))
-    monkeypatch.setattr(fit, "_train", lambda c, d, **k: calls.append(("train", os.listdir(d))))
+    monkeypatch.setattr(one_run, "check_inputs", lambda *a, **k: calls.append(
+        ("checked", sorted(os.listdir(run_dir)), a[3])))
+    monkeypatch.setattr(one_run, "_train_session",
+                        lambda c, d, *a, **k: calls.append(("train", sorted(os.listdir(d)))))
     (tmp_path / "run" / "notes.txt").write_text("mine")
-    fit.run(config, run_dir, str(tmp_path), evaluate=False, overwrite=True)
+    request = one_run.Request(config, run_dir, str(tmp_path), evaluate=False, overwrite=True)
+    one_run.check(request)
+    one_run.train(request)
     assert calls == [("checked", ["config.yaml", "notes.txt", "student.keras",
-                                  "training_state.json"], True), ("train", ["notes.txt"])]
+                                  "training_state.json"], True),
+                     ("train", ["claim.json", "notes.txt", "training_state.json"])]
+    assert sorted(os.listdir(run_dir)) == ["notes.txt", "training_state.json"]
 
 
 def test_offline_imagenet_stops_before_any_training(tmp_path, capsys, monkeypatch):
@@ -330,8 +338,8 @@ def test_offline_imagenet_stops_before_any_training(tmp_path, capsys, monkeypatc
     monkeypatch.setattr(file_utils, "get_file",
                         lambda *a, **k: get_file(*a, **{**k, "cache_dir": str(tmp_path / "k")}))
     monkeypatch.setattr(file_utils, "urlretrieve", offline)
-    monkeypatch.setattr(fit, "check_inputs", lambda *a, **k: None)
-    monkeypatch.setattr(fit, "_train", lambda *a, **k: pytest.fail("training started"))
+    monkeypatch.setattr(one_run, "check_inputs", lambda *a, **k: None)
+    monkeypatch.setattr(one_run, "_train_session", lambda *a, **k: pytest.fail("training"))
     run_dir = tmp_path / "runs" / "student"
     with pytest.raises(SystemExit) as info:
         fit.main(["--dataset", "deepfakes", "--run-dir", str(run_dir), "--verbose", "0"])
