@@ -26,7 +26,7 @@ from add_tf.core import atomic, claims, errors
 from add_tf.evaluation import evaluator, grid
 from add_tf.training import one_run, runs
 
-POLL_SECONDS = 10.0
+POLL_SECONDS = 5.0
 DONE, HELD, FAILED = "done", "held", "failed"
 
 

@@ -1,6 +1,8 @@
 """add_tf.fit on the tiny demo data: a non-finite loss and a truncated shard stop the run with a
 message; training, validation and the check of the inputs never read the test split."""
 
+import os
+
 import pytest
 
 from add_tf import fit
@@ -89,3 +91,23 @@ def test_training_and_validation_never_read_the_test_split(tmp_path, capsys, tin
     err = capsys.readouterr().err
     assert info.value.code == 2
     assert "damaged record shard" in err and any(str(shard) in err for shard in shards)
+
+
+def test_a_run_another_live_process_trains_is_refused_in_one_line(tmp_path, capsys,
+                                                                   tiny_data_dir):
+    from add_tf.core import claims
+    from add_tf.training import runs
+
+    run_dir = tmp_path / "run"
+    run_dir.mkdir()
+    claim, _ = claims.try_take(runs.claim_path(str(run_dir)))
+    try:
+        with pytest.raises(SystemExit) as info:
+            fit.main(["--method", "none", "--data-dir", str(tiny_data_dir), "--run-dir",
+                      str(run_dir), "--verbose", "0", *TINY_FIT])
+    finally:
+        claim.release()
+    err = capsys.readouterr().err
+    assert info.value.code == 2 and len(err.strip().splitlines()) == 1
+    assert f"{run_dir} is being trained by pid {os.getpid()} on host" in err
+    assert sorted(os.listdir(run_dir)) == []
