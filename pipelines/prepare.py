@@ -2,7 +2,7 @@
 
     python -m pipelines.prepare --layout {ffpp,celebdf,dfdc,folders} --root DIR --out DIR
         [--qualities raw,c23,c40] [--frames 64] [--size 128] [--detector mtcnn|full-frame]
-        [--overwrite] [Beam pipeline options]
+        [--overwrite] [--runner DirectRunner|DaskRunner|...] [Beam pipeline options]
     FaceForensics++: --ffpp-root DIR (= --layout ffpp --root DIR) [--methods Deepfakes,...]
         [--splits DIR]
     Celeb-DF v2, DFDC, folders: [--quality c23] names the quality of the files as they are
@@ -23,10 +23,14 @@ set's name (`--name`, default the basename of --out), every skipped file, video 
 its reason). A progress bar (videos done / total, rate, ETA) goes to stderr; Beam logs only
 warnings unless --beam-log-level says otherwise.
 
-Runs on Beam's local DirectRunner with one worker process per core by default; any runner
-(Dataflow, Flink, Spark) through the standard options (--runner, --project, ...). Each shard is
-written under a temporary name and renamed when complete, with a done marker in {out}/.state:
-a rerun after a crash only redoes the unfinished shards.
+Runs on Beam's local DirectRunner with one worker process per core by default. On a
+dask.distributed cluster: --runner DaskRunner --dask_client_address tcp://HOST:PORT (pip install
+-e '.[dask]'; the README's "Preparation on a cluster"), one dask task per shard. Dataflow, Flink,
+Spark and Beam's other runners by name (DataflowRunner, FlinkRunner, SparkRunner, PortableRunner,
+...: pipelines.preparation.job.RUNNERS) or by a runner class's full path, with their options
+(--project, ...). Every runner writes the same bytes. Each shard is written under a temporary
+name and renamed when complete, with a done marker in {out}/.state: a rerun after a crash only
+redoes the unfinished shards.
 """
 
 import argparse
@@ -142,6 +146,7 @@ def run(argv=None):
     parser = build_parser()
     args, beam_args = parser.parse_known_args(argv)
     _check_args(parser, args)
+    job.split_runner(beam_args)  # an unknown --runner is refused before the data set is read
     atomic.require_writable_dir(args.out, "--out")
     found = discover(args)
     out = args.out.rstrip("/")

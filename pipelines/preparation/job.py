@@ -1,13 +1,16 @@
 """The preparation job: a found layout (pipelines.layouts) -> paired face-crop TFRecords and
 {out}/manifest.json, as an Apache Beam pipeline of whole shards (pipelines.preparation.shards).
 
-Runs on Beam's local DirectRunner with one worker process per core by default; any runner
-(Dataflow, Flink, Spark) through the standard options (--runner, --project, ...). A rerun after
-a crash only redoes the unfinished shards; a rerun with other settings or videos is refused
-unless `overwrite`.
+Runs on Beam's local DirectRunner with one worker process per core by default; on Beam's
+DaskRunner (`--runner DaskRunner --dask_client_address tcp://HOST:PORT`, one dask task per
+shard), Dataflow, Flink, Spark or any other runner through Beam's options (RUNNERS). A rerun
+after a crash only redoes the unfinished shards; a rerun with other settings or videos is
+refused unless `overwrite`.
 """
 
+import argparse
 import hashlib
+import importlib.util
 import json
 import logging
 import os
@@ -28,6 +31,25 @@ BOX_SCALE = 1.3
 MIN_FACE_SIZE = 80
 DETECT_MAX_SIDE = 480
 POLL_SECONDS = {"local": 0.5, "remote": 30.0}  # how often the progress bar counts videos done
+# --runner NAME -> the runner class Beam is given. Beam's own runner names, which it reads in any
+# case and with "Runner" optional (so does runner_path), and its DaskRunner, which Beam takes
+# only by the full path. Any other runner: its full path, as Beam takes it.
+RUNNERS = {
+    "DirectRunner": "apache_beam.runners.direct.direct_runner.DirectRunner",
+    "DaskRunner": "apache_beam.runners.dask.dask_runner.DaskRunner",
+    "DataflowRunner": "apache_beam.runners.dataflow.dataflow_runner.DataflowRunner",
+    "FlinkRunner": "apache_beam.runners.portability.flink_runner.FlinkRunner",
+    "SparkRunner": "apache_beam.runners.portability.spark_runner.SparkRunner",
+    "PortableRunner": "apache_beam.runners.portability.portable_runner.PortableRunner",
+    "PrismRunner": "apache_beam.runners.portability.prism_runner.PrismRunner",
+    "FnApiRunner": "apache_beam.runners.portability.fn_api_runner.FnApiRunner",
+    "BundleBasedDirectRunner": "apache_beam.runners.direct.direct_runner.BundleBasedDirectRunner",
+    "SwitchingDirectRunner": "apache_beam.runners.direct.direct_runner.SwitchingDirectRunner",
+    "InteractiveRunner": "apache_beam.runners.interactive.interactive_runner.InteractiveRunner",
+    "KafkaStreamsRunner": "apache_beam.runners.portability.kafka_streams_runner.KafkaStreamsRunner",
+    "TestDirectRunner": "apache_beam.runners.test.TestDirectRunner",
+    "TestDataflowRunner": "apache_beam.runners.test.TestDataflowRunner",
+}
 
 
 def make_settings(found, name, layout, size=SIZE, frames=FRAMES, detector="mtcnn",
@@ -100,20 +122,47 @@ def _shard_dofn():
     return WriteShard
 
 
-def _pipeline_options(beam_args, log_level):
+def runner_path(name):
+    """The runner class path for --runner `name`: a name of RUNNERS (any case, "Runner"
+    optional) or a full path, kept as it is; UsageError naming the valid names."""
+    if "." in name:
+        return name
+    paths = {short.lower(): path for short, path in RUNNERS.items()}
+    path = paths.get(name.lower(), paths.get(name.lower() + "runner"))
+    if path is None:
+        raise UsageError(f"Unknown runner. Valid: {', '.join(RUNNERS)}, or a runner class's full "
+                         f"path. Received: runner={name!r}")
+    return path
+
+
+def split_runner(beam_args):
+    """(the runner class path, the other Beam options) of `beam_args`; the DirectRunner when
+    they name none. UsageError for an unknown name, or the DaskRunner without dask installed."""
+    parser = argparse.ArgumentParser(add_help=False, allow_abbrev=False)
+    parser.add_argument("--runner", default="DirectRunner")
+    known, rest = parser.parse_known_args(list(beam_args))
+    runner = runner_path(known.runner)
+    if runner == RUNNERS["DaskRunner"] and importlib.util.find_spec("distributed") is None:
+        raise UsageError("--runner DaskRunner needs dask.distributed: pip install -e '.[dask]'")
+    return runner, rest
+
+
+def _pipeline_options(runner, beam_args, log_level, shard_count):
+    """Beam's options: `beam_args` with `runner` and, where they set none, the workers' log
+    level and a runner's defaults: the DirectRunner one worker process per core, the DaskRunner
+    one dask task per shard (its own default puts up to 128 in one task)."""
     _import_beam()
     from apache_beam.options.pipeline_options import PipelineOptions
 
-    args = list(beam_args)
+    args = [f"--runner={runner}", *beam_args]
     flags = " ".join(args)
-    if "--default_sdk_harness_log_level" not in flags:  # the workers' own logging
-        args.append(f"--default_sdk_harness_log_level={log_level}")
-    if "--runner" not in flags:
-        args.append("--runner=DirectRunner")
-        if "--direct_running_mode" not in flags:
-            args.append("--direct_running_mode=multi_processing")
-        if "--direct_num_workers" not in flags:
-            args.append(f"--direct_num_workers={os.cpu_count() or 1}")
+    defaults = {"--default_sdk_harness_log_level": log_level}  # the workers' own logging
+    if runner == RUNNERS["DirectRunner"]:
+        defaults.update({"--direct_running_mode": "multi_processing",
+                         "--direct_num_workers": os.cpu_count() or 1})
+    if runner == RUNNERS["DaskRunner"] and "--dask_partition_size" not in flags:
+        defaults["--dask_npartitions"] = shard_count
+    args += [f"{flag}={value}" for flag, value in defaults.items() if flag not in flags]
     return PipelineOptions(args)
 
 
@@ -166,11 +215,11 @@ def _claim(out, settings, specs, overwrite):
     shards.remove_temporaries(out)
 
 
-def _run_beam(out, specs, pending, settings, beam_args, beam_log_level):
+def _run_beam(out, specs, pending, settings, runner, beam_args, beam_log_level):
     """Write the `pending` shards with Beam, a progress bar on stderr meanwhile."""
     beam = _import_beam()
 
-    options = _pipeline_options(beam_args, beam_log_level)
+    options = _pipeline_options(runner, beam_args, beam_log_level, len(pending))
     WriteShard = _shard_dofn()
     pipeline = beam.Pipeline(options=options)
     (pipeline
@@ -185,10 +234,19 @@ def _run_beam(out, specs, pending, settings, beam_args, beam_log_level):
               POLL_SECONDS["local" if shards.is_local(out) else "remote"]))
     watcher.start()
     try:
-        pipeline.run().wait_until_finish()
+        _finish(pipeline.run())
     finally:
         stop.set()
         watcher.join()
+
+
+def _finish(result):
+    """Wait for a Beam run to end, then close the DaskRunner's connection to its scheduler."""
+    try:
+        result.wait_until_finish()
+    finally:
+        if hasattr(result, "client"):
+            result.client.close()
 
 
 def _write_manifest(out, manifest):
@@ -203,7 +261,9 @@ def _write_manifest(out, manifest):
 def prepare(found, out, settings, examples_per_shard=shards.EXAMPLES_PER_SHARD, overwrite=False,
             beam_args=(), beam_log_level="WARNING"):
     """Prepare the videos of `found` (a layouts.Layout with splits) into `out` with `settings`
-    (make_settings); returns the manifest dict. beam_args: Beam pipeline options."""
+    (make_settings); returns the manifest dict. beam_args: Beam pipeline options, --runner by a
+    name of RUNNERS or a full path."""
+    runner, beam_args = split_runner(beam_args)
     logging.getLogger("apache_beam").setLevel(beam_log_level)
     log.info("%s", found.summary())
     out = out.rstrip("/")
@@ -218,7 +278,7 @@ def prepare(found, out, settings, examples_per_shard=shards.EXAMPLES_PER_SHARD, 
         with open(shards.progress_log(out), "w") as f:
             f.write("done\n" * done_videos)
     if pending:
-        _run_beam(out, specs, pending, settings, beam_args, beam_log_level)
+        _run_beam(out, specs, pending, settings, runner, beam_args, beam_log_level)
     manifest = shards.build_manifest(out, specs, settings, found, skipped)
     _write_manifest(out, manifest)
     log.info("wrote %s: %s examples; %d items skipped",

@@ -1,3 +1,6 @@
+import subprocess
+import sys
+
 import pytest
 
 from pipelines import prepare
@@ -15,3 +18,12 @@ def test_layout_flags_are_checked(tmp_path, capsys):
         with pytest.raises(SystemExit):
             prepare.run(argv)
         assert message in capsys.readouterr().err
+
+
+def test_unknown_runner_is_one_line_and_exit_2(tmp_path):
+    done = subprocess.run(
+        [sys.executable, "-m", "pipelines.prepare", "--ffpp-root", str(tmp_path), "--out",
+         str(tmp_path / "out"), "--runner", "Dusk"], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2
+    assert done.stderr.startswith("error: Unknown runner. Valid: DirectRunner, DaskRunner, ")
+    assert done.stderr.count("\n") == 1 and not (tmp_path / "out").exists()
