@@ -163,12 +163,38 @@ def _runs(pid, started):
 
 
 def check_storage(path):
-    """UsageError before any work when `path` (a run dir) is on storage claims cannot use."""
+    """UsageError before any work when `path` (a run dir, new or existing) is on storage claims
+    cannot use: an object store, or a file system without hard links (probed in the nearest
+    existing folder)."""
     if "://" in os.fspath(path):
         raise UsageError(
             f"{path}: a run dir must be on a POSIX file system (a local disk, NFS, Lustre): "
             "claims need an atomic create-if-absent, which object stores reached through "
             "tf.io.gfile do not offer; mount shared storage and give its path")
+    folder = os.path.abspath(path)
+    while not os.path.isdir(folder):
+        folder = os.path.dirname(folder)
+    probe = os.path.join(folder, f".claim-probe-{uuid.uuid4().hex}")
+    try:
+        with open(probe, "w"):
+            pass
+        _link(probe, probe + ".link", path)
+    finally:
+        for name in (probe, probe + ".link"):
+            with contextlib.suppress(FileNotFoundError):
+                os.remove(name)
+
+
+def _link(source, target, path):
+    """os.link; UsageError naming `path` when its file system has no hard links."""
+    try:
+        os.link(source, target)
+    except OSError as error:
+        if error.errno not in _NO_LINKS:
+            raise
+        raise UsageError(
+            f"{path}: the file system has no hard links ({error.strerror}), which a claim "
+            "needs to be taken atomically; put the run dirs on a local disk or NFS") from None
 
 
 def _write_new(path, holder):
@@ -180,17 +206,8 @@ def _write_new(path, holder):
             json.dump(holder, f)
             f.flush()
             os.fsync(f.fileno())
-        try:
-            os.link(tmp, path)
-        except FileExistsError:
-            pass
-        except OSError as error:
-            if error.errno not in _NO_LINKS:
-                raise
-            raise UsageError(
-                f"{os.path.dirname(path) or '.'}: the file system has no hard links "
-                f"({error.strerror}), which a claim needs to be taken atomically; put the run "
-                "dirs on a local disk or NFS") from None
+        with contextlib.suppress(FileExistsError):
+            _link(tmp, path, os.path.dirname(path) or ".")
         return os.stat(tmp).st_nlink == 2
     finally:
         with contextlib.suppress(FileNotFoundError):

@@ -6,6 +6,9 @@ problem with the command line or its inputs, 1 for a failure during the work; an
 exception is a bug and keeps its traceback. `--debug` on any command (or `ADD_TF_DEBUG=1`)
 prints the traceback of every error as well.
 
+SIGTERM (a scheduler cancelling or pre-empting a job) is handled as Ctrl-C: the work stops by an
+exception, so that what holds a claim releases it; exit 143 (130 for Ctrl-C).
+
 A command's process also ends without the interpreter's final garbage collection
 (`gc.freeze` at exit): that collection walks every object the traced TensorFlow graphs left,
 2 s of a training command's exit on the 2-core machine, to free memory the system frees anyway.
@@ -19,7 +22,9 @@ import errno
 import functools
 import gc
 import os
+import signal
 import sys
+import threading
 import traceback
 
 DEBUG_FLAG = "--debug"
@@ -28,6 +33,19 @@ DEBUG_ENV = "ADD_TF_DEBUG"
 
 class UsageError(Exception):
     """A problem with the command line or the inputs; a command prints it and exits with 2."""
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM during a command (a scheduler's cancel, preemption or time limit): handled as
+    Ctrl-C is, so that a run's claim is released and its session recorded; exit TERMINATED."""
+
+
+INTERRUPTED = 130  # the exit status of a command stopped by Ctrl-C
+TERMINATED = 143  # ... and by SIGTERM
+
+
+def _terminate(signum, frame):
+    raise Terminated
 
 
 class WorkError(Exception):
@@ -119,11 +137,14 @@ def command(main):
         before = os.environ.get(DEBUG_ENV)
         if debug:  # for the command's run: core.console then leaves TensorFlow's logs on
             os.environ[DEBUG_ENV] = "1"
+        main_thread = threading.current_thread() is threading.main_thread()
+        on_term = signal.signal(signal.SIGTERM, _terminate) if main_thread else None
         try:
             return main(argv)
-        except KeyboardInterrupt:
-            print("interrupted", file=sys.stderr)
-            raise SystemExit(130) from None
+        except KeyboardInterrupt as interrupt:
+            terminated = isinstance(interrupt, Terminated)
+            print("terminated" if terminated else "interrupted", file=sys.stderr)
+            raise SystemExit(TERMINATED if terminated else INTERRUPTED) from None
         except Exception as error:  # noqa: BLE001  (the boundary: classify, else re-raise)
             status = exit_status(error)
             if status is None:
@@ -133,6 +154,8 @@ def command(main):
             print(f"error: {message(error)}", file=sys.stderr, flush=True)
             raise SystemExit(status) from None
         finally:
+            if main_thread:
+                signal.signal(signal.SIGTERM, on_term)
             if before is None:
                 os.environ.pop(DEBUG_ENV, None)
             else:

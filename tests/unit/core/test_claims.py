@@ -136,6 +136,8 @@ def test_storage_without_atomic_create_is_refused(tmp_path, monkeypatch):
         raise OSError(errno.EPERM, "Operation not permitted")
 
     monkeypatch.setattr(os, "link", no_links)
+    with pytest.raises(UsageError, match=f"{tmp_path / 'new'}: the file system has no hard"):
+        claims.check_storage(str(tmp_path / "new"))
     with pytest.raises(UsageError, match="the file system has no hard links"):
         claims.try_take(str(tmp_path / "claim.json"))
     assert os.listdir(tmp_path) == []

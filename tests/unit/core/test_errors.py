@@ -111,12 +111,38 @@ class Cycle:
 
 @errors.command
 def main(argv):
-    cycle = Cycle()
-    cycle.self = cycle  # garbage only a collection finds
+    pass
 
 main([])
 main([])
+cycle = Cycle()
+cycle.self = cycle
+del cycle  # garbage only a collection finds
 """
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           check=True)
     assert "collected at exit" not in done.stdout
+
+
+def test_sigterm_is_handled_as_ctrl_c_and_the_handler_restored(capsys):
+    import os
+    import signal
+
+    released = []
+
+    def main(argv):
+        try:
+            os.kill(os.getpid(), signal.SIGTERM)
+            signal.pause()
+        finally:  # what a held claim does
+            released.append(True)
+
+    before = signal.getsignal(signal.SIGTERM)
+    code, err = _run(main, [], capsys)
+    assert code == errors.TERMINATED and err == "terminated\n" and released == [True]
+    assert signal.getsignal(signal.SIGTERM) is before
+
+    def interrupted(argv):
+        raise KeyboardInterrupt
+
+    assert _run(interrupted, [], capsys) == (errors.INTERRUPTED, "interrupted\n")

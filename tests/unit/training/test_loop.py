@@ -25,7 +25,7 @@ def test_plan_counts_validations_and_steps():
 
 
 def test_students_can_start_from_the_teacher(tmp_path):
-    from add_tf.fit import teacher_config
+    from add_tf.training.one_run import teacher_config
 
     config = config_lib.resolve(overrides=["model.weights=teacher"])
     assert teacher_config(config).model.weights is None  # a teacher starts from random weights
