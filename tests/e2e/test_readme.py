@@ -27,12 +27,13 @@ def _blocks(text):
 
 def _commands(text):
     """(module, argv) of every `python -m add_tf.X / pipelines.X` in the bash blocks (after an
-    environment assignment or `&&`)."""
+    environment assignment, `&&` or `|`, before a redirection)."""
     found = []
     for block in _blocks(text):
         for line in block.splitlines():
-            for part in line.split("&&"):
+            for part in re.split(r"&&|\|", line):
                 part = re.sub(r"^\s*(\w+=('[^']*'|\S+)\s+)*", "", part).strip()
+                part = re.split(r"\s\d?>", part)[0]
                 match = COMMAND.match(part)
                 if match:
                     found.append((match.group(1), shlex.split(match.group(2))))
