@@ -178,24 +178,21 @@ def requests(args, configs, runs_root):
 def train_and_score(request, strategy, verbose=2):
     """Train `request` (one_run.train, the demo records made when needed) and, on the chief,
     score the run and its teacher on the test split: {table row name: test metrics}."""
+    from add_tf.evaluation import evaluator
+
     outcome = one_run.train(request, strategy, verbose, inputs=demo_data.INPUTS)
     if not request.evaluate or not task_info()[2]:
         return {}
+
+    def score(run_dir):
+        return evaluator.test_metrics(run_dir, demo_data.INPUTS)
+
     rows = {}
     config = request.config
     if outcome.teacher_path and os.path.isdir(outcome.teacher_path):
         rows[f"teacher ({config.data.teacher_comp})"] = score(outcome.teacher_path)
     rows[f"{config.loss.method} ({config.data.comp})"] = score(request.run_dir)
     return rows
-
-
-def score(run_dir):
-    """Test metrics of a finished run (the stored ones when metrics.json has them)."""
-    from add_tf.evaluation import evaluator
-
-    if runs.stored_test(run_dir) is None:
-        demo_data.INPUTS.ensure(runs.read_config(run_dir), run_dir)
-    return evaluator.test_metrics(run_dir)
 
 
 @errors.command

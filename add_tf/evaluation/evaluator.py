@@ -28,7 +28,7 @@ from add_tf.data import (
 from add_tf.evaluation import metrics as metrics_lib
 from add_tf.evaluation.metrics_file import LAST, metrics_key, store_metrics
 from add_tf.models import build_classifier, feature_model, load_weights
-from add_tf.training import runs
+from add_tf.training import one_run, runs
 from add_tf.training.callbacks import TrainingBackup
 from add_tf.training.distiller import Distiller
 
@@ -157,11 +157,14 @@ def evaluate_run(run_dir, dataset=None, comp=None, data_dir=None, batch_size=Non
     return result
 
 
-def test_metrics(run_dir):
+def test_metrics(run_dir, inputs=one_run.PREPARED):
     """The test metrics of a finished run: those its metrics.json holds, else scored now (and
-    stored)."""
+    stored) on the records `inputs` makes when they are missing (add_tf.training.one_run)."""
     stored = runs.stored_test(run_dir)
-    return stored if stored is not None else evaluate_run(run_dir)
+    if stored is not None:
+        return stored
+    inputs.ensure(runs.read_config(run_dir), run_dir)
+    return evaluate_run(run_dir)
 
 
 # --------------------------------------------------------------------------- any records

@@ -82,13 +82,10 @@ def score(entry, eval_records, checkpoint, inputs):
         if claim is None:
             continue
         with claims.kept(claim):
-            if runs.stored_test(run_dir) is None:
-                inputs.ensure(runs.read_config(run_dir), run_dir)
-                evaluator.test_metrics(run_dir)
+            evaluator.test_metrics(run_dir, inputs)
             if run_dir == entry["run_dir"]:
-                if checkpoint == "last":
-                    if grid.needs_last_score(run_dir):
-                        inputs.ensure(runs.read_config(run_dir), run_dir)
+                if checkpoint == "last" and grid.needs_last_score(run_dir):
+                    inputs.ensure(runs.read_config(run_dir), run_dir)
                     grid.score_last(run_dir)
                 grid.evaluate_on_records(run_dir, eval_records)
 

@@ -249,6 +249,7 @@ def _train_claimed(config, run_dir, teacher_path, strategy, verbose, inputs, sco
     """Train `config` into `run_dir` under its claim (the chief's, under multi-worker); True
     when this process trained it, False when it was finished already."""
     if runs.is_complete(run_dir) and not overwrite:
+        print(f"[fit] {run_dir} is already trained; skipping training.", flush=True)
         return False
     os.makedirs(run_dir, exist_ok=True)
     if not task_info()[2]:  # a worker of a multi-worker job joins the chief's claim
