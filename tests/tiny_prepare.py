@@ -17,6 +17,14 @@ def prepare_tiny(tree, out, *extra):
     return prepare.run(["--ffpp-root", str(tree), "--out", str(out), *FAST, *extra])
 
 
+def prepare_ffpp_methods(tree, out, *extra):
+    """prepare_tiny on a demo tree made with ffpp_methods: every method folder its DEMO.json
+    names (FF++ as a whole)."""
+    with open(f"{tree}/DEMO.json") as f:
+        methods = json.load(f)["methods"]
+    return prepare_tiny(tree, out, "--methods", ",".join(methods), *extra)
+
+
 def prepare_layout(layout, root, out, *extra):
     """pipelines.prepare on a tree of another layout (celebdf, dfdc, folders)."""
     from pipelines import prepare

@@ -6,6 +6,9 @@ methods (cycled in this order, a quarter of the fakes each):
 - texture (NeuralTextures): the target's mouth region re-rendered with a banded texture;
 - gan (FaceShifter): the source's inner face, colour matched, with a 4-pixel grid.
 
+Each kind names the one FaceForensics++ folder its fakes go to in a tree with `ffpp_methods`
+(add_tf.synthetic.tree): the method above; for swap Deepfakes, the first of its two.
+
 All are made at half resolution and resampled (no sensor noise, softer detail) with the
 up-sampler's 2-pixel checkerboard; a fake's strength (0..TRACE) scales what survives compression.
 
@@ -35,13 +38,15 @@ CHECKER = (8.0, 28.0)  # range of a fake's 2-pixel checkerboard amplitude (grey 
 @dataclasses.dataclass(frozen=True)
 class FakeKind:
     """draw(target, source, t, size, strength, mismatch) -> (face (size, size, 3), masks);
-    region: the mask blended ("inner" or "lower"); interp: the cv2 up-sampling; finish(face,
-    strength) -> face: the kind's own trace, after resampling and misalignment."""
+    region: the mask blended ("inner" or "lower"); interp: the cv2 up-sampling; ffpp_method:
+    the FaceForensics++ method folder of the kind's fakes; finish(face, strength) -> face: the
+    kind's own trace, after resampling and misalignment."""
 
     name: str
     draw: object
     region: str
     interp: int
+    ffpp_method: str
     finish: object = None
 
 
@@ -50,9 +55,10 @@ kinds = KINDS.names  # the registered fake kinds, in order of registration
 get = KINDS.get  # the FakeKind registered as a name; ValueError listing the names
 
 
-def register(name, region, interp, finish=None):
+def register(name, region, interp, ffpp_method, finish=None):
     """Decorator: register `draw` as fake kind `name` (see FakeKind)."""
-    return KINDS.register(name, lambda draw: FakeKind(name, draw, region, interp, finish))
+    return KINDS.register(name, lambda draw: FakeKind(name, draw, region, interp, ffpp_method,
+                                                      finish))
 
 
 def _bands(face, strength):
@@ -69,25 +75,25 @@ def _gan_grid(face, strength):
                                      * 4.0 * strength)[..., None]
 
 
-@register("swap", "inner", cv2.INTER_LINEAR)
+@register("swap", "inner", cv2.INTER_LINEAR, "Deepfakes")
 def _swap(target, source, t, size, strength, mismatch):
     lighting = tuple(np.add(np.multiply(target["light"], 1 - strength),
                             np.multiply(source["light"], strength)))
     return render(target, source, t, size, skin=target["skin"] + mismatch, lighting=lighting)
 
 
-@register("reenact", "lower", cv2.INTER_CUBIC)
+@register("reenact", "lower", cv2.INTER_CUBIC, "Face2Face")
 def _reenact(target, source, t, size, strength, mismatch):
     return render(target, target, t, size, expression=source,
                   skin=target["skin"] + 0.5 * mismatch)
 
 
-@register("texture", "lower", cv2.INTER_LINEAR, finish=_bands)
+@register("texture", "lower", cv2.INTER_LINEAR, "NeuralTextures", finish=_bands)
 def _texture(target, source, t, size, strength, mismatch):
     return render(target, target, t, size, skin=target["skin"] + 0.3 * mismatch)
 
 
-@register("gan", "inner", cv2.INTER_NEAREST, finish=_gan_grid)
+@register("gan", "inner", cv2.INTER_NEAREST, "FaceShifter", finish=_gan_grid)
 def _gan(target, source, t, size, strength, mismatch):
     return render(target, source, t, size, skin=target["skin"] + 0.3 * mismatch)
 

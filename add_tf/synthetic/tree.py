@@ -3,6 +3,10 @@
     {root}/original_sequences/youtube/{raw,c23,c40}/videos/NNN.mp4
     {root}/manipulated_sequences/Demo/{raw,c23,c40}/videos/a_b.mp4   (target a, source b)
     {root}/splits/{train,val,test}.json, {root}/DEMO.json (seed, sizes, kind of every fake)
+
+With `ffpp_methods` the fakes go to FaceForensics++'s method folders instead, one per fake kind,
+and DEMO.json names the kind of each folder:
+    {root}/manipulated_sequences/{Deepfakes,Face2Face,NeuralTextures,FaceShifter}/{q}/videos/a_b.mp4
 """
 
 import multiprocessing
@@ -14,7 +18,7 @@ import numpy as np
 
 from add_tf.core import atomic
 from add_tf.core.names import QUALITIES
-from add_tf.synthetic.fakes import TRACE, fake_spec
+from add_tf.synthetic import fakes
 from add_tf.synthetic.render import identity
 from add_tf.synthetic.videos import write_video
 from pipelines.layouts import ffpp, splits
@@ -51,31 +55,43 @@ def _write_all(work, workers):
 
 
 def generate_demo_tree(root, seed=0, num_ids=NUM_IDS, frames=NUM_FRAMES, size=FRAME_SIZE,
-                       qualities=QUALITIES, workers=None, trace=TRACE):
+                       qualities=QUALITIES, workers=None, trace=fakes.TRACE, ffpp_methods=False):
     """Write the demo tree under `root` (FaceForensics++ layout, method folder "Demo",
     splits/{train,val,test}.json). Deterministic for a given seed. Returns `root`.
 
     workers: processes writing videos (default: one per core; 1 = in this process). They are
     spawned, so a script calling this needs the usual `if __name__ == "__main__":` guard.
-    trace: scale of the traces that survive compression (the demo's difficulty at c23 / c40)."""
+    trace: scale of the traces that survive compression (the demo's difficulty at c23 / c40).
+    ffpp_methods: FF++ as a whole, for training on several methods at once: one method folder
+    per fake kind (FakeKind.ffpp_method), each with the fakes a_b and b_a of every pair, as FF++
+    has (reals are 1 in 5 videos), instead of "Demo"; the same reals and splits as without it.
+    DEMO.json then maps each folder to its kind ("methods") instead of each fake ("kinds")."""
     rng = np.random.default_rng(seed)
     ids = [f"{i:03d}" for i in range(num_ids)]
     identities = {vid: identity(rng) for vid in ids}
     order = list(rng.permutation(num_ids))
     pairs = [[ids[order[2 * k]], ids[order[2 * k + 1]]] for k in range(num_ids // 2)]
     splits.write_split_files(os.path.join(root, "splits"), split_pairs(pairs))
-    fakes = [(a, b) for a, b in pairs] + [(b, a) for a, b in pairs]
-    specs = [fake_spec(rng, k, trace) for k in range(len(fakes))]
-    work = [(root, seed, vid, None, identities[vid], None, None, size, frames, tuple(qualities))
-            for vid in ids]
-    work += [(root, seed, a, b, identities[a], identities[b], spec, size, frames, tuple(qualities))
-             for (a, b), spec in zip(fakes, specs)]
+    targets_sources = [(a, b) for a, b in pairs] + [(b, a) for a, b in pairs]
+    if ffpp_methods:  # fake_spec(rng, k) draws a fake of the k-th kind
+        made = [(fakes.get(kind).ffpp_method, fake, fakes.fake_spec(rng, k, trace))
+                for k, kind in enumerate(fakes.kinds()) for fake in targets_sources]
+    else:
+        made = [(ffpp.DEMO_METHOD, fake, fakes.fake_spec(rng, k, trace))
+                for k, fake in enumerate(targets_sources)]
+    work = [(root, ffpp.ORIGINAL, seed, vid, None, identities[vid], None, None, size, frames,
+             tuple(qualities)) for vid in ids]
+    work += [(root, method, seed, a, b, identities[a], identities[b], spec, size, frames,
+              tuple(qualities)) for method, (a, b), spec in made]
     _write_all(work, workers)
     if "raw" not in qualities:
-        for method in (ffpp.ORIGINAL, ffpp.DEMO_METHOD):
+        for method in {ffpp.ORIGINAL, *(method for method, _, _ in made)}:
             shutil.rmtree(os.path.dirname(ffpp.source_dir(root, method, "raw")))
-    kinds = {f"{a}_{b}": spec["kind"] for (a, b), spec in zip(fakes, specs)}
     described = {"version": GENERATOR_VERSION, "seed": seed, "ids": num_ids, "frames": frames,
-                 "size": size, "kinds": kinds}
+                 "size": size}
+    if ffpp_methods:
+        described["methods"] = {fakes.get(kind).ffpp_method: kind for kind in fakes.kinds()}
+    else:
+        described["kinds"] = {f"{a}_{b}": spec["kind"] for _, (a, b), spec in made}
     atomic.write_json(os.path.join(root, DESCRIPTION), described)
     return root

@@ -31,12 +31,13 @@ def frames(target, source, spec, size, count, rng):
 
 
 def write_video(job):
-    """One demo video `target` (manipulated by `source` when given) in every quality.
+    """One demo video `target` (manipulated by `source` when given) in every quality, in the
+    folders of `method` (ffpp.ORIGINAL for a real video).
 
-    job: (root, seed, target, source, target_ident, source_ident, spec, size, frames,
+    job: (root, method, seed, target, source, target_ident, source_ident, spec, size, frames,
     qualities), source None for a real video."""
-    root, seed, target, source, target_ident, source_ident, spec, size, count, qualities = job
-    method = ffpp.ORIGINAL if source is None else ffpp.DEMO_METHOD
+    (root, method, seed, target, source, target_ident, source_ident, spec, size, count,
+     qualities) = job
     name = target if source is None else f"{target}_{source}"
     frame_rng = np.random.default_rng([seed] + [ord(ch) for ch in name])
     raw_path = os.path.join(ffpp.source_dir(root, method, "raw"), f"{name}.mp4")
