@@ -71,7 +71,14 @@ CHECKPOINTS = ("best", "last")  # --checkpoint: the student each run is scored w
 def build_parser():
     p = argparse.ArgumentParser(prog="python -m add_tf.experiments",
                                 description=__doc__.split("\n")[0])
-    p.add_argument("--datasets", nargs="+", default=["demo"], choices=sorted(config_lib.DATASETS))
+    sets = p.add_mutually_exclusive_group()
+    sets.add_argument("--datasets", nargs="+", default=["demo"],
+                      choices=sorted(config_lib.DATASETS),
+                      help="records in the data dir (ffpp: FaceForensics++ with every "
+                      "manipulation prepared there)")
+    sets.add_argument("--records", nargs="+", default=[], metavar="DIR",
+                      help="or: folders of records of any layout (pipelines.prepare), each "
+                      "named by its manifest in the run dirs and tables")
     p.add_argument("--comps", nargs="+", default=["c40"], choices=config_lib.QUALITIES)
     p.add_argument("--methods", nargs="+", default=["add", "none"],
                    help=f"from {', '.join(methods_lib.METHODS)}")

@@ -33,6 +33,7 @@ from __future__ import annotations
 import argparse
 import os
 
+from add_tf import data
 from add_tf.core import config as config_lib
 from add_tf.core import console, errors, table
 from add_tf.core.errors import UsageError
@@ -44,6 +45,8 @@ from add_tf.training.strategy import STRATEGIES, make_strategy, task_info
 
 FLAGS = {  # argparse destination -> config key
     "dataset": "data.dataset",
+    "records": "data.records",
+    "fakes": "data.fakes",
     "comp": "data.comp",
     "method": "loss.method",
     "backbone": "model.backbone",
@@ -71,7 +74,15 @@ def build_parser():
         prog="python -m add_tf.fit",
         description="Train a deepfake detector (teacher, ADD student or baseline) and evaluate it.",
     )
-    p.add_argument("--dataset", choices=sorted(config_lib.DATASETS), help="default: demo")
+    p.add_argument("--dataset", choices=sorted(config_lib.DATASETS),
+                   help="records in the data dir (default: demo; ffpp: FaceForensics++ with "
+                   "every manipulation prepared there)")
+    p.add_argument("--records", metavar="DIR",
+                   help="or: a folder of records of any layout (pipelines.prepare: ffpp, "
+                   "celebdf, dfdc, folders), named by its manifest")
+    p.add_argument("--fakes", nargs="+", metavar="NAME",
+                   help="the fake sets to train on, by their manifest names (default: all of "
+                   "--records or of --dataset ffpp)")
     p.add_argument("--comp", choices=config_lib.QUALITIES, help="student quality (default c40)")
     p.add_argument("--method", choices=tuple(METHODS), help="default: add")
     p.add_argument("--backbone", choices=CHOICES["model.backbone"])
@@ -122,14 +133,18 @@ def resolve_config(args):
 
 
 def config_from(yaml_path=None, overrides=(), flags=None):
-    """add_tf.core.config.resolve with this command's choices; UsageError naming what is
-    wrong."""
+    """add_tf.core.config.resolve with this command's choices, completed from the records
+    (add_tf.data.training_set.complete: the set's name, the teacher's quality); UsageError
+    naming what is wrong."""
+    if (flags or {}).get("data.dataset") and (flags or {}).get("data.records"):
+        raise UsageError("Give --dataset (records in the data dir) or --records DIR, not both")
     try:
-        return config_lib.resolve(yaml_path, overrides, flags, CHOICES)
+        config = config_lib.resolve(yaml_path, overrides, flags, CHOICES)
     except FileNotFoundError:
         raise UsageError(f"Config file not found: {yaml_path}") from None
     except (KeyError, ValueError) as error:
         raise UsageError(str(error.args[0] if error.args else error)) from None
+    return data.training_set.complete(config)
 
 
 def run_configs(config, args):

@@ -39,6 +39,10 @@ METHODS = tuple(methods.METHODS)  # the names of the method table, add_tf.core.m
 CHECKPOINTS = ("best", "last")  # train.checkpoint: the validation whose student a run keeps
 MV_BINNINGS = ("count", "interval")  # the keys of add_tf.losses.multiview.BINNINGS
 MV_COORDINATES = ("unit", "index")  # the keys of add_tf.losses.multiview.COORDINATES
+# data.balance (add_tf.data.reader): "classes" draws half of every training batch, on average,
+# from the reals and the other half from the fake sets in equal shares; "none" reads the
+# records in their own proportions; "auto" balances when the run reads several fake sets
+BALANCES = ("auto", "none", "classes")
 
 
 @dataclass
@@ -107,9 +111,18 @@ class TrainConfig:
 
 @dataclass
 class DataConfig:
+    """Which records a run reads (add_tf.data.training_set): `dataset`, a name of DATASETS,
+    under `data_dir`; or `records`, a folder of any prepared set, whose name `dataset` then holds.
+    `fakes`: the fake record sets to read (None: the dataset's, or every one of `records`);
+    `teacher_comp` None: the best quality the records hold; `balance`: how training batches
+    draw from the reals and the fake sets (BALANCES)."""
+
     dataset: str = "demo"
+    records: str | None = None
+    fakes: tuple[str, ...] | None = None
     comp: str = "c40"
-    teacher_comp: str = "raw"
+    teacher_comp: str | None = None
+    balance: str = "auto"
     data_dir: str = "data"
 
 
@@ -156,14 +169,17 @@ class Config:
         choices: {section.key: valid names} of keys whose names are registered above core
         (e.g. {"model.backbone": backbones.names()}), checked after core's own names."""
         checked = [
-            ("data.dataset", self.data.dataset, tuple(DATASETS)),
             ("data.comp", self.data.comp, QUALITIES),
-            ("data.teacher_comp", self.data.teacher_comp, QUALITIES),
+            ("data.balance", self.data.balance, BALANCES),
             ("loss.method", self.loss.method, tuple(METHODS)),
             ("loss.mv_binning", self.loss.mv_binning, MV_BINNINGS),
             ("loss.mv_coordinates", self.loss.mv_coordinates, MV_COORDINATES),
             ("train.checkpoint", self.train.checkpoint, CHECKPOINTS),
         ]
+        if not self.data.records:
+            checked.append(("data.dataset", self.data.dataset, tuple(DATASETS)))
+        if self.data.teacher_comp is not None:
+            checked.append(("data.teacher_comp", self.data.teacher_comp, QUALITIES))
         checked += [(key, self.get(key), tuple(valid)) for key, valid in (choices or {}).items()]
         for key, value, valid in checked:
             names = value if isinstance(value, tuple) else (value,)
@@ -182,8 +198,24 @@ class Config:
                                  f"Received: {shown!r}")
         if not self.data.data_dir.strip():
             raise ValueError("data.data_dir must name a folder (default: data). Received: ''")
+        self._validate_fakes()
         self._validate_layers()
         check_weights(self.model.weights)
+
+    def _validate_fakes(self):
+        """data.fakes: a non-empty subset, for records given by folder or a dataset that reads
+        every fake set (ffpp)."""
+        fakes = self.data.fakes
+        if fakes is None:
+            return
+        if not fakes or len(set(fakes)) != len(fakes):
+            raise ValueError(f"data.fakes must name at least one fake set, each once. Received: "
+                             f"{list(fakes)!r}")
+        if not self.data.records and DATASETS.get(self.data.dataset, (None, None))[1]:
+            raise ValueError(
+                f"data.fakes chooses among the fake sets of data.records or of a dataset that "
+                f"reads them all (ffpp); {self.data.dataset!r} reads "
+                f"{', '.join(DATASETS[self.data.dataset][1])}. Received: {list(fakes)!r}")
 
     def _validate_layers(self):
         """loss.layers: named once each, not empty; the per-layer weights of the terms the method
@@ -406,17 +438,17 @@ def layer_items(yaml_path=None, overrides=(), flags=None):
 def resolve(yaml_path=None, overrides=(), flags=None, choices=None):
     """The config of a run, from its layers (later ones win):
 
-    paper defaults <- DEMO_DEFAULTS (when the dataset is "demo") <- YAML file <- --set items
-    <- flags ({section.key: value}, None = not given). The dataset that selects the demo layer
-    is the one the upper layers name (default: the dataset default). `choices`: the registered
-    names of `Config.validate`. Raises ValueError / KeyError naming the bad key or value;
-    FileNotFoundError for a missing YAML file."""
+    paper defaults <- DEMO_DEFAULTS (when the dataset is "demo" and no records folder is given)
+    <- YAML file <- --set items <- flags ({section.key: value}, None = not given). The dataset
+    that selects the demo layer is the one the upper layers name (default: the dataset
+    default). `choices`: the registered names of `Config.validate`. Raises ValueError /
+    KeyError naming the bad key or value; FileNotFoundError for a missing YAML file."""
     items = layer_items(yaml_path, overrides, flags)
     probe = Config()
     for key, value in items:
         probe.set(key, value)
     config = Config()
-    if probe.data.dataset == "demo":
+    if probe.data.dataset == "demo" and not probe.data.records:
         for key, value in DEMO_DEFAULTS.items():
             config.set(key, value)
     for key, value in items:

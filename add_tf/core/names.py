@@ -5,14 +5,16 @@ Every module that validates, orders or writes one of these takes it from here (n
 
 QUALITIES = ("raw", "c23", "c40")  # best first: raw frames, then H.264 CRF 23 and CRF 40
 
-# Dataset name -> FaceForensics++ manipulation folder (originals are always included).
+# Dataset name -> (its records' folder in the data dir, the fake record sets it reads beside the
+# reals; None: every one the records hold). add_tf.data.training_set reads it.
 DATASETS = {
-    "demo": "Demo",
-    "deepfakes": "Deepfakes",
-    "face2face": "Face2Face",
-    "faceswap": "FaceSwap",
-    "neuraltextures": "NeuralTextures",
-    "faceshifter": "FaceShifter",
+    "demo": ("demo", ("Demo",)),
+    "ffpp": ("ffpp", None),
+    "deepfakes": ("ffpp", ("Deepfakes",)),
+    "face2face": ("ffpp", ("Face2Face",)),
+    "faceswap": ("ffpp", ("FaceSwap",)),
+    "neuraltextures": ("ffpp", ("NeuralTextures",)),
+    "faceshifter": ("ffpp", ("FaceShifter",)),
 }
 
 # The metrics of a scored split (add_tf.evaluation.metrics), in the order tables show them.

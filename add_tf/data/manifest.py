@@ -1,39 +1,16 @@
-"""Where a data dir keeps a dataset's prepared records, and what their manifest says: the crop
-size, the demo generator's draw, the record sets a method reads, the examples per split.
+"""What a records folder's manifest says: the crop size, the qualities, the demo generator's
+draw, the record sets a selection reads, the examples per split. Which folder a run reads is
+add_tf.data.training_set's.
 
-    {data_dir}/demo/ or {data_dir}/ffpp/      records_dir of `records_location`
-        manifest.json                         written by `pipelines.prepare` after the shards
-        {split}/{name}-00000-of-00004.tfrecord
+    {records_dir}/manifest.json                  written by `pipelines.prepare` after the shards
+    {records_dir}/{split}/{name}-00000-of-00004.tfrecord
 """
 
 import os
 
 from add_tf.core import atomic
 from add_tf.core.errors import UsageError
-from add_tf.core.names import DATASETS
 from add_tf.data import schema
-
-
-def records_location(data_dir, dataset):
-    """(records_dir, method_folder) for a dataset name of `add_tf.core.names.DATASETS`:
-    demo records live at {data_dir}/demo, FaceForensics++ records at {data_dir}/ffpp."""
-    if dataset not in DATASETS:
-        raise ValueError(f"Unknown dataset {dataset!r}. Valid: {', '.join(DATASETS)}")
-    sub = "demo" if dataset == "demo" else "ffpp"
-    return os.path.join(str(data_dir), sub), DATASETS[dataset]
-
-
-def require_prepared(data_dir, dataset):
-    """(records_dir, method folder, manifest) of `dataset`'s prepared records under `data_dir`;
-    UsageError naming the missing manifest and the command that prepares them."""
-    records_dir, method_folder = records_location(data_dir, dataset)
-    manifest_path = os.path.join(records_dir, schema.MANIFEST)
-    if not os.path.exists(manifest_path):
-        raise UsageError(
-            f"No prepared data for dataset {dataset!r}: expected {manifest_path} (data dir "
-            f"{data_dir!r}). Prepare it first with:\n  python -m pipelines.prepare --ffpp-root "
-            f"/path/to/FaceForensics++ --out {records_dir} --methods {DATASETS[dataset]}")
-    return records_dir, method_folder, read_manifest(records_dir)
 
 
 def read_manifest(records_dir):
@@ -72,24 +49,16 @@ def manifest_qualities(manifest):
     return list(manifest.get("settings", {}).get("qualities", []))
 
 
-def prepared_image_size(data_dir, dataset):
-    """The crop side of `dataset`'s prepared records under `data_dir`, None when they are not
-    prepared (or their manifest records no size)."""
-    records_dir, _ = records_location(data_dir, dataset)
-    if not os.path.isfile(os.path.join(records_dir, schema.MANIFEST)):
-        return None
-    return manifest_image_size(read_manifest(records_dir))
-
-
 def record_set_names(method, every):
-    """The record sets ("original", "Deepfakes", ...) of originals + `method`, a method folder
-    or a dataset name of `add_tf.core.names.DATASETS`; "original" alone for "original", `every`
-    (all the sets there are) for "all" or None."""
-    method = DATASETS.get(method, method)
+    """The record sets ("original", "Deepfakes", ...) of originals + `method`: one fake set's
+    name, or a tuple of them (add_tf.data.training_set.TrainingSet.sets); "original" alone for
+    "original", `every` (all the sets there are) for "all" or None."""
     if method in (None, "all"):
         return list(every)
     if method == schema.ORIGINAL:
         return [schema.ORIGINAL]
+    if isinstance(method, (tuple, list)):
+        return [schema.ORIGINAL, *method]
     return [schema.ORIGINAL, method]
 
 

@@ -21,6 +21,8 @@ stays deterministic whenever a seed is given (a same-seed rerun reads the same b
 unseeded training lets tf.data deliver out of order.
 """
 
+import os
+
 from add_tf.core.errors import UsageError
 from add_tf.core.names import QUALITIES
 from add_tf.data import schema
@@ -45,17 +47,21 @@ def make_dataset(
     repeat=False,
     shuffle_buffer=2048,
     cache=False,
+    balance=False,
 ):
     """tf.data.Dataset of ((teacher, student), label) batches.
 
-    records_dir: prepared records (see `records_location`); method: FF++ method folder
-        ("Deepfakes", ..., "Demo"), a dataset name of config.DATASETS, "original" or "all";
-        originals are always included.
+    records_dir: prepared records (add_tf.data.training_set); method: the fake record sets read
+        beside the reals: one name ("Deepfakes", "Demo", ...), a tuple of names, "original"
+        (the reals alone) or "all".
     teacher_quality: None = best present (raw > c23 > c40).
     Images float32 (B, S, S, 3) in 0..255, label int32 (B,) with 1 = fake. with_meta adds a dict
     {"method": string (B,), "video_id": string (B,)} as a third element.
     cache: eval mode only; keep the decoded examples in memory after the first complete pass
         when `decoded_bytes` says they fit in `CACHE_BYTES` (else they are read again each pass).
+    balance: training mode only; draw each element from the reals with probability 1/2 and
+        from each of the n fake sets with 1/(2n) (`balanced_records`), instead of reading every
+        record in turn (the classes then come in the records' proportions).
 
     The stages, in this order: `read_records` (shards -> serialized examples), `pair_decoder`
     (bytes -> uint8 tensors), the optional cache, then the parser: `flip_pairs` (training) and
@@ -66,6 +72,9 @@ def make_dataset(
     if cache and training:
         raise ValueError("cache=True is for eval mode (a cache would freeze the training order "
                          f"and flips). Received: cache={cache!r}, training={training!r}")
+    if balance and not (training and repeat):
+        raise ValueError("balance=True is for repeated training input. Received: "
+                         f"balance={balance!r}, training={training!r}, repeat={repeat!r}")
     files, manifest = list_record_files(records_dir, method, split)
     teacher_quality = _check_qualities(records_dir, record_qualities(manifest, files),
                                        student_quality, teacher_quality)
@@ -73,7 +82,10 @@ def make_dataset(
     wanted = sorted({teacher_quality, student_quality})
     deterministic = (not training) or seed is not None
 
-    ds = read_records(files, training, seed, repeat, shuffle_buffer, deterministic)
+    if balance:
+        ds = balanced_records(files, seed, shuffle_buffer, deterministic)
+    else:
+        ds = read_records(files, training, seed, repeat, shuffle_buffer, deterministic)
     ds = ds.map(pair_decoder(wanted, size, teacher_quality, student_quality),
                 num_parallel_calls=tf.data.AUTOTUNE, deterministic=deterministic)
     if cache and size and decoded_bytes(manifest, method, split, len(wanted)) <= CACHE_BYTES:
@@ -122,6 +134,27 @@ def read_records(files, training, seed, repeat, shuffle_buffer, deterministic):
     if training and shuffle_buffer:
         ds = ds.shuffle(shuffle_buffer, seed=seed, reshuffle_each_iteration=True)
     return ds
+
+
+def balanced_records(files, seed, shuffle_buffer, deterministic):
+    """Serialized training examples drawn at random, with `seed`: from the reals' shards with
+    probability 1/2, from each of the n fake sets' shards with 1/(2n); each record set is read
+    as `read_records` reads the whole (shuffled, repeated), with an equal part of the shuffle
+    buffer."""
+    import tensorflow as tf
+
+    by_set = {}
+    for path in files:
+        by_set.setdefault(os.path.basename(path).split("-")[0], []).append(path)
+    fakes = sorted(name for name in by_set if name != schema.ORIGINAL)
+    if schema.ORIGINAL not in by_set or not fakes:
+        raise UsageError(f"balance needs reals and fakes; the shards hold {', '.join(by_set)}")
+    buffer = max(1, shuffle_buffer // len(by_set))
+    names = [schema.ORIGINAL, *fakes]
+    parts = [read_records(by_set[name], True, None if seed is None else seed + i, True, buffer,
+                          deterministic) for i, name in enumerate(names)]
+    weights = [0.5] + [0.5 / len(fakes)] * len(fakes)
+    return tf.data.Dataset.sample_from_datasets(parts, weights, seed=seed)
 
 
 def pair_decoder(wanted, size, teacher_quality, student_quality):

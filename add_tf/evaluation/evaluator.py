@@ -16,14 +16,15 @@ import os
 import numpy as np
 import tensorflow as tf
 
+from add_tf.core import config as config_lib
 from add_tf.core.errors import UsageError
 from add_tf.core.names import QUALITIES
 from add_tf.data import (
     count_examples,
     make_dataset,
     read_manifest,
-    records_location,
     report_damaged_shards,
+    training_set,
 )
 from add_tf.evaluation import metrics as metrics_lib
 from add_tf.evaluation.metrics_file import LAST, metrics_key, store_metrics
@@ -60,7 +61,7 @@ def _collect(infer, datasets, with_meta):
     )
 
 
-def evaluate_model(model, records_dir, method_folder, comp, batch_size=64, gallery_limit=None,
+def evaluate_model(model, records_dir, record_sets, comp, batch_size=64, gallery_limit=None,
                    splits=("test",), gallery="train"):
     """All metrics of `model` (a classifier) on `splits` of the records at quality `comp`, with
     the number of real and fake faces; Recall@1 against the `gallery` split (None: nan)."""
@@ -70,7 +71,7 @@ def evaluate_model(model, records_dir, method_folder, comp, batch_size=64, galle
     def dataset(split, with_meta):
         return make_dataset(
             records_dir,
-            method_folder,
+            record_sets,
             split,
             student_quality=comp,
             teacher_quality=comp,
@@ -80,7 +81,7 @@ def evaluate_model(model, records_dir, method_folder, comp, batch_size=64, galle
         )
 
     read = tuple(splits) + ((gallery,) if gallery else ())
-    with report_damaged_shards(records_dir, method_folder, read):
+    with report_damaged_shards(records_dir, record_sets, read):
         labels, probs, emb, methods, videos = _collect(
             infer, [dataset(split, True) for split in splits], True)
         gallery_labels = gallery_emb = None
@@ -141,19 +142,24 @@ def load_checkpoint(run_dir, config, checkpoint=None):
 
 def evaluate_run(run_dir, dataset=None, comp=None, data_dir=None, batch_size=None,
                  gallery_limit=None, checkpoint=None, write=True):
-    """Evaluate a run's model on the test split of `dataset` (default: the run's) at quality
-    `comp` (default: the run's), read from `data_dir` (default: the run's data.data_dir); merge
-    into run_dir/metrics.json under `metrics_key`; return the metrics dict."""
+    """Evaluate a run's model on the test split of its records, or of `dataset` (a name of
+    DATASETS; under `data_dir`, default the run's data.data_dir), at quality `comp` (default:
+    the run's); merge into run_dir/metrics.json under `metrics_key`; return the metrics dict."""
     config = runs.read_config(run_dir)
-    dataset = dataset or config.data.dataset
+    scored = config_lib.Config.from_dict(config.to_dict())  # the records to score
+    if dataset:
+        scored.data.dataset, scored.data.records, scored.data.fakes = dataset, None, None
+    if data_dir:
+        scored.data.data_dir = data_dir
     comp = comp or config.data.comp
-    data_dir = data_dir or config.data.data_dir
     batch_size = batch_size or min(config.train.batch_size, 64)
-    records_dir, method_folder = records_location(data_dir, dataset)
+    records = training_set.of(scored)
     model = load_checkpoint(run_dir, config, checkpoint)
-    result = evaluate_model(model, records_dir, method_folder, comp, batch_size, gallery_limit)
+    result = evaluate_model(model, records.records_dir, records.sets, comp, batch_size,
+                            gallery_limit)
     if write:
-        store_metrics(run_dir, metrics_key(config, dataset, comp, checkpoint), result, config)
+        key = metrics_key(config, scored.data.dataset, comp, checkpoint)
+        store_metrics(run_dir, key, result, config)
     return result
 
 
@@ -168,12 +174,6 @@ def test_metrics(run_dir, inputs=one_run.PREPARED):
 
 
 # --------------------------------------------------------------------------- any records
-def set_name(records_dir, manifest):
-    """The set's name given by pipelines.prepare (--name), else the records folder's name."""
-    return manifest.get("settings", {}).get("set") or os.path.basename(
-        os.path.normpath(str(records_dir)))
-
-
 def choose_quality(trained, qualities, comp=None):
     """(quality, note): `comp` when given (it must be in `qualities`), else `trained` when the
     records hold it, else the best they hold; the note says which and why."""
@@ -217,7 +217,7 @@ def resolve_records(config, records_dir, comp=None, split="test"):
         counts = ", ".join(f"{s} {n}" for s, n in sorted(faces.items())) or "none"
         raise UsageError(f"No faces in the {split} split of {records_dir} (faces per split: "
                          f"{counts}); score every split with --split all")
-    name = set_name(records_dir, manifest)
+    name = training_set.set_name(records_dir, manifest)
     return {"manifest": manifest, "name": name, "quality": quality,
             "key": key_for(name, quality, split), "splits": splits, "faces": faces,
             "notes": [f"{name} ({', '.join(splits)}): {quality_note}"]}

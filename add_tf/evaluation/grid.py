@@ -14,7 +14,7 @@ import os
 import sys
 
 from add_tf.core.errors import UsageError
-from add_tf.data import read_manifest
+from add_tf.data import read_manifest, training_set
 from add_tf.evaluation import evaluator
 from add_tf.evaluation.metrics_file import LAST, checkpoint_suffix
 from add_tf.training import runs
@@ -60,7 +60,7 @@ def collect(entries, eval_records=(), checkpoint="best"):
 
 def cross_names(eval_records):
     """The column names of the --eval-records sets: `<set>.<metric>` for CROSS_METRICS."""
-    sets = [evaluator.set_name(d, read_manifest(d)) for d in eval_records]
+    sets = [training_set.set_name(d, read_manifest(d)) for d in eval_records]
     return tuple(f"{name}.{metric}" for name in sets for metric in CROSS_METRICS)
 
 

@@ -14,6 +14,7 @@ import os
 from add_tf.core import config as config_lib
 from add_tf.core import methods as methods_lib
 from add_tf.core.methods import BASELINE
+from add_tf.data import training_set
 from add_tf.training import runs
 
 
@@ -43,42 +44,51 @@ def point_tag(point):
 
 
 def plan(args):
-    """The list of runs: dicts with the cell keys (dataset, comp, backbone, sweep point), the
-    method, the seed, the run dir, the fit argv and the dir of the auto teacher it shares.
-    `args`: the parsed command line of add_tf.experiments."""
+    """The list of runs: dicts with the cell keys (dataset: the set's name, comp, backbone,
+    sweep point), the method, the seed, the run dir, the fit argv and the dir of the auto
+    teacher it shares. `args`: the parsed command line of add_tf.experiments (its sets:
+    `--datasets` names, or `--records` folders, named by their manifests)."""
     sweeps = parse_sweeps(args.sweep)
     for method in args.methods:
         methods_lib.method_terms(method)  # validates the name
     runs_root = os.path.join(args.out, "runs")
+    sources = ([("--records", records) for records in args.records] if args.records
+               else [("--dataset", dataset) for dataset in args.datasets])
     entries, planned = [], set()
-    for dataset, comp, backbone, method, point, seed in itertools.product(
-        args.datasets, args.comps, args.backbones, args.methods, sweep_points(sweeps), args.seeds
+    for (flag, source), comp, backbone, method, point, seed in itertools.product(
+        sources, args.comps, args.backbones, args.methods, sweep_points(sweeps), args.seeds
     ):
         if args.unswept_baseline and method == BASELINE:
             point = []
         tag = point_tag(point)
-        if (dataset, comp, backbone, method, tag, seed) in planned:
+        if (source, comp, backbone, method, tag, seed) in planned:
             continue
-        planned.add((dataset, comp, backbone, method, tag, seed))
+        planned.add((source, comp, backbone, method, tag, seed))
+        sets = list(args.set_values) + [f"{k}={v}" for k, v in point]
+        config = config_lib.load_config(args.config, sets)
+        config.data.dataset, config.data.records = (source, None) if flag == "--dataset" else (
+            config.data.dataset, source)
+        config.model.backbone = backbone
+        if args.data_dir is not None:
+            config.data.data_dir = args.data_dir
+        training_set.complete(config)
+        label = training_set.of(config).label
         run_dir = os.path.join(
-            runs_root, dataset, backbone, comp, method + (f"-{tag}" if tag else ""), f"seed{seed}"
+            runs_root, label, backbone, comp, method + (f"-{tag}" if tag else ""), f"seed{seed}"
         )
         argv = [
-            "--dataset", dataset, "--comp", comp, "--method", method, "--backbone", backbone,
+            flag, source, "--comp", comp, "--method", method, "--backbone", backbone,
             "--seed", str(seed), "--run-dir", run_dir, "--runs-root", runs_root,
             "--verbose", str(args.verbose),
         ]
-        for flag, value in (("--data-dir", args.data_dir), ("--epochs", args.epochs),
-                            ("--batch-size", args.batch_size), ("--config", args.config)):
+        for option, value in (("--data-dir", args.data_dir), ("--epochs", args.epochs),
+                              ("--batch-size", args.batch_size), ("--config", args.config)):
             if value is not None:
-                argv += [flag, str(value)]
-        sets = list(args.set_values) + [f"{k}={v}" for k, v in point]
+                argv += [option, str(value)]
         if sets:
             argv += ["--set", *sets]
-        config = config_lib.load_config(args.config, sets)
-        config.data.dataset, config.model.backbone = dataset, backbone
         entries.append({
-            "dataset": dataset, "comp": comp, "backbone": backbone, "method": method,
+            "dataset": label, "comp": comp, "backbone": backbone, "method": method,
             "point": tag, "seed": seed, "run_dir": run_dir, "runs_root": runs_root, "argv": argv,
             "teacher_comp": config.data.teacher_comp,
             "teacher_dir": runs.teacher_run_dir(config, runs_root),

@@ -102,10 +102,10 @@ class Plan:
 
 
 def adopt_data(config, run_dir, chief):
-    """(records_dir, method folder) of the run; `config.model.image_size` set to the size of the
-    prepared crops, and the config written to the run dir by the chief."""
-    records_dir, method_folder, manifest = data_lib.require_prepared(
-        config.data.data_dir, config.data.dataset)
+    """(TrainingSet, whether training batches balance the classes) of the run;
+    `config.model.image_size` set to the size of the prepared crops, and the config written to
+    the run dir by the chief."""
+    training_set, manifest = data_lib.training_set.require(config)
     size = data_lib.manifest_image_size(manifest)
     if size and size != config.model.image_size:
         print(f"[fit] model.image_size {config.model.image_size} -> {size} (size of the prepared "
@@ -113,28 +113,29 @@ def adopt_data(config, run_dir, chief):
         config.model.image_size = size
     if chief:
         runs.write_config(run_dir, config)
-    return records_dir, method_folder
+    return training_set, data_lib.training_set.balances(config, manifest)
 
 
-def make_split(config, records_dir, method_folder, split, training, strategy):
+def make_split(config, training_set, split, training, strategy, balance=False):
     """Batches of `split`, sharded over the workers of a multi-worker job (else the validation
     split's number of batches is known to tf.data: its cardinality). Validation decodes
     the teacher's images only when it runs the teacher (`train.validate_losses`) and keeps the
-    decoded split in memory when it fits (add_tf.data.reader.CACHE_BYTES)."""
+    decoded split in memory when it fits (add_tf.data.reader.CACHE_BYTES). `balance`: training
+    batches draw the classes equally (add_tf.data.reader)."""
     t = config.train
     teacher_images = needs_teacher(config.loss.method) and (training or t.validate_losses)
     ds = data_lib.make_dataset(
-        records_dir, method_folder, split, student_quality=config.data.comp,
+        training_set.records_dir, training_set.sets, split, student_quality=config.data.comp,
         teacher_quality=config.data.teacher_comp if teacher_images else config.data.comp,
         batch_size=t.batch_size, training=training, seed=t.seed, repeat=training,
-        cache=not training,
+        cache=not training, balance=balance and training,
     )
     if is_multiworker(strategy):
         return shard_by_data(ds)
     if not training:
         # The number of batches, from the manifest: Keras then reads the split to its end each
         # validation instead of learning its length from the first one running out of data.
-        examples = data_lib.count_examples(records_dir, method_folder, split)
+        examples = data_lib.count_examples(training_set.records_dir, training_set.sets, split)
         ds = ds.apply(tf.data.experimental.assert_cardinality(math.ceil(examples / t.batch_size)))
     return ds
 
@@ -250,12 +251,12 @@ def train(config, run_dir, teacher_path=None, strategy=None, verbose=2, claim=No
         print(f"[fit] {run_dir} is already trained; skipping training.", flush=True)
         return runs.read_state(run_dir)
 
-    records_dir, method_folder = adopt_data(config, run_dir, chief)
+    training_set, balance = adopt_data(config, run_dir, chief)
     t = config.train
     if t.deterministic:
         tf.config.experimental.enable_op_determinism()
     keras.utils.set_random_seed(t.seed)
-    plan = Plan(t, data_lib.count_examples(records_dir, method_folder, "train"))
+    plan = Plan(t, data_lib.count_examples(training_set.records_dir, training_set.sets, "train"))
     folders = Folders.of(run_dir, task_type, task_index, chief)
     os.makedirs(folders.checkpoints, exist_ok=True)
     if t.mixed_precision:
@@ -264,17 +265,18 @@ def train(config, run_dir, teacher_path=None, strategy=None, verbose=2, claim=No
         with strategy.scope():
             student, teacher, distiller, optimizer = build_models(config, plan, teacher_path)
         epoch, tracker = resume(strategy, distiller, student, folders, t.patience)
-        train_ds = make_split(config, records_dir, method_folder, "train", True, strategy)
-        val_ds = make_split(config, records_dir, method_folder, "val", False, strategy)
+        train_ds = make_split(config, training_set, "train", True, strategy, balance)
+        val_ds = make_split(config, training_set, "val", False, strategy)
         callbacks = make_callbacks(config, folders, tracker, claim)
-        print(f"[fit] {config.loss.method} on {config.data.dataset}/{config.data.comp} "
+        print(f"[fit] {config.loss.method} on {training_set.label}/{config.data.comp} "
               f"({config.model.backbone}, batch {t.batch_size}): {t.epochs} epochs x "
               f"{t.validations_per_epoch} validations x {plan.steps} steps -> {run_dir}"
               + (f" (resumed after validation {epoch})" if epoch else ""), flush=True)
         started = time.time()
 
         def fit(initial_epoch, epochs):
-            with data_lib.report_damaged_shards(records_dir, method_folder, ("train", "val")):
+            with data_lib.report_damaged_shards(training_set.records_dir, training_set.sets,
+                                                ("train", "val")):
                 distiller.fit(train_ds, validation_data=val_ds, epochs=epochs,
                               initial_epoch=initial_epoch, steps_per_epoch=plan.steps,
                               shuffle=False,  # train_ds is shuffled by the reader

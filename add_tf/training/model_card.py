@@ -30,7 +30,7 @@ import pathlib
 import sys
 
 from add_tf.core import atomic, methods
-from add_tf.data import read_manifest, records_location
+from add_tf.data import read_manifest, training_set
 from add_tf.training import runs
 
 FILE = runs.MODEL_CARD
@@ -64,13 +64,12 @@ def _finished_at(run_dir):
 
 def _records_facts(config, run_dir):
     """{frames_per_video, generator_seed, generator_version} from the manifest of the run's
-    records (under the config's data_dir and dataset): `settings.frames` and
+    records (add_tf.data.training_set): `settings.frames` and
     `settings.generator.seed` / `.version`. When the
     records cannot be read there (removed, or a run dir copied without its data), the values
     the run's card file already holds, else None."""
-    records_dir, _ = records_location(config.data.data_dir, config.data.dataset)
     try:
-        settings = read_manifest(records_dir).get("settings") or {}
+        settings = read_manifest(training_set.of(config).records_dir).get("settings") or {}
         generator = settings.get("generator") or {}
         return {"frames_per_video": settings.get("frames"),
                 "generator_seed": generator.get("seed"),

@@ -143,28 +143,43 @@ def check_teacher_reuse(config, runs_root, teacher="auto", inputs=PREPARED):
 
 
 def check_inputs(config, run_dir, evaluate=True, fresh=False, inputs=PREPARED):
-    """Before any work: the run dir can be written and claimed, and the records hold the splits
-    and qualities that training, validation and the final evaluation will read (`fresh`: the
-    run is to be trained again from scratch, a finished one too)."""
+    """Before any work: the run dir can be written and claimed, and the records can train the
+    run (add_tf.data.training_set.check) and hold the splits and qualities that training,
+    validation and the final evaluation will read (`fresh`: the run is to be trained again from
+    scratch, a finished one too). Returns the records' manifest, None for a finished run."""
     atomic.require_writable_dir(run_dir, "--run-dir")
     claims.check_storage(run_dir)
     if (not fresh and runs.is_complete(run_dir)
             and not (evaluate and runs.stored_test(run_dir) is None)):
-        return
+        return None
     inputs.ensure(config, None if fresh else run_dir)
-    records_dir, method, _ = data.require_prepared(config.data.data_dir, config.data.dataset)
+    records, manifest = data.training_set.check(config, uses_teacher(config))
     qualities = [config.data.comp]
     if uses_teacher(config):
         qualities.append(config.data.teacher_comp)
-    data.require_records(records_dir, method, ("train", "val"), qualities)
+    data.require_records(records.records_dir, records.sets, ("train", "val"), qualities)
     if evaluate:
         try:
-            data.require_records(records_dir, method, ("test",), qualities)
+            data.require_records(records.records_dir, records.sets, ("test",), qualities)
         except (FileNotFoundError, UsageError) as error:
             raise UsageError(
                 f"{error}. The final evaluation would fail after training: give --no-evaluate "
                 "to train without it, then score the run with python -m add_tf.evaluate --run "
                 "RUN --records DIR") from None
+    return manifest
+
+
+def check_teacher_size(teacher, manifest):
+    """UsageError when the teacher run dir `teacher` takes crops of another size than the
+    records of `manifest` hold (a .keras file is not opened here)."""
+    size = data.manifest_image_size(manifest)
+    if not size or not os.path.isfile(os.path.join(teacher, runs.CONFIG)):
+        return
+    taken = runs.read_config(teacher).model.image_size
+    if taken != size:
+        raise UsageError(
+            f"--teacher {teacher} takes {taken}-pixel crops; the records hold {size}-pixel ones: "
+            f"give a teacher trained on crops of {size} pixels, or the auto teacher")
 
 
 def fetch_weights(config, run_dir, fresh=False):
@@ -187,7 +202,10 @@ def check(request, inputs=PREPARED):
         raise UsageError(f"--teacher {request.teacher}: no such file or directory")
     check_reuse(request.config, request.run_dir, request.overwrite, inputs)
     check_teacher_reuse(request.config, request.runs_root, request.teacher, inputs)
-    check_inputs(request.config, request.run_dir, request.evaluate, request.overwrite, inputs)
+    manifest = check_inputs(request.config, request.run_dir, request.evaluate, request.overwrite,
+                            inputs)
+    if manifest and uses_teacher(request.config) and not is_auto(request.teacher):
+        check_teacher_size(request.teacher, manifest)
     fetch_weights(request.config, request.run_dir, request.overwrite)
 
 

@@ -45,7 +45,7 @@ from add_tf.core.names import (  # noqa: F401  (the run dir's file names, used a
     STATE,
     TEACHER_MODEL,
 )
-from add_tf.data import prepared_image_size, records_location
+from add_tf.data import training_set
 
 # Keys that change neither the trained model nor its test metrics, with the reason: a run dir
 # whose config.yaml differs from a request only in these holds the run that was asked for.
@@ -65,12 +65,12 @@ RUN_ENTRIES = (STATE, MODEL, TEACHER_MODEL, METRICS, MODEL_CARD, ERROR, CHECKPOI
 
 
 def default_run_dir(config, runs_root):
-    return os.path.join(runs_root, config.data.dataset, config.model.backbone, config.data.comp,
-                        f"{config.loss.method}-seed{config.train.seed}")
+    return os.path.join(runs_root, training_set.of(config).label, config.model.backbone,
+                        config.data.comp, f"{config.loss.method}-seed{config.train.seed}")
 
 
 def teacher_run_dir(config, runs_root):
-    return os.path.join(runs_root, config.data.dataset, config.model.backbone,
+    return os.path.join(runs_root, training_set.of(config).label, config.model.backbone,
                         config.data.teacher_comp, "teacher")
 
 
@@ -82,7 +82,7 @@ def default_runs_root(config, run_dir=None):
         return DEFAULT_RUNS_ROOT
     path = os.path.abspath(run_dir)
     parent = os.path.dirname(path)
-    layout = [config.data.dataset, config.model.backbone, config.data.comp]
+    layout = [training_set.of(config).label, config.model.backbone, config.data.comp]
     parts = parent.split(os.sep)
     if parts[-3:] == layout:
         return os.sep.join(parts[:-3]) or os.sep
@@ -188,7 +188,7 @@ def as_stored(config):
     """A copy of `config` as the training loop writes it to config.yaml: `model.image_size` set
     to the side of the prepared crops when the records are there."""
     stored = config_lib.Config.from_dict(config.to_dict())
-    size = prepared_image_size(config.data.data_dir, config.data.dataset)
+    size = training_set.prepared_image_size(config)
     if size:
         stored.model.image_size = size
     return stored
@@ -217,7 +217,7 @@ def config_differences(run_dir, config):
     stored = read_config(run_dir).to_dict()
     requested = as_stored(config).to_dict()
     skipped = set(UNCOMPARED_KEYS) | unread_keys(config)
-    if not prepared_image_size(config.data.data_dir, config.data.dataset):
+    if not training_set.prepared_image_size(config):
         skipped.add("model.image_size")  # set from the records, which are not there yet
     return [(f"{section}.{key}", stored[section][key], value)
             for section, entries in requested.items() for key, value in entries.items()
@@ -309,8 +309,7 @@ def find_teacher(config, runs_root):
 
     Looked for in the data dir (`{records_dir}/teachers/{backbone}-{teacher_comp}.keras`), then in
     the runs dir (`teacher_run_dir`, finished runs only)."""
-    records_dir, _ = records_location(config.data.data_dir, config.data.dataset)
-    shipped = os.path.join(records_dir, "teachers",
+    shipped = os.path.join(training_set.of(config).records_dir, "teachers",
                            f"{config.model.backbone}-{config.data.teacher_comp}.keras")
     if os.path.exists(shipped):
         return shipped

@@ -18,6 +18,7 @@ HOSTILE = {
     int | None: ["abc", "-1", "1.5", "on"],
     str | None: ["on", "yes", "true", "123", "no_such_file.h5"],
     tuple[str, ...]: ["[foo]", "[]", "[1, 2]", "{a: 1}", "[layer2, layer2]"],
+    tuple[str, ...] | None: ["[foo]", "[]", "[1, 2]", "{a: 1}", "[layer2, layer2]"],
     tuple[float, ...]: ["[a, b, c]", "[1, -1, 2]", "[1, 2]", "[]", "x"],
 }
 SPECIAL = {"data.data_dir": [""]}  # any string is a path: only the empty one is refused

@@ -6,7 +6,6 @@ import os
 
 from add_tf.core import atomic
 from add_tf.core.config import Config
-from add_tf.data import records_location
 from add_tf.training import model_card, runs
 from tiny_models import RUN_METRICS, RUN_STATE
 
@@ -17,6 +16,7 @@ def _run_files(run_dir, dataset="deepfakes", method="add", data_dir=None):
     config = Config()
     config.data.data_dir = str(data_dir or os.path.join(run_dir, "no-data"))
     config.data.dataset, config.data.comp, config.loss.method = dataset, "c23", method
+    config.data.teacher_comp = "raw"
     config.model.backbone, config.train.seed = "resnet18", 3
     runs.write_config(str(run_dir), config)
     atomic.write_json(os.path.join(run_dir, runs.STATE), RUN_STATE)
@@ -25,7 +25,7 @@ def _run_files(run_dir, dataset="deepfakes", method="add", data_dir=None):
 
 
 def test_card_from_run_files(tmp_path):
-    records_dir, _ = records_location(tmp_path / "data", "deepfakes")
+    records_dir = str(tmp_path / "data" / "ffpp")
     os.makedirs(records_dir)
     atomic.write_json(os.path.join(records_dir, "manifest.json"), {"settings": {"frames": 16}})
     run = _run_files(tmp_path / "run", data_dir=tmp_path / "data")
@@ -53,7 +53,7 @@ def test_card_from_run_files(tmp_path):
 def test_card_keeps_what_the_records_said_once_they_are_gone(tmp_path):
     """The demo's generator seed and frames come from the manifest; a card rebuilt without the
     records keeps the values its file already holds."""
-    records_dir, _ = records_location(tmp_path / "data", "deepfakes")
+    records_dir = str(tmp_path / "data" / "ffpp")
     os.makedirs(records_dir)
     manifest = os.path.join(records_dir, "manifest.json")
     atomic.write_json(manifest, {"settings": {"frames": 16,

@@ -17,7 +17,7 @@ from add_tf.training import one_run, runs
 def _config(method="none"):
     config = config_lib.Config()
     config.loss.method = method
-    config.data.dataset = "demo"
+    config.data.dataset, config.data.teacher_comp = "demo", "raw"
     return config
 
 

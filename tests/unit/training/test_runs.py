@@ -7,11 +7,16 @@ import pytest
 from add_tf.core import atomic
 from add_tf.core import config as config_lib
 from add_tf.core.errors import UsageError
+from add_tf.data import training_set
 from add_tf.training import runs
 
 
+def _resolve(**layers):
+    """A config as the commands resolve it: the records' facts filled in (raw teacher)."""
+    return training_set.complete(config_lib.resolve(**layers))
+
 def test_default_and_teacher_run_dirs():
-    config = config_lib.resolve(flags={"data.dataset": "deepfakes", "data.comp": "c40",
+    config = _resolve(flags={"data.dataset": "deepfakes", "data.comp": "c40",
                                        "train.seed": 3})
     assert runs.default_run_dir(config, "runs") == os.path.join(
         "runs", "deepfakes", "resnet50", "c40", "add-seed3")
@@ -22,7 +27,7 @@ def test_default_and_teacher_run_dirs():
 def test_runs_root_of_a_run_dir_in_the_default_layout(tmp_path):
     """--run-dir runs/deepfakes/resnet50/c40/add-seed0 alone: the auto teacher belongs in
     runs/deepfakes/resnet50/raw/teacher, not under the run dir's parent."""
-    config = config_lib.resolve(flags={"data.dataset": "deepfakes", "data.comp": "c40"})
+    config = _resolve(flags={"data.dataset": "deepfakes", "data.comp": "c40"})
     root = tmp_path / "runs"
     run_dir = root / "deepfakes" / "resnet50" / "c40" / "add-seed0"
     assert runs.default_runs_root(config, str(run_dir)) == str(root)
@@ -58,9 +63,9 @@ def test_missing_student_names_what_exists(tmp_path):
 
 
 def test_config_differences_leave_out_the_uncompared_keys(tmp_path):
-    stored = config_lib.resolve(flags={"loss.method": "none"})
+    stored = _resolve(flags={"loss.method": "none"})
     runs.write_config(str(tmp_path), stored)
-    requested = config_lib.resolve(flags={"loss.method": "add", "data.data_dir": "elsewhere",
+    requested = _resolve(flags={"loss.method": "add", "data.data_dir": "elsewhere",
                                           "train.strategy": "mirrored"})
     assert runs.config_differences(str(tmp_path), requested) == [("loss.method", "none", "add")]
     assert runs.config_differences(str(tmp_path / "none"), requested) == []
@@ -69,10 +74,10 @@ def test_config_differences_leave_out_the_uncompared_keys(tmp_path):
 
 
 def test_a_run_without_teacher_is_not_compared_on_the_teachers_budget(tmp_path):
-    stored = config_lib.resolve(flags={"loss.method": "none", "train.teacher_epochs": 2})
+    stored = _resolve(flags={"loss.method": "none", "train.teacher_epochs": 2})
     runs.write_config(str(tmp_path), stored)
     for method in ("none", "add"):
-        requested = config_lib.resolve(flags={"loss.method": "none", "train.teacher_epochs": 5})
+        requested = _resolve(flags={"loss.method": "none", "train.teacher_epochs": 5})
         requested.loss.method = method
         found = [key for key, _, _ in runs.config_differences(str(tmp_path), requested)]
         assert ("train.teacher_epochs" in found) == (method == "add"), method
