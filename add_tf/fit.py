@@ -127,24 +127,33 @@ def _layers(args):
 
 
 def resolve_config(args):
-    """The run's config from the parsed command line (UsageError naming what is wrong)."""
+    """The run's config from the parsed command line, completed from its records
+    (add_tf.data.training_set.complete: the set's name, the teacher's quality); UsageError
+    naming what is wrong."""
+    return data.training_set.complete(layered_config(args))
+
+
+def layered_config(args):
+    """The config the command line's layers give, before the records complete it."""
     overrides, flags = _layers(args)
-    return config_from(args.config, overrides, flags)
+    return _layered(args.config, overrides, flags)
 
 
 def config_from(yaml_path=None, overrides=(), flags=None):
-    """add_tf.core.config.resolve with this command's choices, completed from the records
-    (add_tf.data.training_set.complete: the set's name, the teacher's quality); UsageError
-    naming what is wrong."""
+    """The config of these layers (add_tf.core.config.resolve with this command's choices),
+    completed from its records; UsageError naming what is wrong."""
+    return data.training_set.complete(_layered(yaml_path, overrides, flags))
+
+
+def _layered(yaml_path, overrides, flags):
     if (flags or {}).get("data.dataset") and (flags or {}).get("data.records"):
         raise UsageError("Give --dataset (records in the data dir) or --records DIR, not both")
     try:
-        config = config_lib.resolve(yaml_path, overrides, flags, CHOICES)
+        return config_lib.resolve(yaml_path, overrides, flags, CHOICES)
     except FileNotFoundError:
         raise UsageError(f"Config file not found: {yaml_path}") from None
     except (KeyError, ValueError) as error:
         raise UsageError(str(error.args[0] if error.args else error)) from None
-    return data.training_set.complete(config)
 
 
 def run_configs(config, args):

@@ -36,7 +36,7 @@ def _commands(text):
                 part = re.split(r"\s\d?>", part)[0]
                 match = COMMAND.match(part)
                 if match:
-                    found.append((match.group(1), shlex.split(match.group(2))))
+                    found.append((match.group(1), shlex.split(match.group(2), comments=True)))
     return found
 
 
@@ -96,4 +96,4 @@ def test_every_command_parses(module, argv, monkeypatch):
     if module == "add_tf.fit":
         from add_tf import fit
 
-        fit.resolve_config(namespace)  # --set keys and values are valid
+        fit.layered_config(namespace)  # --set keys and values are valid
