@@ -32,9 +32,12 @@ POLL_SECONDS = 2
 class DemoInputs(one_run.Inputs):
     """The records of a run (add_tf.training.one_run.Inputs): the demo's are made when they
     are missing and a finished run of an earlier generator version is refused; the records of
-    other data sets are the user's."""
+    other data sets are the user's, and so is a folder of records (`data.records`) whatever its
+    name."""
 
     def ensure(self, config, run_dir=None):
+        if config.data.records:
+            return
         if run_dir is None:
             ensure_for_dataset(config.data.dataset, config.data.data_dir)
         else:
@@ -58,7 +61,10 @@ def ensure_for_dataset(dataset, data_dir, seed=None):
 def ensure_for_run(run_dir, config, dataset=None, data_dir=None):
     """The records a run is scored on (its own, or `dataset` under `data_dir`), made first when
     they are the demo's: from the generator seed the run's card recorded when they are the
-    run's own records (never a guessed draw for a run trained on another one)."""
+    run's own records (never a guessed draw for a run trained on another one). The own records
+    of a run trained on a folder of records (`data.records`) are the user's: never made."""
+    if dataset is None and config.data.records:
+        return
     dataset, data_dir = dataset or config.data.dataset, data_dir or config.data.data_dir
     own = (dataset, data_dir) == (config.data.dataset, config.data.data_dir)
     seed = model_card.stored_fact(run_dir, "generator_seed") if own else None
@@ -67,8 +73,8 @@ def ensure_for_run(run_dir, config, dataset=None, data_dir=None):
 
 def ensure_demo_records(data_dir, seed=None, frames=RECORD_FRAMES, beam_args=None):
     """{data_dir}/demo with prepared records; generated (tree in {data_dir}/demo_videos) and
-    prepared (full-frame detector, in-process Beam runner, one thread per core: 1.8x the speed
-    of one, the same bytes) when absent. `seed`: the generator seed asked for (None: the one
+    prepared (full-frame detector, in-process Beam runner, one thread per core: the same bytes
+    as one thread, faster) when absent. `seed`: the generator seed asked for (None: the one
     the data dir holds, DEFAULT_SEED for a new one); UsageError when the data dir holds another
     draw. Returns the path."""
     records = os.path.join(str(data_dir), "demo")

@@ -13,10 +13,9 @@ All are made at half resolution and resampled (no sensor noise, softer detail) w
 up-sampler's 2-pixel checkerboard; a fake's strength (0..TRACE) scales what survives compression.
 
 The checkerboard is the raw view's plain trace and, where it is strong, c40's faint one: each fake
-draws its amplitude in CHECKER. x264 at CRF 40 on the demo's 64-pixel frames erases it below
-about 18 grey levels and keeps part of it above (`python benchmarks/trace_survival.py`: drawn
-at 16 / 24 / 32, 12.3 / 18.3 / 24.3 of it measured in raw, 0.4 / 3.6 / 9.5 in c40, where the
-floor without a checkerboard is 0.4). So the trace a raw teacher learns first is still there,
+draws its amplitude in CHECKER. x264 at CRF 40 on the demo's 64-pixel frames erases the weak
+ones and keeps part of the strong ones (`python benchmarks/trace_survival.py` measures what each
+quality keeps; benchmarks/README.md has the figures). So the trace a raw teacher learns first is still there,
 weakened, in part of the c40 fakes, as compression weakens FaceForensics++'s high-frequency
 traces (the paper's Fig. 1).
 """
