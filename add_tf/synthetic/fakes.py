@@ -15,9 +15,9 @@ up-sampler's 2-pixel checkerboard; a fake's strength (0..TRACE) scales what surv
 The checkerboard is the raw view's plain trace and, where it is strong, c40's faint one: each fake
 draws its amplitude in CHECKER. x264 at CRF 40 on the demo's 64-pixel frames erases the weak
 ones and keeps part of the strong ones (`python benchmarks/trace_survival.py` measures what each
-quality keeps; benchmarks/README.md has the figures). So the trace a raw teacher learns first is still there,
-weakened, in part of the c40 fakes, as compression weakens FaceForensics++'s high-frequency
-traces (the paper's Fig. 1).
+quality keeps; benchmarks/README.md has the figures). So the trace a raw teacher learns first
+is still there, weakened, in part of the c40 fakes, as compression weakens FaceForensics++'s
+high-frequency traces (the paper's Fig. 1).
 """
 
 import dataclasses
