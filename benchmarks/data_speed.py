@@ -13,9 +13,9 @@
    Default video: the shared FF++ 720p clip when present, else a synthetic 720p clip (PyAV).
    The targets are per core: by default the process is pinned to one CPU (`--cores`), so
    TensorFlow, FFmpeg and tf.data size their thread pools to it.
-2. Decoding alone, the same sampled frames: `media.iter_video_frames` (leaves unreferenced H.264
-   frames undecoded) against the baseline of decoding every frame up to the last sample,
-   interleaved for `--rounds` rounds.
+2. Decoding alone, the same sampled frames: `add_tf.media.video.iter_video_frames` (leaves
+   unreferenced H.264 frames undecoded) against the baseline of decoding every frame up to the
+   last sample, interleaved for `--rounds` rounds.
 3. tf.data: paired examples per second with augmentation (training mode) from prepared
    records (default: the demo records, prepared if absent).
 """
@@ -35,12 +35,12 @@ SHARED = pathlib.Path(__file__).resolve().parents[2] / "shared" / "data" / "ffpp
 def synthetic_720p(path, n=64):
     import numpy as np
 
-    from add_tf import media
+    from add_tf.media.encoding import write_video
 
     rng = np.random.default_rng(0)
     base = rng.integers(0, 255, (720, 1280, 3), dtype=np.uint8)
     frames = [np.roll(base, 4 * i, axis=1) for i in range(n)]
-    media.write_video(path, frames, fps=25, options={"crf": "23"})
+    write_video(path, frames, fps=25, options={"crf": "23"})
     return path
 
 
@@ -111,11 +111,11 @@ def decode_sequentially(video, indices):
 
 
 def decoding(video, frames, rounds):
-    from add_tf import media
+    from add_tf.media.video import even_frame_indices, iter_video_frames, video_frame_count
 
-    indices = media.even_frame_indices(media.video_frame_count(video), frames)
+    indices = even_frame_indices(video_frame_count(video), frames)
     runs = {"sequential": lambda: decode_sequentially(video, indices),
-            "skipping": lambda: list(media.iter_video_frames(video, indices))}
+            "skipping": lambda: list(iter_video_frames(video, indices))}
     seconds = interleaved(runs, rounds, warmup=1)
     for name in runs:
         median = statistics.median(seconds[name])

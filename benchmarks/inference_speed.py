@@ -43,11 +43,12 @@ def images_per_second(fn, batch, size, seconds):
 def make_clip(path, seconds=10, fps=25, size=(1280, 720)):
     import cv2
 
-    from add_tf import media
+    from add_tf.media.encoding import write_video
+    from add_tf.media.images import read_image
 
     face = None
     if FACE.is_file():
-        face = cv2.resize(media.read_image(FACE), (226, 320))
+        face = cv2.resize(read_image(FACE), (226, 320))
     frames = []
     yy, xx = np.mgrid[0:size[1], 0:size[0]]
     background = np.stack([xx * 255 // size[0], yy * 255 // size[1],
@@ -58,7 +59,7 @@ def make_clip(path, seconds=10, fps=25, size=(1280, 720)):
             x = 200 + 3 * i
             frame[200:520, x:x + 226] = face
         frames.append(frame)
-    media.write_video(path, frames, fps=fps)
+    write_video(path, frames, fps=fps)
     return face is not None
 
 

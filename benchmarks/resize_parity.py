@@ -19,8 +19,8 @@ import tempfile
 import numpy as np
 import tensorflow as tf
 
-from add_tf.media import even_frame_indices, read_video_frames, video_frame_count
 from add_tf.media.faces import FaceDetector, crop_face, square_box
+from add_tf.media.video import even_frame_indices, read_video_frames, video_frame_count
 from add_tf.serving.export import export_model, resize_faces
 from add_tf.training import runs
 

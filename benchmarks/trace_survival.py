@@ -17,7 +17,7 @@ import tempfile
 import numpy as np
 
 from add_tf.core.names import QUALITIES
-from add_tf.media import read_video_frames
+from add_tf.media.video import read_video_frames
 from add_tf.synthetic import fakes, tree
 from pipelines.layouts import ffpp
 

@@ -34,12 +34,12 @@ def prepare_layout(layout, root, out, *extra):
 
 def write_clip(path, seed=0, frames=6, size=32):
     """A small H.264 video of blocky noise drifting in brightness; returns its path."""
-    from add_tf import media
+    from add_tf.media.encoding import write_video
 
     rng = np.random.default_rng(seed)
     base = rng.integers(0, 200, (size // 4, size // 4, 3)).astype(np.float32)
     clip = [np.kron(base + 8 * t, np.ones((4, 4, 1))).astype(np.uint8) for t in range(frames)]
-    return media.write_video(path, clip)
+    return write_video(path, clip)
 
 
 def write_rgb(path, rgb):

@@ -25,9 +25,11 @@ import re
 import jinja2
 import numpy as np
 
-from add_tf import media
 from add_tf.core import atomic
 from add_tf.core.threshold import THRESHOLD, is_fake
+from add_tf.media.files import MediaError
+from add_tf.media.images import read_image
+from add_tf.media.video import iter_video_frames
 from add_tf.training import model_card
 
 IMAGE_SIDE = 960  # longer side of the annotated images in the page
@@ -104,7 +106,7 @@ def draw_faces(rgb, faces, factor, threshold):
 
 def image_picture(entry, threshold):
     """JPEG bytes: the input image (longer side <= IMAGE_SIDE) with its faces drawn."""
-    rgb, factor = _fit(media.read_image(entry["path"]), IMAGE_SIDE)
+    rgb, factor = _fit(read_image(entry["path"]), IMAGE_SIDE)
     return _jpeg(draw_faces(rgb, entry.get("faces", []), factor, threshold))
 
 
@@ -122,7 +124,7 @@ def contact_sheet(entry, threshold, count=SHEET_FRAMES, columns=SHEET_COLUMNS, w
     chosen = {f["index"]: f for f in sheet_frames(entry.get("frames", []), count)}
     thumbs = []
     try:
-        for index, rgb in media.iter_video_frames(entry["path"], sorted(chosen)):
+        for index, rgb in iter_video_frames(entry["path"], sorted(chosen)):
             factor = width / rgb.shape[1]
             thumb = cv2.resize(rgb, (width, max(1, round(rgb.shape[0] * factor))),
                                interpolation=cv2.INTER_AREA)
@@ -132,7 +134,7 @@ def contact_sheet(entry, threshold, count=SHEET_FRAMES, columns=SHEET_COLUMNS, w
             _label(thumb, f"frame {index}: " + ("no face" if p is None else f"{p:.3f}"),
                    0, thumb.shape[0], (40, 40, 40), 0.45)
             thumbs.append(thumb)
-    except media.MediaError:
+    except MediaError:
         if not thumbs:
             raise
     height = max(t.shape[0] for t in thumbs)
@@ -258,7 +260,7 @@ def write_report(report, out_dir):
             for suffix, data, caption in pictures(entry, threshold):
                 name = f"{i:03d}-{safe_stem(entry['path'])}{suffix}"
                 shown.append((_write_bytes(out_dir, name, data), caption))
-        except (media.MediaError, OSError, ValueError) as error:
+        except (MediaError, OSError, ValueError) as error:
             problem = getattr(error, "message", None) or str(error)
         previews.append((shown, problem))
     _write_bytes(out_dir, "report.json", json.dumps(report, indent=2).encode())

@@ -14,11 +14,11 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from add_tf import media
 from add_tf.core import atomic
 from add_tf.core.errors import UsageError
 from add_tf.data import make_dataset
 from add_tf.media import faces
+from add_tf.media.images import read_image
 from add_tf.serving.export import resize_faces
 
 TILE = 160
@@ -119,7 +119,7 @@ def load_images(paths, size, detect_faces=False, jpeg_quality=None):
     detector = faces.FaceDetector(min_face_size=12, detect_max_side=10**9) if detect_faces else None
     raw = []
     for path in paths:
-        rgb = media.read_image(path)
+        rgb = read_image(path)
         if detector is not None:
             small = rgb
             factor = min(1.0, 640 / max(rgb.shape[:2])) * 12 / 40.0

@@ -20,10 +20,12 @@ import cv2
 import numpy as np
 import tensorflow as tf
 
-from add_tf import media
 from add_tf.core.errors import UsageError
 from add_tf.core.threshold import THRESHOLD, is_fake, label
 from add_tf.media.faces import FaceDetector, crop_face, square_box
+from add_tf.media.files import MediaError, is_image, is_video
+from add_tf.media.images import read_image
+from add_tf.media.video import even_frame_indices, iter_video_frames, video_frame_count
 from add_tf.serving.export import model_image_size, saved_model_image_size
 from add_tf.training import runs
 
@@ -110,7 +112,7 @@ def expand_inputs(paths):
                 p for p in path.rglob("*")
                 if p.is_file()
                 and not any(part.startswith(".") for part in p.relative_to(path).parts)
-                and (media.is_image(p) or media.is_video(p))
+                and (is_image(p) or is_video(p))
             )
             if found:
                 items.extend(found)
@@ -175,7 +177,7 @@ class Detector:
 def analyse_image(path, detector, threshold=THRESHOLD):
     """Report entry of one image: its faces with their scores, the maximum as its score."""
     entry = {"path": str(path), "kind": "image"}
-    rgb = media.read_image(path)
+    rgb = read_image(path)
     entry["width"], entry["height"] = int(rgb.shape[1]), int(rgb.shape[0])
     faces, crops = detector.crops(rgb)
     del rgb
@@ -195,16 +197,16 @@ def analyse_video(path, detector, frames=32, threshold=THRESHOLD, progress=None)
     """Report entry of one video: `frames` frames sampled evenly, each scored as an image; the
     video's score is the mean over the frames with a face. `progress(1)` per frame read."""
     entry = {"path": str(path), "kind": "video"}
-    count = media.video_frame_count(path)
+    count = video_frame_count(path)
     entry["frame_count"] = int(count)
     if count <= 0:
         return _fail(entry, "empty", "video has no frames")
-    indices = media.even_frame_indices(count, frames)
+    indices = even_frame_indices(count, frames)
     per_frame, all_crops = [], []
     broken = None
     try:
         # frames are decoded in order and only the sampled ones kept: bounded memory
-        for index, rgb in media.iter_video_frames(path, indices):
+        for index, rgb in iter_video_frames(path, indices):
             entry.setdefault("width", int(rgb.shape[1]))
             entry.setdefault("height", int(rgb.shape[0]))
             faces, crops = detector.crops(rgb)
@@ -213,7 +215,7 @@ def analyse_video(path, detector, frames=32, threshold=THRESHOLD, progress=None)
             all_crops.append(crops)
             if progress is not None:
                 progress(1)
-    except media.MediaError as error:
+    except MediaError as error:
         if not per_frame:
             raise
         broken = error.message
@@ -261,19 +263,19 @@ def analyse(path, detector, frames=32, threshold=THRESHOLD, progress=None):
             return _fail(entry, "empty", "folder contains no image or video")
         if path.stat().st_size == 0:
             return _fail(entry, "empty", "zero-byte file")
-        if media.is_video(path):
+        if is_video(path):
             return analyse_video(path, detector, frames, threshold, progress)
         try:
             return analyse_image(path, detector, threshold)
-        except media.MediaError as error:
-            if media.is_image(path):
+        except MediaError as error:
+            if is_image(path):
                 raise
             if _looks_like_video(path):
                 return analyse_video(path, detector, frames, threshold, progress)
             reason = error.message if hasattr(error, "message") else error
             return _fail({**entry, "kind": "unknown"}, "not_media",
                          f"neither an image nor a video ({reason})")
-    except media.MediaError as error:
+    except MediaError as error:
         status = getattr(error, "status", "unreadable") or "unreadable"
         return _fail(entry, status, getattr(error, "message", None) or str(error))
     except MemoryError:
@@ -293,7 +295,7 @@ def _looks_like_video(path):
 # ----------------------------------------------------------------------------- all inputs
 def units(items, frames):
     """Progress units of `items`: `frames` for a video, 1 for anything else."""
-    return sum(frames if media.is_video(p) else 1 for p in items)
+    return sum(frames if is_video(p) else 1 for p in items)
 
 
 def analyse_all(items, detector, frames=32, threshold=THRESHOLD, progress=None):
@@ -311,7 +313,7 @@ def analyse_all(items, detector, frames=32, threshold=THRESHOLD, progress=None):
     for path in items:
         before = done
         entries.append(analyse(path, detector, frames, threshold, advance))
-        expected = frames if media.is_video(path) else 1
+        expected = frames if is_video(path) else 1
         advance(max(0, before + expected - done))
     return entries
 

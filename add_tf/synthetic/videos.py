@@ -6,7 +6,7 @@ import os
 import cv2
 import numpy as np
 
-from add_tf import media
+from add_tf.media import encoding
 from add_tf.synthetic.fakes import generated
 from add_tf.synthetic.render import render
 from pipelines.layouts import ffpp
@@ -42,8 +42,8 @@ def write_video(job):
     frame_rng = np.random.default_rng([seed] + [ord(ch) for ch in name])
     raw_path = os.path.join(ffpp.source_dir(root, method, "raw"), f"{name}.mp4")
     imgs = frames(target_ident, source_ident, spec, size, count, frame_rng)
-    media.write_video(raw_path, imgs, fps=FPS, codec="libx264rgb",
-                      options={"qp": "0", "preset": "veryfast"}, pix_fmt="rgb24")
+    encoding.write_video(raw_path, imgs, fps=FPS, codec="libx264rgb",
+                         options={"qp": "0", "preset": "veryfast"}, pix_fmt="rgb24")
     for quality in qualities:
         if quality != "raw":
             dst = os.path.join(ffpp.source_dir(root, method, quality), f"{name}.mp4")

@@ -10,7 +10,7 @@ their splits (pipelines.layouts.splits).
 import os
 
 from add_tf.core.names import QUALITIES
-from add_tf.media import VIDEO_EXTENSIONS
+from add_tf.media.files import VIDEO_EXTENSIONS
 from pipelines.layouts import splits as splits_lib
 from pipelines.layouts.base import ORIGINAL, Layout, Video, register
 

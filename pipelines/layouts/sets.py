@@ -10,7 +10,7 @@ A video's id is its path relative to root (`Celeb-real/id0_0000.mp4`), the same 
 import os
 
 from add_tf.core.names import QUALITIES
-from add_tf.media import is_image, is_video
+from add_tf.media.files import is_image, is_video
 from pipelines.layouts import splits as splits_lib
 from pipelines.layouts.base import Video
 

@@ -12,9 +12,11 @@ import os
 from concurrent.futures import ProcessPoolExecutor
 from fractions import Fraction
 
-from add_tf import media
 from add_tf.core import atomic
 from add_tf.core.errors import UsageError, WorkError
+from add_tf.media.encoding import x264_options
+from add_tf.media.files import MediaError, is_video
+from add_tf.media.video import count_decoded_frames
 from pipelines import layouts
 from pipelines.layouts import ffpp, sets
 
@@ -34,8 +36,8 @@ def compress_video(src, dst, crf, preset="medium", pix_fmt="yuv420p"):
     with atomic.replacing(dst) as tmp:
         written = _reencode(src, tmp, crf, preset, pix_fmt)
         if written == 0:
-            raise media.MediaError(src, "empty", "no decodable frames")
-        count = media.count_decoded_frames(tmp)
+            raise MediaError(src, "empty", "no decodable frames")
+        count = count_decoded_frames(tmp)
         if count != written:
             raise CompressionError(f"{dst}: wrote {written} frames but the output decodes to "
                                    f"{count}")
@@ -50,7 +52,7 @@ def _reencode(src, dst, crf, preset, pix_fmt):
     try:
         with av.open(src) as inp:
             if not inp.streams.video:
-                raise media.MediaError(src, "not_media", "no video stream")
+                raise MediaError(src, "not_media", "no video stream")
             in_stream = inp.streams.video[0]
             in_stream.thread_type = "AUTO"
             rate = in_stream.average_rate or in_stream.guessed_rate or Fraction(25)
@@ -59,7 +61,7 @@ def _reencode(src, dst, crf, preset, pix_fmt):
                 stream.width = in_stream.codec_context.width
                 stream.height = in_stream.codec_context.height
                 stream.pix_fmt = pix_fmt
-                stream.options = media.x264_options({"crf": str(crf), "preset": preset})
+                stream.options = x264_options({"crf": str(crf), "preset": preset})
                 for frame in inp.decode(in_stream):
                     rgb = frame.to_ndarray(format="rgb24")
                     new = av.VideoFrame.from_ndarray(rgb, format="rgb24")
@@ -69,8 +71,8 @@ def _reencode(src, dst, crf, preset, pix_fmt):
                 for packet in stream.encode():
                     out.mux(packet)
     except av.error.FFmpegError as error:
-        raise media.MediaError(src, "corrupt",
-                               f"compression failed after {written} frames: {error}") from None
+        raise MediaError(src, "corrupt",
+                         f"compression failed after {written} frames: {error}") from None
     return written
 
 
@@ -80,7 +82,7 @@ def _job(args):
         return src, dst, "exists", None
     try:
         return src, dst, "ok", compress_video(src, dst, crf, preset)
-    except (media.MediaError, CompressionError) as error:
+    except (MediaError, CompressionError) as error:
         return src, dst, "failed", str(error)
 
 
@@ -95,7 +97,7 @@ def plan_tree(ffpp_root, source_quality, targets, methods=None):
         if not os.path.isdir(src_dir):
             continue
         for name in sorted(os.listdir(src_dir)):
-            if not media.is_video(name):
+            if not is_video(name):
                 continue
             for quality, crf in targets:
                 dst = os.path.join(ffpp.source_dir(ffpp_root, source, quality), name)
@@ -114,14 +116,14 @@ def plan_layout(layout_name, root, source_quality, targets):
         raise UsageError(f"target quality {same[0]} is the quality of the files as they are "
                          f"(--from {source_quality}); name them with --from, make others with --to")
     return [(os.path.join(root, rel), sets.quality_path(root, rel, quality, source_quality), crf)
-            for rel in media_files(root) if media.is_video(rel) for quality, crf in targets]
+            for rel in media_files(root) if is_video(rel) for quality, crf in targets]
 
 
 def plan_folder(input_dir, output_dir, crf):
     jobs = []
     for dirpath, _, names in os.walk(input_dir):
         for name in sorted(names):
-            if media.is_video(name):
+            if is_video(name):
                 src = os.path.join(dirpath, name)
                 jobs.append((src, os.path.join(output_dir, os.path.relpath(src, input_dir)), crf))
     return jobs

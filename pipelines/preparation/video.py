@@ -8,9 +8,11 @@ one-frame video.
 
 import math
 
-from add_tf import media
 from add_tf.data import schema
 from add_tf.media import faces
+from add_tf.media.files import MediaError, is_image
+from add_tf.media.images import read_image
+from add_tf.media.video import even_frame_indices, iter_video_frames, video_frame_count, video_info
 
 FULL_FRAME_EVERY = 8  # sampled frames; in between, faces are searched near the previous one
 
@@ -23,21 +25,21 @@ def _frame_map(index, fps_ref, fps_q, same_count):
 
 def _media_info(path):
     """{"frames", "fps", ...} of a video; an image is one frame (fps 0). Raises MediaError."""
-    if media.is_image(path):
-        media.read_image(path)
+    if is_image(path):
+        read_image(path)
         return {"frames": 1, "fps": 0.0}
-    info = media.video_info(path)
+    info = video_info(path)
     if info["frames"] <= 0:
-        info["frames"] = media.video_frame_count(path, exact=True)
+        info["frames"] = video_frame_count(path, exact=True)
     return info
 
 
 def _iter_frames(path, indices):
-    """(index, RGB uint8) for the requested indices: media.iter_video_frames, or the image."""
-    if not media.is_image(path):
-        yield from media.iter_video_frames(path, indices)
+    """(index, RGB uint8) for the requested indices: iter_video_frames, or the image."""
+    if not is_image(path):
+        yield from iter_video_frames(path, indices)
     elif 0 in indices:
-        yield 0, media.read_image(path)
+        yield 0, read_image(path)
 
 
 class _Frames:
@@ -59,7 +61,7 @@ class _Frames:
                     self.current[q] = next(generator)
                 except StopIteration:
                     self.exhausted[q] = f"truncated: {self.paths[q]} ends before frame {target}"
-                except media.MediaError as error:
+                except MediaError as error:
                     self.exhausted[q] = f"{error.status}: {error.path}: {error.message}"
             if self.current[q][0] == target:
                 frames[q] = self.current[q][1]
@@ -98,7 +100,7 @@ def _open(video, qualities, key):
                       f"(has: {', '.join(paths) or 'none'})"}
     try:
         return {q: _media_info(paths[q]) for q in qualities}, None
-    except media.MediaError as error:
+    except MediaError as error:
         return None, {"item": error.path, "reason": f"{error.status}: {error.message}",
                       "video": key}
 
@@ -114,7 +116,7 @@ def process_video(video, settings, detector):
         yield "skip", skip
         return
     ref = qualities[0]
-    indices = media.even_frame_indices(info[ref]["frames"], settings["frames"])
+    indices = even_frame_indices(info[ref]["frames"], settings["frames"])
     counts = {q: info[q]["frames"] for q in qualities}
     if len(set(counts.values())) > 1:
         yield "info", {"item": key, "mismatch": counts}

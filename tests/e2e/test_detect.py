@@ -9,7 +9,9 @@ import cv2
 import numpy as np
 import pytest
 
-from add_tf import detect, export, media
+from add_tf import detect, export
+from add_tf.media.encoding import write_video
+from add_tf.media.images import read_image
 from testdata import SHARED_DATA
 from tiny_models import SIZE
 from tiny_prepare import write_rgb
@@ -19,7 +21,7 @@ def _face_photo():
     path = SHARED_DATA / "faces" / "Tom_Cruise_avp_2014_4.jpg"
     if not path.is_file():
         pytest.skip(f"shared test data not found at {path}")
-    rgb = media.read_image(path)
+    rgb = read_image(path)
     return cv2.resize(rgb, (283, 400), interpolation=cv2.INTER_AREA)  # one face of ~190 px
 
 
@@ -31,7 +33,7 @@ def _face_video(path, frames=10, size=(320, 240)):
         x = 40 + 4 * i
         canvas[14:14 + 212, x:x + 150] = face
         out.append(canvas)
-    return media.write_video(path, out, fps=10)
+    return write_video(path, out, fps=10)
 
 
 def test_faces_in_images_and_videos(tmp_path, tiny_run_dir):

@@ -9,7 +9,8 @@ import cv2
 import numpy as np
 import pytest
 
-from add_tf import detect, media
+from add_tf import detect
+from add_tf.media.encoding import write_video
 from add_tf.media.faces import Face
 from add_tf.serving import scoring
 from add_tf.training import model_card
@@ -41,8 +42,8 @@ def test_broken_inputs_get_statuses_and_nothing_else_is_written(tmp_path, scorer
     rgba = rng.integers(0, 255, (64, 96, 4), np.uint8)
     assert cv2.imwrite(str(inputs / "rgba.png"), rgba)
     (tmp_path / "empty_dir").mkdir()
-    media.write_video(inputs / "noface.mp4",
-                      [np.full((64, 96, 3), 30 * i, np.uint8) for i in range(6)], fps=5)
+    write_video(inputs / "noface.mp4",
+                [np.full((64, 96, 3), 30 * i, np.uint8) for i in range(6)], fps=5)
     out = tmp_path / "out"
     out.mkdir()
     before = _snapshot(tmp_path)
@@ -124,7 +125,7 @@ def test_a_videos_score_follows_the_rule_of_the_help(tmp_path, monkeypatch, caps
     scorer = scoring.Scorer(score, 16, tmp_path / "no_model", "keras")
     monkeypatch.setattr(scoring, "FaceDetector", _PlannedFaces)
     video = tmp_path / "faces.mp4"
-    media.write_video(video, [np.full((64, 96, 3), 40 * i, np.uint8) for i in range(6)], fps=5)
+    write_video(video, [np.full((64, 96, 3), 40 * i, np.uint8) for i in range(6)], fps=5)
     report = detect.run([str(video)], None, frames=6, threshold=0.5, min_face_size=8,
                         verbose=False, scorer=scorer)
     (entry,) = report["inputs"]

@@ -1,4 +1,4 @@
-from add_tf import media
+from add_tf.media.video import video_frame_count
 from pipelines import compress
 from pipelines.layouts import celebdf
 from tiny_prepare import celebdf_tree, prepare_layout
@@ -11,7 +11,7 @@ def test_layout_c40_in_mirror_tree_then_prepared_with_both_qualities(tmp_path):
     assert result["ok"] == 13 and [src for src, _ in result["failed"]] == [
         str(tree / "Celeb-real" / "id5_0000.mp4")]  # the corrupt one
     mirror = tree / "c40" / "Celeb-real" / "id0_0000.mp4"
-    assert media.video_frame_count(mirror, exact=True) == 6
+    assert video_frame_count(mirror, exact=True) == 6
     assert celebdf.discover(tree).qualities == ["c23", "c40"]
     manifest = prepare_layout("celebdf", tree, tmp_path / "out")
     assert manifest["settings"]["qualities"] == ["c23", "c40"]

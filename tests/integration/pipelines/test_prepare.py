@@ -7,10 +7,10 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from add_tf import media
 from add_tf.core.errors import UsageError
 from add_tf.data import make_dataset, schema
 from add_tf.media import faces
+from add_tf.media.video import even_frame_indices, read_video_frames
 from pipelines import prepare
 from tiny_prepare import celebdf_tree, dfdc_tree, folders_tree, prepare_layout, prepare_tiny
 
@@ -65,11 +65,11 @@ def test_even_sampling_same_box_and_aligned_crops(tiny_records, tiny_tree):
     ex = examples[0]
     vid = ex["video_id"].decode()
     frames = [e["frame_index"] for e in examples if e["video_id"].decode() == vid]
-    assert sorted(frames) == media.even_frame_indices(8, 4)
+    assert sorted(frames) == even_frame_indices(8, 4)
     # every quality's crop is the same box cut from the same frame index of that quality's video
     for quality in ("raw", "c23", "c40"):
         path = tiny_tree / "manipulated_sequences" / "Demo" / quality / "videos" / f"{vid}.mp4"
-        (_, frame), = media.read_video_frames(path, [int(ex["frame_index"])])
+        (_, frame), = read_video_frames(path, [int(ex["frame_index"])])
         expected = faces.crop_face(frame, ex["box"], 32)
         got = tf.io.decode_png(ex[schema.image_key(quality)]).numpy()
         assert np.array_equal(got, expected)

@@ -5,7 +5,7 @@ import pathlib
 import cv2
 import numpy as np
 
-from add_tf import media
+from add_tf.media.encoding import write_video
 from add_tf.reporting import detect_report
 from detect_reports import Page, make_report
 
@@ -21,7 +21,7 @@ def _video_entry(path, scores):
 
 def test_video_timeline_and_contact_sheet(tmp_path):
     frames = [np.full((48, 64, 3), 20 * i, np.uint8) for i in range(6)]
-    path = media.write_video(tmp_path / "clip.mp4", frames, fps=5)
+    path = write_video(tmp_path / "clip.mp4", frames, fps=5)
     scores = [0.2, None, 0.7, 0.9, None, 0.4]
     entry = _video_entry(path, scores)
     timeline = cv2.imdecode(np.frombuffer(detect_report.timeline(entry, 0.5), np.uint8),

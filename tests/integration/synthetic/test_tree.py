@@ -3,8 +3,8 @@ import json
 
 import numpy as np
 
-from add_tf import media
 from add_tf.core.names import QUALITIES
+from add_tf.media.video import read_video_frames, video_frame_count
 from add_tf.synthetic import fakes, tree, videos
 from pipelines.layouts import ffpp
 from tiny_prepare import prepare_ffpp_methods
@@ -25,11 +25,11 @@ def test_demo_tree_shape_and_determinism(tmp_path):
     kinds = json.loads((a / "DEMO.json").read_text())["kinds"]
     assert sorted(kinds.values()) == sorted(fakes.kinds() * 2)
     for video in found.videos:
-        raw_a = media.read_video_frames(video.paths["raw"], [0, 3])
-        raw_b = media.read_video_frames(str(video.paths["raw"]).replace(str(a), str(b)), [0, 3])
+        raw_a = read_video_frames(video.paths["raw"], [0, 3])
+        raw_b = read_video_frames(str(video.paths["raw"]).replace(str(a), str(b)), [0, 3])
         assert len(raw_a) == 2 and all(np.array_equal(x[1], y[1]) for x, y in zip(raw_a, raw_b))
     fake = next(v for v in found.videos if v.method == "Demo")
-    assert media.video_frame_count(fake.paths["c40"], exact=True) == 4
+    assert video_frame_count(fake.paths["c40"], exact=True) == 4
 
 
 def test_ffpp_methods_tree(tiny_tree, tmp_path, monkeypatch):
@@ -66,7 +66,7 @@ def test_ffpp_methods_tree(tiny_tree, tmp_path, monkeypatch):
 
     def changed(first, second, name):  # share of raw pixels where two folders' fakes differ
         paths = [ffpp.source_dir(root, m, "raw") + f"/{name}.mp4" for m in (first, second)]
-        a, b = (np.stack([f for _, f in media.read_video_frames(p, range(8))]).astype(int)
+        a, b = (np.stack([f for _, f in read_video_frames(p, range(8))]).astype(int)
                 for p in paths)
         return (a != b).any(axis=-1).mean()
 

@@ -6,7 +6,6 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from add_tf import media
 from add_tf.core.errors import UsageError
 from add_tf.evaluation import metrics
 from add_tf.serving import scoring
@@ -26,7 +25,7 @@ class _Detector:
 
 
 def test_a_score_at_the_threshold_is_fake_as_in_the_metrics(monkeypatch):
-    monkeypatch.setattr(media, "read_image", lambda path: np.zeros((16, 16, 3), np.uint8))
+    monkeypatch.setattr(scoring, "read_image", lambda path: np.zeros((16, 16, 3), np.uint8))
     entry = scoring.analyse_image("face.png", _Detector(0.5), threshold=0.5)
     assert entry["label"] == "fake"
     assert metrics.accuracy([1], [entry["fake_probability"]], threshold=0.5) == 1.0

@@ -1,7 +1,7 @@
 import numpy as np
 
-from add_tf import media
 from add_tf.media import faces
+from add_tf.media.encoding import write_video
 from pipelines.preparation.video import process_video
 
 
@@ -33,9 +33,9 @@ def test_whole_frame_every_n_samples_and_after_a_lost_face(tiny_tree):
 
 def test_frame_count_mismatch_is_recorded_once(tmp_path):
     frames = [np.full((16, 16, 3), 10 * i, np.uint8) for i in range(8)]
-    paths = {"raw": media.write_video(tmp_path / "raw.mp4", frames),
-             "c23": media.write_video(tmp_path / "c23.mp4", frames[:6]),
-             "c40": media.write_video(tmp_path / "c40.mp4", frames[:6])}
+    paths = {"raw": write_video(tmp_path / "raw.mp4", frames),
+             "c23": write_video(tmp_path / "c23.mp4", frames[:6]),
+             "c40": write_video(tmp_path / "c40.mp4", frames[:6])}
     item = {"method": "original", "video_id": "x", "label": 0, "paths": paths}
     settings = {"qualities": ["raw", "c23", "c40"], "size": 8, "frames": 4, "box_scale": 1.3}
     infos = [item for kind, item in process_video(item, settings, faces.FullFrameDetector())
