@@ -3,9 +3,9 @@ that its output holds the command's own lines and Keras's progress lines, not Te
 start-up logs.
 
 What it quiets, and how to get it back: `TF_CPP_MIN_LOG_LEVEL` (TensorFlow's own switch) is set
-to 3 unless the shell sets it; `TF_CPP_MIN_LOG_LEVEL=0 python -m add_tf.fit ...` shows
-everything again (a level below 3 shows TensorFlow's C++ lines of that level and above; the
-lines named below are dropped only at level 3).
+to 3 when the shell leaves it unset or sets it to 1 or 2 (the usual ways to silence TensorFlow;
+at 2 it still shows the cuInit error below); `TF_CPP_MIN_LOG_LEVEL=0 python -m add_tf.fit ...`
+or `--debug` shows everything again.
 - TensorFlow's C++ logs below FATAL (the CPU feature guard, "failed call to cuInit" on a
   machine without a GPU, the oneDNN int32 fallback): by TF_CPP_MIN_LOG_LEVEL itself.
 - The lines TensorFlow's libraries write while they are loaded, before they read
@@ -30,6 +30,8 @@ import tempfile
 
 LEVEL_VARIABLE = "TF_CPP_MIN_LOG_LEVEL"
 QUIET_LEVEL = "3"
+VERBOSE_LEVEL = "0"
+RAISED_LEVELS = ("", "1", "2")  # unset, or a level that lets some start-up lines through
 STARTUP_LINES = re.compile(
     r"WARNING: All log messages before absl::InitializeLog\(\) is called are written to STDERR"
     r"|^[IW]\d{4} .*\] (oneDNN custom operations are on|Could not find cuda drivers)"
@@ -37,20 +39,17 @@ STARTUP_LINES = re.compile(
 RETRACING = "triggered tf.function retracing"
 
 
-def is_quiet():
-    """True when TensorFlow's logs are quieted (TF_CPP_MIN_LOG_LEVEL is 3, ours or the shell's)."""
-    return os.environ.get(LEVEL_VARIABLE) == QUIET_LEVEL
-
-
 def quiet():
     """Quiets TensorFlow's start-up logs (see the module docstring); call it before the first
-    `import tensorflow`. Idempotent; a TF_CPP_MIN_LOG_LEVEL set in the shell wins, and
-    `--debug` / ADD_TF_DEBUG=1 leaves everything on."""
+    `import tensorflow`. Idempotent; TF_CPP_MIN_LOG_LEVEL=0 in the shell and `--debug` /
+    ADD_TF_DEBUG=1 leave everything on."""
     if os.environ.get("ADD_TF_DEBUG", "") not in ("", "0"):
         return
-    os.environ.setdefault(LEVEL_VARIABLE, QUIET_LEVEL)
-    if not is_quiet():
+    level = os.environ.get(LEVEL_VARIABLE, "").strip()
+    if level == VERBOSE_LEVEL:
         return
+    if level in RAISED_LEVELS:
+        os.environ[LEVEL_VARIABLE] = QUIET_LEVEL
     if "tensorflow" not in sys.modules and not any(
             isinstance(finder, _StartupFilter) for finder in sys.meta_path):
         sys.meta_path.insert(0, _StartupFilter())

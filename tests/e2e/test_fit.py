@@ -15,6 +15,7 @@ import pytest
 
 from add_tf import fit
 from add_tf.evaluation import evaluator
+from console_output import noise, run_command
 from tiny_models import TINY_FIT
 
 REPO = pathlib.Path(__file__).resolve().parents[2]
@@ -37,35 +38,14 @@ def _history(run_dir):
     return _backup(run_dir)["tracker"]["history"]
 
 
-NOISE = (
-    "absl::InitializeLog",  # absl's notice before TensorFlow's start-up lines
-    "oneDNN",  # the oneDNN notice and its int32 fallback
-    "cuda drivers",
-    "cuInit",
-    "cpu_feature_guard",
-    "This TensorFlow binary is optimized",
-    "tf.function retracing",
-    "`shuffle=True` was passed",
-    "Your input ran out of data",
-    "apitools not found",
-    "Warning:",  # any Python warning line
-)
-
-
 def quiet_fit(argv):
     """stdout of `python -m add_tf.fit argv` in a fresh process whose environment has no
     TF_CPP_MIN_LOG_LEVEL; asserts that stdout and stderr hold nothing but the command's own
     lines, Keras's progress and the results table."""
-    env = {k: v for k, v in os.environ.items()
-           if k not in ("TF_CPP_MIN_LOG_LEVEL", "TF_CONFIG", "PYTHONWARNINGS")}
-    env["PYTHONPATH"] = str(REPO) + os.pathsep + env.get("PYTHONPATH", "")
-    done = subprocess.run(
-        [sys.executable, "-m", "add_tf.fit", *argv],
-        cwd=REPO, env=env, capture_output=True, text=True, timeout=900)
+    done = run_command("add_tf.fit", argv)
     output = done.stdout + done.stderr
-    assert done.returncode == 0, output
     assert "Test results (demo):" in done.stdout
-    assert [noise for noise in NOISE if noise in output] == [], output
+    assert noise(done) == [], output
     progress = ("[fit] ", "Epoch ", "1/1 - ")
     table = done.stdout[done.stdout.index("Test results"):].splitlines()
     others = [line for line in output.splitlines()
