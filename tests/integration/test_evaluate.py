@@ -100,7 +100,7 @@ def test_errors_name_what_is_there(run_dir, dfdc_records, tmp_path, capsys):
         evaluator.evaluate_records(str(run_dir), str(tmp_path / "one_records"))
 
 
-def test_experiments_eval_records_column_group(run_dir, dfdc_records, tmp_path):
+def test_experiments_eval_records_column_group(run_dir, dfdc_records, tmp_path, capsys):
     from add_tf.evaluation.metrics import METRIC_NAMES
 
     records, _ = dfdc_records
@@ -124,5 +124,10 @@ def test_experiments_eval_records_column_group(run_dir, dfdc_records, tmp_path):
 
     # the chart has a third panel, the cross-set AUC, beside test acc and AUC (4 inches each)
     assert matplotlib.image.imread(str(tmp_path / "results.png")).shape[1] == 3 * 4 * 120
-    with pytest.raises(SystemExit):
+    capsys.readouterr()
+    with pytest.raises(SystemExit) as info:
         experiments.main(["--eval-records", str(tmp_path / "none"), "--plan"])
+    out, err = capsys.readouterr()
+    assert info.value.code == 2 and out == ""  # refused before the plan is printed
+    assert err.startswith(f"error: No manifest.json in {tmp_path / 'none'}. Prepare records")
+    assert err.count("\n") == 1

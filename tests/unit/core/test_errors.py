@@ -1,6 +1,7 @@
 """add_tf.core.errors: the commands' error boundary (exit status, one line, --debug)."""
 
 import errno
+import json
 import subprocess
 import sys
 
@@ -94,11 +95,34 @@ def test_a_return_value_and_a_clean_exit_pass_through():
     assert exit_info.value.code == 0
 
 
-def test_core_imports_without_tensorflow():
-    code = ("import sys; import add_tf.core.errors, add_tf.core.config, add_tf.core.names, "
-            "add_tf.core.progress, add_tf.core.atomic, add_tf.core.methods; "
-            "assert 'tensorflow' not in sys.modules and 'keras' not in sys.modules")
-    subprocess.run([sys.executable, "-c", code], check=True)
+HELP_OF_EVERY_COMMAND = """
+import contextlib, importlib, io, json, pkgutil, sys
+import add_tf, pipelines
+helps = {}
+for package in (add_tf, pipelines):
+    for info in pkgutil.iter_modules(package.__path__, package.__name__ + "."):
+        if info.ispkg:
+            continue
+        out = io.StringIO()
+        with contextlib.redirect_stdout(out):
+            try:
+                importlib.import_module(info.name).main(["--help"])
+            except SystemExit as exit:
+                helps[info.name] = [exit.code, out.getvalue()]
+loaded = [name for name in ("tensorflow", "keras") if name in sys.modules]
+print(json.dumps({"helps": helps, "loaded": loaded}))
+"""
+
+
+def test_every_commands_help_exits_0_lists_debug_and_imports_no_tensorflow():
+    done = subprocess.run([sys.executable, "-c", HELP_OF_EVERY_COMMAND], capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout)
+    assert {"add_tf.fit", "add_tf.evaluate", "pipelines.prepare"} <= set(result["helps"])
+    for name, (code, text) in result["helps"].items():
+        assert code == 0 and "usage:" in text and errors.DEBUG_FLAG in text, name
+    assert result["loaded"] == []
 
 
 def test_a_commands_process_skips_the_final_garbage_collection():

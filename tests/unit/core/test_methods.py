@@ -1,11 +1,8 @@
-"""add_tf.core.methods: the method table, its errors; the method names import without TensorFlow."""
-
-import subprocess
-import sys
+"""add_tf.core.methods: the method table, its errors, what a method means to the config."""
 
 import pytest
 
-from add_tf.core import methods
+from add_tf.core import config, methods
 
 
 def test_ablations_are_methods_and_only_distillation_needs_a_teacher():
@@ -23,9 +20,14 @@ def test_unknown_method_lists_the_valid_ones():
         methods.needs_teacher("add_fr_mv")
 
 
-def test_method_names_import_without_tensorflow():
-    code = ("import sys; from add_tf.core import config, methods; "
-            "assert 'tensorflow' not in sys.modules and 'keras' not in sys.modules; "
-            "print(' '.join(config.METHODS))")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.split() == list(methods.METHODS)
+@pytest.mark.parametrize("method", list(methods.METHODS))
+@pytest.mark.parametrize("term", ["fr", "mv"])
+def test_a_method_is_a_config_choice_whose_terms_decide_the_weights_checked(method, term):
+    """One layer and two weights of `term`: refused when the method uses the term."""
+    overrides = [f"loss.method={method}", "loss.layers=[layer3]", "loss.fr_weights=[1]",
+                 "loss.mv_weights=[1]", f"loss.{term}_weights=[1, 2]"]
+    if term in methods.method_terms(method):
+        with pytest.raises(ValueError, match=f"loss.{term}_weights must hold one weight per"):
+            config.resolve(overrides=overrides)
+    else:
+        assert config.resolve(overrides=overrides).loss.method == method
