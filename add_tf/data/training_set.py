@@ -90,9 +90,13 @@ def complete(config):
     """Fill in what the records decide, in place: with `data.records`, `data.dataset` becomes
     the set's name from its manifest; a `data.teacher_comp` of None becomes the best quality the
     records hold (raw for records not prepared yet, e.g. the demo's before its first run).
-    Returns `config`."""
+    `data.records` becomes an absolute path, so that one folder is one request however it is
+    spelt (relative, with a trailing slash) and a run's config names it from any working
+    directory. Returns `config`."""
     data = config.data
     if data.records:
+        if "://" not in data.records:  # a local path (not a URL of tf.io.gfile)
+            data.records = os.path.abspath(data.records)
         try:
             manifest = load(data.records)
         except UsageError as error:

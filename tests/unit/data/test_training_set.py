@@ -57,6 +57,15 @@ def test_records_by_folder_take_the_name_and_best_quality_of_their_manifest(tmp_
         == "raw"
 
 
+
+def test_records_are_one_absolute_path_however_spelt(tmp_path, monkeypatch):
+    """A relative path or a trailing slash names the same folder: the same config (a run
+    trained on it is found again, not "another config"), readable from any directory."""
+    records = _manifest(tmp_path / "celeb", set="celebdf")
+    monkeypatch.chdir(tmp_path)
+    for spelt in ("celeb", "celeb/", "./celeb", records + "/"):
+        assert training_set.complete(_config(records=spelt)).data.records == records
+
 def test_record_sets_of_a_selection():
     every = ["original", "Deepfakes", "Face2Face"]
     assert record_set_names("all", every) == every
