@@ -165,6 +165,12 @@ def test_demo_comparison_only_when_no_layer_names_a_method(tmp_path):
         methods = [c.loss.method for c in _run_configs(argv)]
         assert methods == ["fitnet" if "--config" in argv else "at"], argv
     assert len(_run_configs(["--run-dir", str(tmp_path / "r")])) == 1
+    records = tmp_path / "demo"  # a folder of records its manifest names "demo"
+    records.mkdir()
+    atomic.write_json(str(records / "manifest.json"),
+                      {"settings": {"qualities": ["c23", "c40"], "size": 32}})
+    (config,) = _run_configs(["--records", str(records)])
+    assert (config.data.dataset, config.loss.method) == ("demo", "add")
 
 
 # --------------------------------------------------------------------------- reuse of a run dir

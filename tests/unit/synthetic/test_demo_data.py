@@ -116,6 +116,24 @@ def test_a_run_is_scored_on_the_draw_it_was_trained_on(tmp_path, monkeypatch):
     assert asked == [21, 0]
 
 
+def test_a_folder_of_records_named_demo_is_never_made(tmp_path, monkeypatch):
+    """A run on a folder of records (data.records) whose manifest names it "demo" reads the
+    user's records: nothing is generated in the data dir, for training or scoring."""
+    asked = _no_generation(monkeypatch)
+    from add_tf.core.config import Config
+
+    config = Config()
+    config.data.data_dir = str(tmp_path / "data")
+    config.data.records = _records(str(tmp_path / "mine"), 0)
+    config.data.dataset = "demo"
+    demo_data.INPUTS.ensure(config)
+    demo_data.INPUTS.ensure(config, str(tmp_path / "run"))
+    demo_data.ensure_for_run(str(tmp_path / "run"), config)
+    assert asked == [] and not os.path.exists(config.data.data_dir)
+    with pytest.raises(RuntimeError, match="stopped"):  # the demo asked for by name
+        demo_data.ensure_for_run(str(tmp_path / "run"), config, dataset="demo")
+
+
 def test_only_the_chief_generates(tmp_path, monkeypatch):
     """A worker waits for the chief's manifest, and names it when it does not come."""
     asked = _no_generation(monkeypatch)

@@ -87,6 +87,17 @@ def test_summary_is_one_line_with_what_a_user_needs(tmp_path):
 def test_demo_warning_and_unknown_models(tmp_path, capsys):
     demo = model_card.build_card(_run_files(tmp_path / "demo", dataset="demo"))
     assert demo["warnings"] == [model_card.DEMO_WARNING]
+    # a folder of records (data.records): by what made them, not by their name
+    for made, warnings in (({"frames": 4}, []),
+                           ({"generator": {"seed": 0}}, [model_card.DEMO_WARNING])):
+        records = tmp_path / f"{len(warnings)}" / "demo"
+        records.mkdir(parents=True)
+        atomic.write_json(str(records / "manifest.json"), {"settings": made})
+        run = _run_files(tmp_path / f"records{len(warnings)}", dataset="demo")
+        config = runs.read_config(run)
+        config.data.records = str(records)
+        runs.write_config(run, config)
+        assert model_card.build_card(run)["warnings"] == warnings
     card, warnings = model_card.describe(str(tmp_path / "demo"))
     assert card == demo and warnings == [model_card.DEMO_WARNING]
     model_card.announce(card, warnings, verbose=False)
