@@ -1,3 +1,7 @@
+"""add_tf.models.backbones.resnet: ResNet18/34 from keras-hub presets (their weights and
+preprocessing, another architecture refused) with torchvision's sizes; ResNet50's ImageNet
+kernel turned to RGB."""
+
 import dataclasses
 
 import keras
@@ -74,3 +78,23 @@ def test_keras_hub_resnets_named_stage_outputs(backbone, trainable):
     assert [tuple(t.shape) for t in stages] == [(None, 16, 16, 64), (None, 8, 8, 128),
                                                 (None, 4, 4, 256), (None, 2, 2, 512)]
     assert sum(int(np.prod(w.shape)) for w in model.trainable_weights) == trainable
+
+
+def test_resnet50_imagenet_kernel_is_flipped_to_rgb_inputs(monkeypatch):
+    """ImageNet's ResNet50 expects BGR: its first kernel's input channels are reversed (the
+    download replaced by random weights, kept before the flip)."""
+    made = {}
+    resnet50 = keras.applications.ResNet50
+
+    def random_resnet50(*, weights, **kwargs):
+        net = resnet50(weights=None, **kwargs)
+        made["kernel"] = net.get_layer("conv1_conv").kernel.numpy()
+        return net
+
+    monkeypatch.setattr(keras.applications, "ResNet50", random_resnet50)
+    inputs = keras.Input((32, 32, 3))
+    stages = backbones.build_backbone(inputs, "resnet50", weights="imagenet")
+    model = keras.Model(inputs, stages)
+    np.testing.assert_array_equal(model.get_layer("conv1_conv").kernel.numpy(),
+                                  made["kernel"][:, :, ::-1, :])
+    assert [t.shape[-1] for t in stages] == [256, 512, 1024, 2048]
