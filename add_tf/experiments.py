@@ -65,8 +65,6 @@ from add_tf.synthetic import demo_data
 from add_tf.training import one_run, runs
 from add_tf.training.strategy import make_strategy
 
-CHECKPOINTS = ("best", "last")  # --checkpoint: the student each run is scored with
-
 
 def build_parser():
     p = argparse.ArgumentParser(prog="python -m add_tf.experiments",
@@ -95,7 +93,7 @@ def build_parser():
                    help=f"run {BASELINE!r} once per cell, without the sweep, and compare every "
                    "sweep point with it (for sweeps of distillation settings, which it ignores)"),
     p.add_argument("--verbose", type=int, default=2)
-    p.add_argument("--checkpoint", choices=CHECKPOINTS, default="best",
+    p.add_argument("--checkpoint", choices=config_lib.CHECKPOINT_CHOICES, default="best",
                    help="score each run with the student it keeps (student.keras: its best "
                    "validation unless train.checkpoint=last) or of its last validation")
     p.add_argument("--plan", action="store_true",

@@ -1,29 +1,29 @@
 """Every default of add_tf in one place: the paper's values (Le & Woo, AAAI 2022, Sec. 4).
 
-The command line (`--set section.key=value`) and an optional YAML file only override these
+The command line (`--set section.key=value`, flags) and an optional YAML file only override these
 dataclasses; every run writes the resolved `Config` as `config.yaml` next to its outputs.
 
+One reader for every source (`read`): a value from the command line, a YAML file or a run's
+config.yaml is read according to the declared type of its field (`parse_value`), then the whole
+config is checked (`Config.validate`): a wrong type, a number out of its field's range, a
+non-finite number, an unknown name, per-layer weights of another length than `loss.layers`
+raise ValueError naming the key, the value and what is valid, before any data is made or model
+built. Ranges and choices are declared beside their fields, in the field's metadata (`number`,
+`choice`). YAML is read with the booleans of YAML 1.2 only (true / false): "on", "yes", "no"
+stay strings for a string key.
+
 Names chosen from a registry above core (`model.backbone`: `add_tf.models.backbones`,
-`train.strategy`: `add_tf.training.strategy`) are not known here, as core imports no layer above
-it: the command hands them to `resolve` / `Config.validate` as `choices` (`loss.layers`: the
-backbones' named feature layers, `add_tf.models.backbones.FEATURE_LAYERS`).
+`train.strategy`: `add_tf.training.strategy`, `loss.layers`: the backbones' named feature
+layers) are not known here, as core imports no layer above it: the caller hands them to `read` /
+`Config.validate` as `choices` (`add_tf.training.runs.CONFIG_CHOICES`).
 
-Every value is read according to the declared type of its field (`parse_value`), then checked
-(`Config.validate`): a wrong type, a count below its least value, a non-finite number, an unknown
-name, a `model.weights` that is none of its forms or per-layer weights of another length than
-`loss.layers` raise ValueError naming the key, the value and what is valid, before any data is
-made or model built. YAML is read with the booleans of YAML 1.2 only (true / false): "on",
-"yes", "no" stay strings for a string key.
-
-The checks are written here rather than with OmegaConf's structured configs: OmegaConf types
-values but checks no ranges, choices, paths or list lengths (all still needed here), its support
-of `str | None` (PEP 604) unions is an open issue (omry/omegaconf#144), and `--set` strings would
-still need parsing by their declared type. A dependency for the type conversion alone (about 60
-lines below) is not worth it.
+Why field metadata rather than pydantic or OmegaConf: docs/design.md (Dependencies that are not
+there).
 """
 
 import dataclasses
 import math
+import operator
 import os
 import re
 import types
@@ -33,25 +33,50 @@ from dataclasses import dataclass, field
 import yaml
 
 from add_tf.core import methods
-from add_tf.core.names import DATASETS, QUALITIES  # noqa: F401  (re-exported choices)
+from add_tf.core.names import DATASETS, QUALITIES
 
 METHODS = tuple(methods.METHODS)  # the names of the method table, add_tf.core.methods.METHODS
-CHECKPOINTS = ("best", "last")  # train.checkpoint: the validation whose student a run keeps
-MV_BINNINGS = ("count", "interval")  # the keys of add_tf.losses.multiview.BINNINGS
-MV_COORDINATES = ("unit", "index")  # the keys of add_tf.losses.multiview.COORDINATES
+CHECKPOINT_CHOICES = ("best", "last")  # the student of a run's best validation, or its last
+# MV cell -> bin map (add_tf.losses.multiview.BINNINGS): "count", g groups of equal count in
+# projected order; "interval", g equal-width intervals of the projected position, as the
+# authors' code cuts them
+MV_BINNINGS = ("count", "interval")
+# where MV places the cells (add_tf.losses.multiview.COORDINATES): "unit", centres in the unit
+# cube; "index", the integer indices of the authors' code, where the channel axis dominates
+# most projections
+MV_COORDINATES = ("unit", "index")
 # data.balance (add_tf.data.reader): "classes" draws half of every training batch, on average,
 # from the reals and the other half from the fake sets in equal shares; "none" reads the
 # records in their own proportions; "auto" balances when the run reads several fake sets
 BALANCES = ("auto", "none", "classes")
 
+BOUNDS = {  # a bound of `number` -> (the test a value passes, its sign in messages)
+    "at_least": (operator.ge, ">="),
+    "above": (operator.gt, ">"),
+    "at_most": (operator.le, "<="),
+    "below": (operator.lt, "<"),
+}
+
+
+def number(default, **bounds):
+    """A field holding a number (or a tuple of numbers, each) within `bounds` (BOUNDS), e.g.
+    `number(0.9, at_least=0, below=1)`; None, where the type allows it, is within."""
+    return field(default=default, metadata={"bounds": bounds})
+
+
+def choice(default, choices):
+    """A field holding one of `choices` (a tuple field: each of its names); None, where the type
+    allows it, is a choice."""
+    return field(default=default, metadata={"choices": tuple(choices)})
+
 
 @dataclass
 class ModelConfig:
     backbone: str = "resnet50"  # a name of add_tf.models.backbones.names()
-    image_size: int = 128
+    image_size: int = number(128, at_least=1)
     # "imagenet" (the paper's start, downloaded on first use), None (random; the demo's),
     # "teacher" (start from the run's teacher), a local .weights.h5 / .keras file, or
-    # (resnet18 / resnet34) a local keras-hub preset directory
+    # (resnet18 / resnet34) a local keras-hub preset directory: WEIGHT_FORMS
     weights: str | None = "imagenet"
 
 
@@ -61,47 +86,56 @@ class LossConfig:
 
     w_fr, w_mv: `fr_weights`, `mv_weights`, the authors' per-layer weights."""
 
-    method: str = "add"  # a key of add_tf.core.methods.METHODS (the Table 2 ablations included)
-    layers: tuple[str, ...] = ("layer2", "layer3", "layer4")
-    alpha: float = 1.0
-    beta: float = 16.0
-    fr_weights: tuple[float, ...] = (1.0, 2.0, 0.25)
-    mv_weights: tuple[float, ...] = (0.5, 2.5, 2.0)
-    gamma_fr: float = 1.0  # 1e-3 for efficientnet_b0 (Table 3)
-    gamma_mv: float = 100.0
-    eta_mv: float = 50.0
-    margin: float = 0.012
-    num_projections: int = 12
-    # MV cell -> bin map: "count" (g groups of equal count in projected order) or "interval"
-    # (g equal-width intervals of the projected position, as the authors' code cuts them)
-    mv_binning: str = "count"
-    # where MV places the cells: "unit" (centres in the unit cube) or "index" (the integer
-    # indices of the authors' code, where the channel axis dominates most projections)
-    mv_coordinates: str = "unit"
-    kd_temperature: float = 4.0
-    baseline_weight: float = 1.0  # weight of the FitNet / AT / NL / KD term
+    method: str = choice("add", METHODS)  # the Table 2 ablations included
+    layers: tuple[str, ...] = ("layer2", "layer3", "layer4")  # named feature layers
+    alpha: float = number(1.0, at_least=0)
+    beta: float = number(16.0, at_least=0)
+    fr_weights: tuple[float, ...] = number((1.0, 2.0, 0.25), at_least=0)
+    mv_weights: tuple[float, ...] = number((0.5, 2.5, 2.0), at_least=0)
+    gamma_fr: float = number(1.0, above=0)  # 1e-3 for efficientnet_b0 (Table 3)
+    gamma_mv: float = number(100.0, above=0)
+    eta_mv: float = number(50.0, at_least=0)
+    margin: float = number(0.012, at_least=0)
+    num_projections: int = number(12, at_least=1)
+    mv_binning: str = choice("count", MV_BINNINGS)
+    mv_coordinates: str = choice("unit", MV_COORDINATES)
+    kd_temperature: float = number(4.0, above=0)
+    baseline_weight: float = number(1.0, at_least=0)  # weight of the FitNet / AT / NL / KD term
     # MV projections / pairs: int = stateless per step; None = train.seed (add_tf.training.loop)
-    seed: int | None = None
-    fr_start_step: int = 0  # FR is 0 before this step; add_tf.training.loop sets it from
-    #                         train.fr_warmup_epochs when that is > 0
+    seed: int | None = number(None, at_least=0)
+    # FR is 0 before this step; add_tf.training.loop sets it from train.fr_warmup_epochs when
+    # that is > 0
+    fr_start_step: int = number(0, at_least=0)
+
+    def layer_weights(self, key):
+        """`fr_weights` or `mv_weights` (`key`), one weight per layer of `layers` (else
+        ValueError)."""
+        weights = getattr(self, key)
+        if len(weights) != len(self.layers):
+            raise ValueError(
+                f"loss.{key} must hold one weight per layer of loss.layers {list(self.layers)} "
+                f"(method {self.method!r}). Received: {list(weights)!r}")
+        return weights
 
 
 @dataclass
 class TrainConfig:
-    epochs: int = 30
-    teacher_epochs: int | None = None  # epochs of the auto teacher a run trains (None: epochs)
-    batch_size: int = 144
-    learning_rate: float = 2e-4
-    beta_1: float = 0.9
-    beta_2: float = 0.999
-    epsilon: float = 1e-8
-    warmup_fraction: float = 0.3  # one-cycle: share of steps spent rising to learning_rate
-    validations_per_epoch: int = 10
-    patience: int = 10  # validations without a gain in accuracy before stopping
-    checkpoint: str = "best"  # the student a run keeps: of its best validation, or its last
-    head_only_epochs: int = 0  # authors' code: train only the head first (0 = off)
-    fr_warmup_epochs: int = 0  # authors' code: FR on after these epochs (MV from the start)
-    seed: int = 0
+    epochs: int = number(30, at_least=1)
+    # epochs of the auto teacher a run trains (None: epochs)
+    teacher_epochs: int | None = number(None, at_least=1)
+    batch_size: int = number(144, at_least=1)
+    learning_rate: float = number(2e-4, above=0)
+    beta_1: float = number(0.9, at_least=0, below=1)
+    beta_2: float = number(0.999, at_least=0, below=1)
+    epsilon: float = number(1e-8, above=0)
+    # one-cycle: share of steps spent rising to learning_rate
+    warmup_fraction: float = number(0.3, at_least=0, at_most=1)
+    validations_per_epoch: int = number(10, at_least=1)
+    patience: int = number(10, at_least=1)  # validations without a gain in accuracy before stopping
+    checkpoint: str = choice("best", CHECKPOINT_CHOICES)  # the student a run keeps
+    head_only_epochs: int = number(0, at_least=0)  # authors' code: train only the head first
+    fr_warmup_epochs: int = number(0, at_least=0)  # authors' code: FR on after these epochs
+    seed: int = number(0, at_least=0)
     deterministic: bool = False  # TensorFlow op determinism: bit-exact reruns, slower
     validate_losses: bool = False  # validation also runs the teacher and every loss term
     mixed_precision: bool = False
@@ -120,9 +154,9 @@ class DataConfig:
     dataset: str = "demo"
     records: str | None = None
     fakes: tuple[str, ...] | None = None
-    comp: str = "c40"
-    teacher_comp: str | None = None
-    balance: str = "auto"
+    comp: str = choice("c40", QUALITIES)
+    teacher_comp: str | None = choice(None, QUALITIES)
+    balance: str = choice("auto", BALANCES)
     data_dir: str = "data"
 
 
@@ -140,12 +174,19 @@ class Config:
         return yaml.safe_dump(self.to_dict(), sort_keys=False)
 
     @classmethod
-    def from_dict(cls, values):
+    def from_items(cls, items):
+        """The defaults with `items` ([(section.key, value)]) set in order (`set`), not
+        checked."""
         config = cls()
-        for section, entries in values.items():
-            for key, value in (entries or {}).items():
-                config.set(f"{section}.{key}", value)
+        for key, value in items:
+            config.set(key, value)
         return config
+
+    @classmethod
+    def from_dict(cls, values):
+        return cls.from_items((f"{section}.{key}", value)
+                              for section, entries in values.items()
+                              for key, value in (entries or {}).items())
 
     def set(self, dotted_key, value):
         """Set `section.key` to `value`, read according to the field's declared type
@@ -164,58 +205,42 @@ class Config:
         return getattr(getattr(self, section_name), key)
 
     def validate(self, choices=None):
-        """ValueError naming the first key whose value is not valid.
-
-        choices: {section.key: valid names} of keys whose names are registered above core
-        (e.g. {"model.backbone": backbones.names()}), checked after core's own names."""
-        checked = [
-            ("data.comp", self.data.comp, QUALITIES),
-            ("data.balance", self.data.balance, BALANCES),
-            ("loss.method", self.loss.method, tuple(METHODS)),
-            ("loss.mv_binning", self.loss.mv_binning, MV_BINNINGS),
-            ("loss.mv_coordinates", self.loss.mv_coordinates, MV_COORDINATES),
-            ("train.checkpoint", self.train.checkpoint, CHECKPOINTS),
-        ]
-        if not self.data.records:
-            checked.append(("data.dataset", self.data.dataset, tuple(DATASETS)))
-        if self.data.teacher_comp is not None:
-            checked.append(("data.teacher_comp", self.data.teacher_comp, QUALITIES))
-        checked += [(key, self.get(key), tuple(valid)) for key, valid in (choices or {}).items()]
-        for key, value, valid in checked:
-            names = value if isinstance(value, tuple) else (value,)
-            unknown = [name for name in names if name not in valid]
-            if unknown and isinstance(value, tuple):
-                raise ValueError(f"Invalid {key}: {list(value)!r} ({unknown[0]!r} is unknown). "
-                                 f"Valid: each of {', '.join(valid)}")
-            if unknown:
-                raise ValueError(f"Invalid {key}: {value!r}. Valid: {', '.join(valid)}")
-        for key, (low, low_open, high, high_open) in LIMITS.items():
+        """ValueError naming the first key whose value is not valid: the range or choices of
+        its field, then `choices` ({section.key: valid names} of keys whose names are
+        registered above core, e.g. {"model.backbone": backbones.names()}), then the rules
+        between keys."""
+        for key, spec in _fields():
             value = self.get(key)
-            if value is not None and not _within(value, low, low_open, high, high_open):
-                shown = list(value) if isinstance(value, tuple) else value
-                raise ValueError(f"{key} must be {_kind(value, low, low_open, high)}"
-                                 f"{_describe(low, low_open, high, high_open)}. "
-                                 f"Received: {shown!r}")
-        if not self.data.data_dir.strip():
-            raise ValueError("data.data_dir must name a folder (default: data). Received: ''")
-        self._validate_fakes()
+            if value is None:
+                continue
+            if "choices" in spec.metadata:
+                _check_choice(key, value, spec.metadata["choices"])
+            if "bounds" in spec.metadata:
+                _check_bounds(key, value, spec.metadata["bounds"])
+        for key, valid in (choices or {}).items():
+            _check_choice(key, self.get(key), tuple(valid))
+        self._validate_data()
         self._validate_layers()
-        check_weights(self.model.weights)
 
-    def _validate_fakes(self):
-        """data.fakes: a non-empty subset, for records given by folder or a dataset that reads
-        every fake set (ffpp)."""
-        fakes = self.data.fakes
-        if fakes is None:
+    def _validate_data(self):
+        """data.dataset: a name of DATASETS unless data.records names the folder; data.data_dir
+        a folder; data.fakes a non-empty subset, for records given by folder or a dataset that
+        reads every fake set (ffpp)."""
+        data = self.data
+        if not data.records:
+            _check_choice("data.dataset", data.dataset, tuple(DATASETS))
+        if not data.data_dir.strip():
+            raise ValueError("data.data_dir must name a folder (default: data). Received: ''")
+        if data.fakes is None:
             return
-        if not fakes or len(set(fakes)) != len(fakes):
+        if not data.fakes or len(set(data.fakes)) != len(data.fakes):
             raise ValueError(f"data.fakes must name at least one fake set, each once. Received: "
-                             f"{list(fakes)!r}")
-        if not self.data.records and DATASETS.get(self.data.dataset, (None, None))[1]:
+                             f"{list(data.fakes)!r}")
+        if not data.records and DATASETS[data.dataset][1]:
             raise ValueError(
                 f"data.fakes chooses among the fake sets of data.records or of a dataset that "
-                f"reads them all (ffpp); {self.data.dataset!r} reads "
-                f"{', '.join(DATASETS[self.data.dataset][1])}. Received: {list(fakes)!r}")
+                f"reads them all (ffpp); {data.dataset!r} reads "
+                f"{', '.join(DATASETS[data.dataset][1])}. Received: {list(data.fakes)!r}")
 
     def _validate_layers(self):
         """loss.layers: named once each, not empty; the per-layer weights of the terms the method
@@ -224,19 +249,51 @@ class Config:
         if not layers or len(set(layers)) != len(layers):
             raise ValueError(f"loss.layers must name at least one layer, each once, e.g. [layer2, "
                              f"layer3, layer4]. Received: {list(layers)!r}")
-        terms = methods.METHODS.get(self.loss.method, {})
+        terms = methods.METHODS[self.loss.method]
         for term, key in (("fr", "fr_weights"), ("mv", "mv_weights")):
-            weights = getattr(self.loss, key)
-            if term in terms and len(weights) != len(layers):
-                raise ValueError(
-                    f"loss.{key} must hold one weight per layer of loss.layers {list(layers)} "
-                    f"(method {self.loss.method!r}). Received: {list(weights)!r}")
+            if term in terms:
+                self.loss.layer_weights(key)
+
+
+def _fields():
+    """[(section.key, dataclasses.Field)] of Config, in declaration order."""
+    return [(f"{s.name}.{f.name}", f) for s in dataclasses.fields(Config)
+            for f in dataclasses.fields(s.default_factory)]
 
 
 def keys():
     """Every `section.key` of Config, in declaration order."""
-    return [f"{s.name}.{f.name}" for s in dataclasses.fields(Config)
-            for f in dataclasses.fields(s.default_factory)]
+    return [key for key, _ in _fields()]
+
+
+def _check_choice(key, value, valid):
+    """ValueError unless `value` (each name of a tuple) is one of `valid`."""
+    names = value if isinstance(value, tuple) else (value,)
+    unknown = [name for name in names if name not in valid]
+    if unknown and isinstance(value, tuple):
+        raise ValueError(f"Invalid {key}: {list(value)!r} ({unknown[0]!r} is unknown). "
+                         f"Valid: each of {', '.join(valid)}")
+    if unknown:
+        raise ValueError(f"Invalid {key}: {value!r}. Valid: {', '.join(valid)}")
+
+
+def _check_bounds(key, value, bounds):
+    """ValueError unless `value` (each number of a tuple) is within `bounds` (BOUNDS)."""
+    values = value if isinstance(value, tuple) else (value,)
+    if all(BOUNDS[name][0](v, limit) for v in values for name, limit in bounds.items()):
+        return
+    shown = list(value) if isinstance(value, tuple) else value
+    raise ValueError(f"{key} must be {_within_text(value, bounds)}. Received: {shown!r}")
+
+
+def _within_text(value, bounds):
+    """"a positive integer", "an integer >= 0", "a number >= 0 and < 1", "numbers each >= 0"."""
+    if isinstance(value, int) and bounds == {"at_least": 1}:
+        return "a positive integer"
+    kind = ("numbers each" if isinstance(value, tuple) else
+            "an integer" if isinstance(value, int) else "a number")
+    return " ".join([kind, " and ".join(f"{BOUNDS[name][1]} {limit}"
+                                        for name, limit in bounds.items())])
 
 
 class _Loader(yaml.SafeLoader):
@@ -311,64 +368,8 @@ def _parse_tuple(key, element, value):
                          f"Received: {text!r}") from None
 
 
-# section.key -> (least, least excluded, greatest, greatest excluded) of a number (None: no bound)
-LIMITS = {
-    "model.image_size": (1, False, None, False),
-    "loss.alpha": (0, False, None, False),
-    "loss.beta": (0, False, None, False),
-    "loss.fr_weights": (0, False, None, False),  # each weight of the tuple
-    "loss.mv_weights": (0, False, None, False),
-    "loss.gamma_fr": (0, True, None, False),
-    "loss.gamma_mv": (0, True, None, False),
-    "loss.eta_mv": (0, False, None, False),
-    "loss.margin": (0, False, None, False),
-    "loss.num_projections": (1, False, None, False),
-    "loss.kd_temperature": (0, True, None, False),
-    "loss.baseline_weight": (0, False, None, False),
-    "loss.seed": (0, False, None, False),
-    "loss.fr_start_step": (0, False, None, False),
-    "train.epochs": (1, False, None, False),
-    "train.teacher_epochs": (1, False, None, False),
-    "train.batch_size": (1, False, None, False),
-    "train.learning_rate": (0, True, None, False),
-    "train.beta_1": (0, False, 1, True),
-    "train.beta_2": (0, False, 1, True),
-    "train.epsilon": (0, True, None, False),
-    "train.warmup_fraction": (0, False, 1, False),
-    "train.validations_per_epoch": (1, False, None, False),
-    "train.patience": (1, False, None, False),
-    "train.head_only_epochs": (0, False, None, False),
-    "train.fr_warmup_epochs": (0, False, None, False),
-    "train.seed": (0, False, None, False),
-}
 WEIGHT_FORMS = ("null (random)", "imagenet", "teacher (the run's teacher)",
                 "an existing .weights.h5 or .keras file", "a keras-hub preset directory")
-
-
-def _within(value, low, low_open, high, high_open):
-    values = value if isinstance(value, tuple) else (value,)
-    return all((low is None or (v > low if low_open else v >= low))
-               and (high is None or (v < high if high_open else v <= high)) for v in values)
-
-
-def _kind(value, low, low_open, high):
-    """"a positive integer" (the bounds then left out), "an integer ", "a number "..."""
-    if isinstance(value, tuple):
-        return "numbers each "
-    if isinstance(value, int):
-        return "a positive integer" if (low, low_open, high) == (1, False, None) else "an integer "
-    return "a number "
-
-
-def _describe(low, low_open, high, high_open):
-    """The bounds as text: ">= 0", "> 0", "in [0, 1)" ("" for the positive integers)."""
-    if (low, low_open, high) == (1, False, None):
-        return ""
-    if low is not None and high is not None:
-        return f"in {'(' if low_open else '['}{low}, {high}{')' if high_open else ']'}"
-    if low is not None:
-        return f"{'>' if low_open else '>='} {low}"
-    return f"{'<' if high_open else '<='} {high}"
 
 
 def check_weights(weights):
@@ -385,9 +386,8 @@ def check_weights(weights):
                      f"{', '.join(WEIGHT_FORMS)}")
 
 
-# Demo budget (`--dataset demo`): a teacher and the students train in minutes on 2 CPU cores
-# (180 steps at batch 32: the raw teacher reaches validation AUC 1.0 after ~60). Every
-# student starts from the same random weights (seeded), as every student of the paper starts
+# Demo budget (`--dataset demo`): a teacher and the students train in minutes on 2 CPU cores.
+# Every student starts from the same random weights (seeded), as every student of the paper starts
 # from the same ImageNet weights: "none" is then training on c40 alone, not a fine-tuned teacher.
 DEMO_DEFAULTS = {
     "model.backbone": "resnet18",
@@ -397,7 +397,7 @@ DEMO_DEFAULTS = {
     "train.validations_per_epoch": 1,
     "train.patience": 6,
     "train.learning_rate": 1e-3,
-    "train.deterministic": True,  # bit-exact reruns (1.16x the time of the main command)
+    "train.deterministic": True,  # bit-exact reruns
 }
 
 
@@ -435,40 +435,50 @@ def layer_items(yaml_path=None, overrides=(), flags=None):
     return items + [(key, value) for key, value in (flags or {}).items() if value is not None]
 
 
-def resolve(yaml_path=None, overrides=(), flags=None, choices=None):
-    """The config of a run, from its layers (later ones win):
-
-    paper defaults <- DEMO_DEFAULTS (when the dataset is "demo" and no records folder is given)
-    <- YAML file <- --set items <- flags ({section.key: value}, None = not given). The dataset
-    that selects the demo layer is the one the upper layers name (default: the dataset
-    default). `choices`: the registered names of `Config.validate`. Raises ValueError /
-    KeyError naming the bad key or value; FileNotFoundError for a missing YAML file."""
-    items = layer_items(yaml_path, overrides, flags)
-    probe = Config()
-    for key, value in items:
-        probe.set(key, value)
-    config = Config()
-    if probe.data.dataset == "demo" and not probe.data.records:
-        for key, value in DEMO_DEFAULTS.items():
-            config.set(key, value)
-    for key, value in items:
-        config.set(key, value)
+def read(items, choices=None, demo=False):
+    """The one reader of configs, whatever the source of `items` ([(section.key, value)], lowest
+    layer first: a YAML file, --set, flags, a run's config.yaml): the paper defaults, then
+    DEMO_DEFAULTS when `demo` and the items leave the dataset "demo" (no records folder), then
+    each item read by its field's type (`Config.set`), then every check
+    (`Config.validate(choices)`). KeyError / ValueError naming the key and the value."""
+    config = Config.from_items(items)
+    if demo and config.data.dataset == "demo" and not config.data.records:
+        config = Config.from_items([*DEMO_DEFAULTS.items(), *items])
     config.validate(choices)
     return config
 
 
+def resolve(yaml_path=None, overrides=(), flags=None, choices=None):
+    """The config a command is asked for, from its layers (later ones win): paper defaults <-
+    DEMO_DEFAULTS (the demo data) <- YAML file <- --set items <- flags ({section.key: value},
+    None = not given), `read` with `choices`; a `model.weights` file must exist
+    (`check_weights`). ValueError / KeyError naming the bad key or value; FileNotFoundError for
+    a missing YAML file."""
+    config = read(layer_items(yaml_path, overrides, flags), choices, demo=True)
+    check_weights(config.model.weights)
+    return config
+
+
 # Keys the config.yaml of a run trained by an earlier version may hold, with the reason they
-# are gone; load_config reads past them (a request that names one is still an unknown key).
+# are gone; a stored config is read past them (a request that names one is still an unknown key).
 RETIRED_KEYS = {
     "data.frames": "the frames per video are those the prepared records hold (their manifest)",
 }
 
 
+def _stored_items(path, overrides=()):
+    return [(key, value) for key, value in (yaml_items(path) if path else [])
+            + override_items(overrides) if key not in RETIRED_KEYS]
+
+
+def read_stored(path, choices=None):
+    """A run's config.yaml (RETIRED_KEYS left out), `read` and checked as any other source; its
+    `model.weights` need not exist any more. ValueError / KeyError naming the key and value."""
+    return read(_stored_items(path), choices)
+
+
 def load_config(path=None, overrides=()):
-    """Paper defaults, then a YAML file, then `key=value` overrides (no demo layer, no checks):
-    what a run's own config.yaml holds (RETIRED_KEYS left out)."""
-    config = Config()
-    for key, value in (yaml_items(path) if path else []) + override_items(overrides):
-        if key not in RETIRED_KEYS:
-            config.set(key, value)
-    return config
+    """Paper defaults, then a YAML file, then `key=value` overrides (RETIRED_KEYS left out, no
+    demo layer), typed but not checked: the experiment grid's draft of each run
+    (add_tf.evaluation.grid_plan), whose config add_tf.fit then `resolve`s and checks."""
+    return Config.from_items(_stored_items(path, overrides))

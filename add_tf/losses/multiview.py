@@ -13,6 +13,7 @@ import sys
 import numpy as np
 import tensorflow as tf
 
+from add_tf.core.config import MV_BINNINGS, MV_COORDINATES
 from add_tf.losses.cell_rank import cell_interval, cell_rank
 
 
@@ -115,11 +116,10 @@ def count_bins(height, width, channels, projections, num_bins):
     return cell_rank(height, width, channels, projections) // (num_cells // num_bins)
 
 
-# The cell -> bin maps of the MV loss: `f(H, W, C, projections (K, 3), g)` -> `(K, H*W*C)` int32.
-BINNINGS = {
-    "count": count_bins,  # equal counts in projected order
-    "interval": cell_interval,  # equal-width intervals of the projected position
-}
+# The cell -> bin maps of the MV loss, by the names of MV_BINNINGS ("count": equal counts in
+# projected order; "interval": equal-width intervals of the projected position):
+# `f(H, W, C, projections (K, 3), g)` -> `(K, H*W*C)` int32.
+BINNINGS = dict(zip(MV_BINNINGS, (count_bins, cell_interval), strict=True))
 
 
 # Where the cells of the (channel, height, width) grid sit for the projections: "unit", their
@@ -127,11 +127,12 @@ BINNINGS = {
 # the authors' code, where the channel axis, C - 1 long, outweighs the two others
 # (|theta_c| (C-1) > |theta_h| (H-1) + |theta_w| (W-1)) in all but 15 % of random directions at
 # 128 x 16 x 16 (ResNet18's layer2 on 128-pixel faces), all but 4 % at 512 x 16 x 16.
-# Each maps (H, W, C) to the scale of the (channel, height, width) axes over the unit cube.
-COORDINATES = {
-    "unit": lambda height, width, channels: (1.0, 1.0, 1.0),
-    "index": lambda height, width, channels: (channels, height, width),
-}
+# Each maps (H, W, C) to the scale of the (channel, height, width) axes over the unit cube; by
+# the names of MV_COORDINATES.
+COORDINATES = dict(zip(MV_COORDINATES, (
+    lambda height, width, channels: (1.0, 1.0, 1.0),  # unit
+    lambda height, width, channels: (channels, height, width),  # index
+), strict=True))
 
 
 def grid_projections(projections, height, width, channels, coordinates):

@@ -43,23 +43,13 @@ class DistillationTerm(keras.layers.Layer):
         raise NotImplementedError
 
 
-def _check_weights(config, key):
-    weights = getattr(config, key)
-    if len(weights) != len(config.layers):
-        raise ValueError(
-            f"loss.{key} must have one weight per layer of loss.layers {config.layers}. "
-            f"Received: {key}={weights}"
-        )
-    return weights
-
-
 @TERMS.register("fr")
 class FrequencyTerm(DistillationTerm):
     """`alpha * sum_l w_fr[l] FR_l` (eqs. 1-3 and 10) over `config.layers`."""
 
     def __init__(self, config, student, **kwargs):
         super().__init__(config, config.layers, **kwargs)
-        self.layer_weights = _check_weights(config, "fr_weights")
+        self.layer_weights = config.layer_weights("fr_weights")
 
     def compute_loss(self, teacher, student, labels, step):
         cfg = self.config
@@ -85,7 +75,7 @@ class MultiViewTerm(DistillationTerm):
 
     def __init__(self, config, student, contrastive=True, **kwargs):
         super().__init__(config, config.layers, **kwargs)
-        self.layer_weights = _check_weights(config, "mv_weights")
+        self.layer_weights = config.layer_weights("mv_weights")
         self.contrastive = contrastive
 
     def _seed(self, salt, step):
