@@ -46,6 +46,8 @@ from add_tf.core.names import (  # noqa: F401  (the run dir's file names, used a
     TEACHER_MODEL,
 )
 from add_tf.data import training_set
+from add_tf.models import backbones
+from add_tf.training.strategy import STRATEGIES
 
 # Keys that change neither the trained model nor its test metrics, with the reason: a run dir
 # whose config.yaml differs from a request only in these holds the run that was asked for.
@@ -173,14 +175,24 @@ def write_config(run_dir, config):
     atomic.write_text(os.path.join(run_dir, CONFIG), config.to_yaml())
 
 
+# config key -> the names registered above core that its value is one of (each name of a tuple):
+# every config, from the command line or a run dir, is checked against them
+CONFIG_CHOICES = {
+    "model.backbone": backbones.names(),
+    "train.strategy": tuple(STRATEGIES),
+    "loss.layers": backbones.FEATURE_LAYERS,
+}
+
+
 def read_config(run_dir):
-    """The add_tf.core.config.Config a run was trained with."""
+    """The add_tf.core.config.Config a run was trained with, checked as a command line's is
+    (with CONFIG_CHOICES); UsageError naming the file, the key and the value."""
     path = os.path.join(run_dir, CONFIG)
     if not os.path.exists(path):
         raise UsageError(f"{run_dir} is not a run dir (no {CONFIG})")
     try:
-        return config_lib.load_config(path)
-    except (KeyError, ValueError) as error:  # e.g. a key this version no longer has
+        return config_lib.read_stored(path, CONFIG_CHOICES)
+    except (KeyError, ValueError) as error:  # e.g. a hand-edited value, a key no longer known
         raise UsageError(f"{path}: {error.args[0] if error.args else error}") from None
 
 

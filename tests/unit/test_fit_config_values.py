@@ -1,33 +1,16 @@
 """`python -m add_tf.fit --set KEY=VALUE`: every key of the config refuses hostile values with exit
 2 and one line naming the key, before any data or model (through --print-config)."""
 
-import dataclasses
 import sys
 
 import pytest
 
 from add_tf import fit
 from add_tf.core import config as config_lib
+from config_values import hostile_cases
 
-# hostile values per declared type of a field; the cases every key of that type gets
-HOSTILE = {
-    int: ["abc", "-1", "1.5", "[1]", "true"],
-    float: ["abc", "nan", "inf", "[1]", "true", "-1"],
-    bool: ["maybe", "2", "[true]", ""],
-    str: ["", "no_such_name", "on"],
-    int | None: ["abc", "-1", "1.5", "on"],
-    str | None: ["on", "yes", "true", "123", "no_such_file.h5"],
-    tuple[str, ...]: ["[foo]", "[]", "[1, 2]", "{a: 1}", "[layer2, layer2]"],
-    tuple[str, ...] | None: ["[foo]", "[]", "[1, 2]", "{a: 1}", "[layer2, layer2]"],
-    tuple[float, ...]: ["[a, b, c]", "[1, -1, 2]", "[1, 2]", "[]", "x"],
-}
 SPECIAL = {"data.data_dir": [""]}  # any string is a path: only the empty one is refused
-CASES = []
-for section in dataclasses.fields(config_lib.Config):
-    for f in dataclasses.fields(section.default_factory):
-        key = f"{section.name}.{f.name}"
-        for value in SPECIAL.get(key, HOSTILE[f.type]):
-            CASES.append((key, value))
+CASES = hostile_cases(SPECIAL)
 
 
 def _refused(capsys, *sets):

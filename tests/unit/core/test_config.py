@@ -1,13 +1,9 @@
-"""add_tf.core.config: layering and value parsing."""
+"""add_tf.core.config: layering, value parsing and the one reader of every source."""
 
 import pytest
 
 from add_tf.core import config as config_lib
-from add_tf.models import backbones
-from add_tf.training.strategy import STRATEGIES
-
-# the names registered above core, as the fit command hands them to `resolve`
-CHOICES = {"model.backbone": backbones.names(), "train.strategy": tuple(STRATEGIES)}
+from add_tf.training.runs import CONFIG_CHOICES as CHOICES  # the names registered above core
 
 
 def test_strings_are_parsed_as_yaml_except_for_string_keys():
@@ -42,3 +38,31 @@ def test_invalid_values_name_the_key(overrides, message):
 def test_registered_names_are_checked_after_cores_own():
     with pytest.raises(ValueError, match="Invalid loss.method"):
         config_lib.resolve(overrides=["model.backbone=vgg", "loss.method=x"], choices=CHOICES)
+
+
+@pytest.mark.parametrize("key, text, message", [
+    ("train.beta_2", "1", "train.beta_2 must be a number >= 0 and < 1. Received: 1.0"),
+    ("loss.mv_binning", "quantile", "Invalid loss.mv_binning: 'quantile'. Valid: count, interval"),
+    ("model.backbone", "vgg", "Invalid model.backbone: 'vgg'. Valid: resnet50"),
+    ("train.seed", "1.5", "train.seed expects an integer. Received: '?1.5"),  # '1.5' from --set
+])
+def test_one_reader_for_the_command_line_a_yaml_file_and_a_run_dir(tmp_path, key, text, message):
+    section, name = key.split(".")
+    yaml_file = tmp_path / "config.yaml"
+    yaml_file.write_text(f"{section}:\n  {name}: {text}\n")
+    for read in (lambda: config_lib.resolve(overrides=[f"{key}={text}"], choices=CHOICES),
+                 lambda: config_lib.resolve(str(yaml_file), choices=CHOICES),
+                 lambda: config_lib.read_stored(str(yaml_file), CHOICES)):
+        with pytest.raises(ValueError, match=f"^{message}"):
+            read()
+
+
+def test_a_stored_config_reads_past_retired_keys_and_the_grid_draft_is_not_checked(tmp_path):
+    stored = tmp_path / "config.yaml"
+    stored.write_text("data:\n  frames: 64\n  comp: c23\n")
+    assert config_lib.read_stored(str(stored)).data.comp == "c23"
+    # the experiment grid's draft: its data.dataset / data.records are set after it is read
+    draft = config_lib.load_config(None, ["data.fakes=[Face2Face]"])
+    assert draft.data.fakes == ("Face2Face",)
+    with pytest.raises(ValueError, match="data.fakes chooses among"):
+        config_lib.resolve(overrides=["data.fakes=[Face2Face]"])
