@@ -3,11 +3,15 @@
     python -m add_tf.detect PATH... --model (SAVED_MODEL_DIR | RUN_DIR) [--frames 32] [--json OUT]
                             [--report DIR]
 
-For every input: find all faces above a minimum size (MTCNN), crop each one as in training
-(1.3x square box around the detection, resized to the model's input size), and score it.
+For every input: find all faces above a minimum size, cut each one as the model's training
+crops were (its crop recipe, recorded by pipelines.prepare and carried by the run, the model
+card and the SavedModel: the detector, MTCNN or the whole frame, the square box's scale, the
+crop size and the resize rule), and score it. A model that records no recipe (made before
+recipes were kept) is cut by the defaults, with a warning; one whose recipe this add_tf cannot
+reproduce (an unknown detector, a newer recipe version) is refused (exit 2).
 
-- image: one entry per face (`box` [x0, y0, x1, y1] in original pixels, `confidence`,
-  `fake_probability`); the image's score is the maximum over its faces.
+- image: one entry per face (`box` [x0, y0, x1, y1] in original pixels, the `crop_box` cut,
+  `confidence`, `fake_probability`); the image's score is the maximum over its faces.
 - video: `--frames` frames sampled evenly; per frame the faces and the frame score (maximum over
   faces); per video the mean of the frame scores over frames with a face (a frame without a face
   adds nothing), and the fraction of those frames whose score is at or above `--threshold` (a
@@ -32,13 +36,14 @@ arguments, the model could not be loaded or the --json location is not writable.
 
 The model's card (add_tf.training.model_card) is printed in one line when the model is loaded, and
 kept in the report as `model_card` with its `warnings` (a model trained on the synthetic demo: its
-scores on real faces are meaningless; a model without a card: nothing is known of it), which
-are printed to stderr even with --quiet.
+scores on real faces are meaningless; a model without a card: nothing is known of it; a model
+without a crop recipe), which are printed to stderr even with --quiet; the recipe the faces
+were cut by is the report's `crop`.
 
 Nothing is written except the `--json` file (written to a temporary file in the same folder and
 renamed into place, so a reader never sees half a report) and, with `--report DIR`, the HTML
 report of add_tf.reporting.detect_report in DIR (annotated images, per-video timelines and contact
-sheets, index.html). The scoring itself is add_tf.serving.scoring.
+sheets, index.html). The detection itself is add_tf.detection.
 """
 
 import argparse
@@ -50,11 +55,14 @@ import time
 from add_tf.core import atomic, console, errors, table
 from add_tf.core.progress import ProgressBar
 from add_tf.core.threshold import THRESHOLD
+from add_tf.detection.analysis import FRAMES
+from add_tf.detection.face_crops import MAX_SIDE
+from add_tf.media.faces import DETECT_MAX_SIDE, MIN_FACE_SIZE
 from add_tf.reporting import detect_report
 from add_tf.training import model_card
 
 READ_STATUSES = ("ok", "no_face")  # anything else is a failed input
-# how add_tf.serving.scoring.analyse_video turns per-frame faces into a video's score and label
+# how add_tf.detection.analysis.analyse_video turns per-frame faces into a video's score and label
 VIDEO_RULE = (
     "A video frame's score is the highest score among its faces (every face found counts, the "
     "most fake-looking one decides); a frame without a face is left out. The video's score is "
@@ -95,37 +103,41 @@ def format_table(entries):
 
 
 # ----------------------------------------------------------------------------- run
-def run(paths, model, frames=32, json_path=None, threshold=THRESHOLD, min_face_size=40,
-        detect_max_side=640, max_side=4096, verbose=True, scorer=None, report_dir=None):
+def run(paths, model, frames=FRAMES, json_path=None, threshold=THRESHOLD,
+        min_face_size=MIN_FACE_SIZE, detect_max_side=DETECT_MAX_SIDE, max_side=MAX_SIDE,
+        verbose=True, scorer=None, report_dir=None):
     """Score `paths`; returns the report dict (also written to `json_path` when given, and as
     an HTML report into `report_dir` when given)."""
-    from add_tf.serving import scoring  # TensorFlow: not needed for --help
+    from add_tf.detection import analysis, face_crops, report  # TensorFlow: not for --help
 
-    scorer = scorer or load_model(scoring, model)
+    scorer = scorer or load_model(model)
     card, warnings = model_card.describe(scorer.source)
+    warnings += scorer.warnings
     model_card.announce(card, warnings, verbose)
-    detector = scoring.Detector(scorer, min_face_size=min_face_size,
-                                detect_max_side=detect_max_side, max_side=max_side)
-    items = scoring.expand_inputs(paths)
-    total = scoring.units(items, frames)
+    cropper = face_crops.FaceCropper(scorer.recipe, min_face_size=min_face_size,
+                                     detect_max_side=detect_max_side, max_side=max_side)
+    items = analysis.expand_inputs(paths)
+    total = analysis.units(items, frames)
     bar = ProgressBar(total, unit="items") if verbose and total > 1 else None
     start = time.perf_counter()
-    entries = scoring.analyse_all(
-        items, detector, frames, threshold,
+    entries = analysis.analyse_all(
+        items, cropper, scorer, frames, threshold,
         progress=None if bar is None else lambda done: bar.update(min(done, total)))
     if bar is not None:
         bar.close()
-    report = scoring.make_report(scorer, entries, frames, threshold, min_face_size, card,
-                                 warnings, seconds=time.perf_counter() - start)
-    write_outputs(report, json_path, report_dir, verbose)
-    return report
+    result = report.make_report(scorer, entries, frames, threshold, min_face_size, card,
+                                warnings, seconds=time.perf_counter() - start)
+    write_outputs(result, json_path, report_dir, verbose)
+    return result
 
 
-def load_model(scoring, model):
-    """`scoring.load_scorer(model)`; a file or TensorFlow error while loading the user's model is
-    an input error (a bug elsewhere keeps its traceback)."""
+def load_model(model):
+    """`add_tf.detection.scorer.load_scorer(model)`; a file or TensorFlow error while loading the
+    user's model is an input error (a bug elsewhere keeps its traceback)."""
+    from add_tf.detection.scorer import load_scorer
+
     try:
-        return scoring.load_scorer(model)
+        return load_scorer(model)
     except (OSError, ValueError) as error:
         raise errors.UsageError(f"could not load the model {model}: {error}") from None
     except Exception as error:
@@ -162,17 +174,18 @@ def parse_args(argv=None):
     parser.add_argument("paths", nargs="+", metavar="PATH", help="images, videos or folders")
     parser.add_argument("--model", required=True,
                         help="SavedModel dir (or its base path), run dir or .keras file")
-    parser.add_argument("--frames", type=int, default=32, help="frames sampled per video")
+    parser.add_argument("--frames", type=int, default=FRAMES, help="frames sampled per video")
     parser.add_argument("--json", default=None, help="write the full report here")
     parser.add_argument("--report", default=None, metavar="DIR",
                         help="write an HTML report (index.html, annotated images, video "
                              "timelines and contact sheets) into DIR")
     parser.add_argument("--threshold", type=float, default=THRESHOLD,
                         help="a score at or above it is fake (default %(default)s)")
-    parser.add_argument("--min-face-size", type=int, default=40, help="pixels")
-    parser.add_argument("--detect-max-side", type=int, default=640,
+    parser.add_argument("--min-face-size", type=int, default=MIN_FACE_SIZE,
+                        help="smallest face looked for, in pixels (MTCNN)")
+    parser.add_argument("--detect-max-side", type=int, default=DETECT_MAX_SIDE,
                         help="images are downscaled to this longer side for face detection")
-    parser.add_argument("--max-side", type=int, default=4096,
+    parser.add_argument("--max-side", type=int, default=MAX_SIDE,
                         help="larger images / frames are downscaled to this first")
     parser.add_argument("--strict", action="store_true", help="no_face counts as a failure")
     parser.add_argument("--quiet", action="store_true", help="no table, no progress bar")

@@ -3,8 +3,9 @@
     python -m add_tf.export --run runs/add-c40 --out saved_models/add_c40 [--version N]
 
 writes `saved_models/add_c40/<version>/` (the next free integer by default) with the signatures
-`serving_default` (uint8 face crops) and `serving_bytes` (encoded images), the run's config and
-its model card in `assets.extra/`: add_tf.serving.export describes the layout.
+`serving_default` (uint8 face crops) and `serving_bytes` (encoded images), the run's config,
+the crop recipe of its training crops and its model card in `assets.extra/`:
+add_tf.serving.export describes the layout.
 """
 
 import argparse
@@ -42,13 +43,15 @@ def main(argv=None):
 
     model, config = runs.load_run(args.run, f"{args.model}.keras")
     size = export.model_image_size(model, config, args.run)
-    card, warnings = (model_card.describe(args.run) if args.model == "student"
-                      else (None, [model_card.NO_CARD_WARNING]))
+    card, warnings = model_card.describe(args.run)
+    crop = (card or {}).get("crop")  # the teacher's records are the student's
+    if args.model != "student":
+        card, warnings = None, [model_card.NO_CARD_WARNING]
     target = export.export_model(
         model, args.out, args.version, size,
         metadata={"run": str(pathlib.Path(args.run).resolve()), "model": args.model,
                   "config": config},
-        card=card,
+        card=card, crop=crop,
     )
     print(f"Exported {args.model} of {args.run} (input {size}x{size}) to {target}")
     print(f"  signatures: {export.SIGNATURE_IMAGES} (uint8 images), {export.SIGNATURE_BYTES} "

@@ -13,8 +13,10 @@ Grad-CAM heat map (on `--layer`, default "layer4") with the fake probability of
 
 With `--records` the raw / compressed pairs come from prepared records (the qualities of the ADD
 run's config unless `--comp` / `--teacher-comp` say otherwise; half real, half fake when
-possible). With `--images` the images are face crops (or whole images with `--detect-faces`);
-the compressed input is the same image, or a JPEG re-encoding with `--jpeg-quality Q`.
+possible). With `--images` the images are face crops (or whole images with `--detect-faces`:
+their largest face is cut as the runs' training crops were, by the crop recipe the runs record;
+runs trained on faces cut differently are refused); the compressed input is the same image, or
+a JPEG re-encoding with `--jpeg-quality Q`.
 
 Grad-CAM (Selvaraju et al., 2017): weights = spatial mean of d(logit_c)/d(A), map =
 ReLU(sum_k weights_k A_k), normalised to [0, 1] per image, bilinearly resized to the input size
@@ -24,6 +26,7 @@ ReLU(sum_k weights_k A_k), normalised to [0, 1] per image, bilinearly resized to
 import argparse
 import os
 import pathlib
+import sys
 
 from add_tf.core import atomic, console, errors
 from add_tf.core.names import DATASETS
@@ -45,7 +48,8 @@ def parse_args(argv=None):
     parser.add_argument("--comp", default=None, help="records: student quality (default: config)")
     parser.add_argument("--teacher-comp", default=None, help="records: teacher quality")
     parser.add_argument("--count", type=int, default=8, help="records: number of faces")
-    parser.add_argument("--detect-faces", action="store_true", help="images: crop largest face")
+    parser.add_argument("--detect-faces", action="store_true",
+                        help="images: cut the largest face as the runs' training crops were")
     parser.add_argument("--jpeg-quality", type=int, default=None,
                         help="images: the students see a JPEG re-encoding at this quality")
     parser.add_argument("--layer", default="layer4")
@@ -57,6 +61,20 @@ def parse_args(argv=None):
     if not (args.add_run or args.baseline_run or args.teacher):
         parser.error("give at least one of --add-run, --baseline-run, --teacher")
     return args
+
+
+def face_cropper(args, size):
+    """The FaceCropper of --detect-faces: the crop recipe the given runs record (one recipe;
+    the defaults at `size` px with a warning on stderr when none records one)."""
+    from add_tf.detection import face_crops, model_recipe
+
+    runs = {f"{flag} {path}": path for flag, path in (
+        ("--add-run", args.add_run), ("--baseline-run", args.baseline_run),
+        ("--teacher", args.teacher)) if path}
+    recipe, warnings = model_recipe.for_models(runs, size)
+    for line in warnings:
+        print(line, file=sys.stderr, flush=True)
+    return face_crops.FaceCropper(recipe)
 
 
 @errors.command
@@ -84,8 +102,9 @@ def main(argv=None):
     size = max(int(m.input_shape[1]) for _, m, _ in models)
     labels = None
     if args.images:
-        raw, compressed = gallery_lib.load_images(args.images, size, args.detect_faces,
-                                                  args.jpeg_quality)
+        cropper = face_cropper(args, size) if args.detect_faces else None
+        raw, compressed = gallery_lib.load_images(
+            args.images, cropper.recipe.size if cropper else size, cropper, args.jpeg_quality)
     else:
         data = config.get("data", {})
         method = args.method or DATASETS.get(data.get("dataset", "demo"), "Demo")

@@ -77,11 +77,12 @@ class FaceExtraction:
 
 def face_extraction(video, frames, rounds):
     """Whole-frame search on every sampled frame (baseline) and prepare's defaults (whole frame
-    every FULL_FRAME_EVERY, near the previous face in between), interleaved for `rounds` rounds."""
-    from pipelines.preparation.video import FULL_FRAME_EVERY
+    every `full_frame_every` of the crop recipe, near the previous face in between), interleaved
+    for `rounds` rounds."""
+    from add_tf.media.crop_recipe import CropRecipe
 
     runs = {"whole": FaceExtraction(video, frames, 1),
-            "now": FaceExtraction(video, frames, FULL_FRAME_EVERY)}
+            "now": FaceExtraction(video, frames, CropRecipe.full_frame_every)}
     seconds = interleaved(runs, rounds, warmup=0)
     for name, run in runs.items():
         median = statistics.median(seconds[name])

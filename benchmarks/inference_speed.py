@@ -77,8 +77,8 @@ def main(argv=None):
 
     from add_tf import detect, export
     from add_tf.core.config import Config
+    from add_tf.detection.scorer import load_scorer
     from add_tf.models import build_classifier
-    from add_tf.serving import scoring
 
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
@@ -91,7 +91,7 @@ def main(argv=None):
         build_classifier(backbone=args.backbone, image_size=args.image_size).save(
             run / "student.keras")
         target = export.main(["--run", str(run), "--out", str(tmp / "saved_models" / "bench")])
-        scorers = {"SavedModel": scoring.load_scorer(target), "Keras": scoring.load_scorer(run)}
+        scorers = {"SavedModel": load_scorer(target), "Keras": load_scorer(run)}
         for batch in args.batches:
             for name, scorer in scorers.items():
                 ips = images_per_second(scorer, batch, args.image_size, args.seconds)

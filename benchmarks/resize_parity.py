@@ -19,20 +19,22 @@ import tempfile
 import numpy as np
 import tensorflow as tf
 
-from add_tf.media.faces import FaceDetector, crop_face, square_box
+from add_tf.media.crop_recipe import CropRecipe
+from add_tf.media.faces import FaceDetector, crop_face
 from add_tf.media.video import even_frame_indices, read_video_frames, video_frame_count
 from add_tf.serving.export import export_model, resize_faces
 from add_tf.training import runs
 
 
 def faces(videos, frames):
-    """uint8 square faces (1.3x the detection, as prepared) at their size in the frame."""
-    detector = FaceDetector()
+    """uint8 square faces (the default crop recipe's box, as prepared) at their size in the
+    frame."""
+    detector, recipe = FaceDetector(), CropRecipe()
     for video in videos:
         for _, rgb in read_video_frames(video, even_frame_indices(video_frame_count(video),
                                                                    frames)):
             for face in detector.detect(rgb):
-                x0, y0, x1, y1 = square_box(face.box, rgb.shape, 1.3)
+                x0, y0, x1, y1 = recipe.box(face.box, rgb.shape)
                 yield np.ascontiguousarray(rgb[y0:y1, x0:x1])
 
 

@@ -11,10 +11,13 @@ Layouts and splits: pipelines.layouts (ffpp, celebdf, dfdc, folders: real/ and f
 of videos or images); qualities made by pipelines.compress are used too.
 
 Per video: `--frames` indices spread evenly over the best quality present (raw > c23 > c40);
-the largest face is detected there (MTCNN on a downscaled frame); one 1.3x square box per frame
-cuts the same frame index of every quality (mapped by time when a quality's frame count
-differs); crops are resized to `--size` and stored as PNG (lossless). An image is a one-frame
-video. One tf.train.Example per face holds every quality (keys: add_tf.data.schema).
+the largest face is detected there (MTCNN on a downscaled frame); one square box per frame,
+`--box-scale` x the face, cuts the same frame index of every quality (mapped by time when a
+quality's frame count differs); crops are resized to `--size` and stored as PNG (lossless).
+These choices, the crop recipe (add_tf.media.crop_recipe), go into the manifest, and from there
+into every model trained on the records: `detect` and `gradcam` cut faces as they say. An
+image is a one-frame video. One tf.train.Example per face holds every quality (keys:
+add_tf.data.schema).
 
 Output: {out}/{split}/{name}-00000-of-000NN.tfrecord with name "original" (the reals, written
 once, shared by every FF++ method) or the name of the fakes (the FF++ method folder, "CelebDF",
@@ -40,10 +43,10 @@ import os
 from add_tf.core import atomic, console, errors
 from add_tf.core.names import QUALITIES
 from add_tf.media import faces
+from add_tf.media.crop_recipe import CropRecipe
 from pipelines import layouts
 from pipelines.layouts import ffpp, sets
 from pipelines.preparation import job, shards
-from pipelines.preparation.video import FULL_FRAME_EVERY
 
 
 def _positive_int(text):
@@ -74,21 +77,24 @@ def build_parser():
                         help="e.g. raw,c23,c40 (default: ffpp those of the originals, else all "
                              "present)")
     parser.add_argument("--frames", type=int, default=job.FRAMES)
-    parser.add_argument("--size", type=int, default=job.SIZE)
+    parser.add_argument("--size", type=_positive_int, default=CropRecipe.size)
     parser.add_argument("--splits", default=None,
                         help="ffpp: folder with train/val/test.json (default: {root}/splits if "
                              "present, else a generated 720/140/140-shaped split)")
     parser.add_argument("--split-seed", type=int, default=0)
-    parser.add_argument("--detector", default="mtcnn", choices=list(faces.DETECTORS),
+    parser.add_argument("--detector", default=CropRecipe.detector, choices=list(faces.DETECTORS),
                         help="full-frame: the frames are already face crops (e.g. the demo data)")
-    parser.add_argument("--box-scale", type=float, default=job.BOX_SCALE)
-    parser.add_argument("--min-face-size", type=int, default=job.MIN_FACE_SIZE,
+    parser.add_argument("--box-scale", type=float, default=CropRecipe.box_scale,
+                        help="side of the square cut around a face, x the face box's larger side")
+    parser.add_argument("--min-face-size", type=_positive_int, default=CropRecipe.min_face_size,
                         help="smallest face in original pixels (FF++ faces are larger; lower it "
                              "for sources with small faces, at some speed)")
-    parser.add_argument("--detect-max-side", type=int, default=job.DETECT_MAX_SIDE,
+    parser.add_argument("--detect-max-side", type=_positive_int,
+                        default=CropRecipe.detect_max_side,
                         help="MTCNN runs on the frame downscaled to this longer side; boxes are "
                              "mapped back")
-    parser.add_argument("--full-frame-every", type=_positive_int, default=FULL_FRAME_EVERY,
+    parser.add_argument("--full-frame-every", type=_positive_int,
+                        default=CropRecipe.full_frame_every,
                         help="search the whole frame for the largest face every N sampled frames "
                              "of a video (and whenever the face is lost); in between, only around "
                              "the previous sample's face (faster). 1: always the whole frame")
@@ -147,14 +153,14 @@ def run(argv=None):
     args, beam_args = parser.parse_known_args(argv)
     _check_args(parser, args)
     job.split_runner(beam_args)  # an unknown --runner is refused before the data set is read
+    recipe = CropRecipe(detector=args.detector, box_scale=args.box_scale, size=args.size,
+                        min_face_size=args.min_face_size, detect_max_side=args.detect_max_side,
+                        full_frame_every=args.full_frame_every)  # and a bad --box-scale
     atomic.require_writable_dir(args.out, "--out")
     found = discover(args)
     out = args.out.rstrip("/")
-    settings = job.make_settings(
-        found, args.name or os.path.basename(out), args.layout, size=args.size,
-        frames=args.frames, detector=args.detector, box_scale=args.box_scale,
-        min_face_size=args.min_face_size, detect_max_side=args.detect_max_side,
-        full_frame_every=args.full_frame_every)
+    settings = job.make_settings(found, args.name or os.path.basename(out), args.layout,
+                                 frames=args.frames, **recipe.to_dict())
     return job.prepare(found, out, settings, args.examples_per_shard, args.overwrite, beam_args,
                        args.beam_log_level)
 

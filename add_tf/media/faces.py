@@ -1,6 +1,7 @@
 """Face boxes: MTCNN (weights ship inside the `mtcnn` wheel, nothing is downloaded) on a
 downscaled copy of the frame, boxes mapped back to original pixels, largest face first;
-a 1.3x square box clipped to the frame; crops resized to a fixed size.
+a square box around a face, clipped to the frame; crops resized to a fixed size (how large the
+box and the crop are is the crop recipe's: add_tf.media.crop_recipe).
 
 `FaceDetector` loads its networks lazily, once per object (a Beam worker keeps one object).
 `FullFrameDetector` (`--detector full-frame`) treats the whole frame as the face, for
@@ -17,6 +18,8 @@ import numpy as np
 from add_tf.core.registry import Registry
 
 DETECTORS = Registry("detector")  # name (or alias) -> detector class
+MIN_FACE_SIZE = 40  # MTCNN's defaults: the smallest face looked for, in the frame's pixels
+DETECT_MAX_SIDE = 640  # and the longer side the frame is shrunk to for the search
 NEAR_REGION = 2.0  # side of the region searched around a face from a nearby frame, x the face side
 NEAR_FACE_PX = 64  # that region is scaled so the face is about this many pixels
 
@@ -64,7 +67,8 @@ class FaceDetector:
 
     name = "mtcnn"
 
-    def __init__(self, min_face_size=40, detect_max_side=640, min_confidence=0.9, device="CPU:0"):
+    def __init__(self, min_face_size=MIN_FACE_SIZE, detect_max_side=DETECT_MAX_SIDE,
+                 min_confidence=0.9, device="CPU:0"):
         self.min_face_size = min_face_size
         self.detect_max_side = detect_max_side
         self.min_confidence = min_confidence
@@ -165,7 +169,7 @@ def make_detector(name="mtcnn", **options):
     return DETECTORS.get(name)(**options)
 
 
-def square_box(box, frame_shape, scale=1.3):
+def square_box(box, frame_shape, scale):
     """Square box `scale` x the larger side of `box`, same centre, clipped to the frame.
 
     Like the FaceForensics++ reference code, the square is moved/cut at the border so it stays

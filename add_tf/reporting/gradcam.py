@@ -17,7 +17,7 @@ import tensorflow as tf
 from add_tf.core import atomic
 from add_tf.core.errors import UsageError
 from add_tf.data import make_dataset
-from add_tf.media import faces
+from add_tf.media.faces import crop_face
 from add_tf.media.images import read_image
 from add_tf.serving.export import resize_faces
 
@@ -107,30 +107,24 @@ def log_tensorboard(logdir, gallery, step=0, name="gradcam/gallery"):
 
 
 # ----------------------------------------------------------------------------- inputs
-def _square(rgb):
-    h, w = rgb.shape[:2]
+def _centre_square(shape):
+    """The largest centred square box (x0, y0, x1, y1) of an image of `shape`."""
+    h, w = shape[:2]
     side = min(h, w)
     top, left = (h - side) // 2, (w - side) // 2
-    return rgb[top:top + side, left:left + side]
+    return (left, top, left + side, top + side)
 
 
-def load_images(paths, size, detect_faces=False, jpeg_quality=None):
-    """(raw, compressed) uint8 (N, size, size, 3) from image files."""
-    detector = faces.FaceDetector(min_face_size=12, detect_max_side=10**9) if detect_faces else None
+def load_images(paths, size, cropper=None, jpeg_quality=None):
+    """(raw, compressed) uint8 (N, size, size, 3) from image files: each image's largest face
+    cut by `cropper` (add_tf.detection.face_crops.FaceCropper, cutting `size`-px crops) when
+    given and a face is found, else its centre square resized to `size` (by the training crops'
+    rule, add_tf.media.faces.crop_face)."""
     raw = []
     for path in paths:
         rgb = read_image(path)
-        if detector is not None:
-            small = rgb
-            factor = min(1.0, 640 / max(rgb.shape[:2])) * 12 / 40.0
-            small = cv2.resize(rgb, (max(1, round(rgb.shape[1] * factor)),
-                                     max(1, round(rgb.shape[0] * factor))))
-            found = detector.detect(small)
-            if found:
-                box = [v / factor for v in found[0].box]
-                raw.append(faces.crop_face(rgb, faces.square_box(box, rgb.shape, 1.3), size))
-                continue
-        raw.append(cv2.resize(_square(rgb), (size, size), interpolation=cv2.INTER_AREA))
+        found = cropper.crops(rgb)[1] if cropper is not None else ()
+        raw.append(found[0] if len(found) else crop_face(rgb, _centre_square(rgb.shape), size))
     raw = np.stack(raw)
     if not jpeg_quality:
         return raw, raw.copy()

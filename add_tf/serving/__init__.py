@@ -1,1 +1,1 @@
-"""Serving: the SavedModel export and the scoring of faces in images and videos."""
+"""Serving: the trained model as a TF Serving SavedModel (export)."""

@@ -12,7 +12,8 @@ two signatures that need nothing but TensorFlow to run:
   -> the same outputs. This is what a REST client sends as `{"b64": ...}`.
 
 The training image size is also stored as the variable `image_size` of the SavedModel and,
-with the given metadata, in `assets.extra/add_tf.json`; the model card
+with the crop recipe of the training crops (`crop`: add_tf.media.crop_recipe, how a face must
+be cut for this model) and the given metadata, in `assets.extra/add_tf.json`; the model card
 (add_tf.training.model_card) is `assets.extra/model_card.json`. TF Serving ignores that directory.
 """
 
@@ -31,6 +32,12 @@ from add_tf.training import model_card
 SIGNATURE_IMAGES = "serving_default"
 SIGNATURE_BYTES = "serving_bytes"
 METADATA_FILE = os.path.join("assets.extra", "add_tf.json")
+
+
+def read_metadata(saved_dir):
+    """The METADATA_FILE dict of the SavedModel version dir `saved_dir`, {} without one."""
+    path = pathlib.Path(saved_dir) / METADATA_FILE
+    return json.loads(path.read_text()) if path.is_file() else {}
 
 
 def model_image_size(model, config=None, source="the model"):
@@ -55,11 +62,9 @@ def saved_model_image_size(loaded, saved_dir, signature):
     input; UsageError naming `saved_dir` when none says it."""
     if hasattr(loaded, "image_size"):
         return int(loaded.image_size.numpy())
-    meta = pathlib.Path(saved_dir) / METADATA_FILE
-    if meta.is_file():
-        size = json.loads(meta.read_text()).get("image_size")
-        if size is not None:
-            return int(size)
+    size = read_metadata(saved_dir).get("image_size")
+    if size is not None:
+        return int(size)
     specs = tf.nest.flatten(signature.structured_input_signature)
     images = [spec for spec in specs if spec.shape.rank == 4]
     if images and images[0].shape[1] is not None:
@@ -148,9 +153,11 @@ def next_version(out_dir):
     return max(versions, default=0) + 1
 
 
-def export_model(model, out_dir, version=None, image_size=None, metadata=None, card=None):
+def export_model(model, out_dir, version=None, image_size=None, metadata=None, card=None,
+                 crop=None):
     """Write `model` as `out_dir/<version>/` (with `card`, an add_tf.training.model_card dict, when
-    given) and return that path."""
+    given, and `crop`, the crop recipe's fields as recorded, None when none is) and return that
+    path."""
     out_dir = pathlib.Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     version = next_version(out_dir) if version is None else int(version)
@@ -171,7 +178,8 @@ def export_model(model, out_dir, version=None, image_size=None, metadata=None, c
                 SIGNATURE_BYTES: module.serve_bytes.get_concrete_function(),
             },
         )
-        meta = {"image_size": size, "signatures": [SIGNATURE_IMAGES, SIGNATURE_BYTES],
+        meta = {"image_size": size, "crop": crop,
+                "signatures": [SIGNATURE_IMAGES, SIGNATURE_BYTES],
                 "class_names": ["real", "fake"], **(metadata or {})}
         (tmp / "assets.extra").mkdir(exist_ok=True)
         (tmp / METADATA_FILE).write_text(json.dumps(meta, indent=2, default=str))

@@ -10,6 +10,9 @@ add_tf.training.runs), written as `RUN/model_card.json`, embedded by add_tf.expo
                    of the records' manifest.json; None when the records are not at hand),
                    generator_seed, generator_version (the demo's: `settings.generator.seed`
                    and `.version`; None for other sets)
+    crop           the crop recipe of the records (add_tf.media.crop_recipe: detector, box_scale,
+                   size, resize, ...) from their manifest's `settings`, as recorded; None when
+                   they record none
     method, backbone, image_size, initial_weights, seed
     trained        UTC time the run finished (the time training_state.json was written), or None
     training       training_state.json (best validation accuracy, steps, early stop, ...)
@@ -32,6 +35,7 @@ import sys
 
 from add_tf.core import atomic, methods
 from add_tf.data import read_manifest, training_set
+from add_tf.media.crop_recipe import CropRecipe
 from add_tf.training import runs
 
 FILE = runs.MODEL_CARD
@@ -63,20 +67,36 @@ def _finished_at(run_dir):
     return stamp.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def _records_facts(config, run_dir):
-    """{frames_per_video, generator_seed, generator_version} from the manifest of the run's
-    records (add_tf.data.training_set): `settings.frames` and
-    `settings.generator.seed` / `.version`. When the
-    records cannot be read there (removed, or a run dir copied without its data), the values
-    the run's card file already holds, else None."""
+def _records_settings(config):
+    """The `settings` of the manifest of the run's records (add_tf.data.training_set), None when
+    the records cannot be read there (removed, or a run dir copied without its data)."""
     try:
-        settings = read_manifest(training_set.of(config).records_dir).get("settings") or {}
-        generator = settings.get("generator") or {}
-        return {"frames_per_video": settings.get("frames"),
-                "generator_seed": generator.get("seed"),
-                "generator_version": generator.get("version")}
+        return read_manifest(training_set.of(config).records_dir).get("settings") or {}
     except (OSError, ValueError, AttributeError):
+        return None
+
+
+def _records_facts(settings, run_dir):
+    """{frames_per_video, generator_seed, generator_version} from the records' `settings`
+    (`frames`, `generator.seed` / `.version`); without them (None), the values the run's card
+    file already holds, else None."""
+    if settings is None:
         return {key: stored_fact(run_dir, key) for key in RECORDS_FACTS}
+    generator = settings.get("generator") or {}
+    return {"frames_per_video": settings.get("frames"),
+            "generator_seed": generator.get("seed"),
+            "generator_version": generator.get("version")}
+
+
+def _crop(settings, run_dir):
+    """The crop recipe's fields as the records' `settings` recorded them; without them (None),
+    the `crop` the run's card file already holds."""
+    if settings is not None:
+        return CropRecipe.recorded(settings)
+    try:
+        return _read(os.path.join(run_dir, FILE)).get("crop")
+    except ValueError:
+        return None
 
 
 def stored_fact(run_dir, key):
@@ -92,7 +112,8 @@ def build_card(run_dir):
     config = runs.read_config(run_dir)
     metrics = runs.read_json(os.path.join(run_dir, runs.METRICS), {})
     distilled = methods.needs_teacher(config.loss.method)
-    facts = _records_facts(config, run_dir)
+    settings = _records_settings(config)
+    facts = _records_facts(settings, run_dir)
     synthetic = facts["generator_seed"] is not None or (
         config.data.dataset == "demo" and not config.data.records)  # not a set named "demo"
     return {
@@ -102,6 +123,7 @@ def build_card(run_dir):
             "teacher_quality": config.data.teacher_comp if distilled else None,
             **facts,
         },
+        "crop": _crop(settings, run_dir),
         "method": config.loss.method,
         "backbone": config.model.backbone,
         "image_size": config.model.image_size,

@@ -19,17 +19,12 @@ import threading
 from add_tf.core.errors import UsageError
 from add_tf.core.progress import ProgressBar
 from add_tf.data import schema
-from add_tf.media.faces import make_detector
+from add_tf.media.crop_recipe import CropRecipe
 from pipelines.layouts import splits as splits_lib
 from pipelines.preparation import shards
-from pipelines.preparation.video import FULL_FRAME_EVERY
 
 log = logging.getLogger("pipelines.prepare")
 FRAMES = 64  # sampled per video
-SIZE = 128  # side of the stored crops
-BOX_SCALE = 1.3
-MIN_FACE_SIZE = 80
-DETECT_MAX_SIDE = 480
 POLL_SECONDS = {"local": 0.5, "remote": 30.0}  # how often the progress bar counts videos done
 # --runner NAME -> the runner class Beam is given. Beam's own runner names, which it reads in any
 # case and with "Runner" optional (so does runner_path), and its DaskRunner, which Beam takes
@@ -52,17 +47,15 @@ RUNNERS = {
 }
 
 
-def make_settings(found, name, layout, size=SIZE, frames=FRAMES, detector="mtcnn",
-                  box_scale=BOX_SCALE, min_face_size=MIN_FACE_SIZE,
-                  detect_max_side=DETECT_MAX_SIDE, full_frame_every=FULL_FRAME_EVERY):
-    """The settings of a preparation of `found` (a layouts.Layout), as the manifest keeps them."""
+def make_settings(found, name, layout, frames=FRAMES, **crop):
+    """The settings of a preparation of `found` (a layouts.Layout), as the manifest keeps them:
+    the crop recipe (add_tf.media.crop_recipe.CropRecipe of the `crop` fields given, the rest
+    its defaults) among them."""
     return {
         "set": name, "layout": layout, "root": found.root,
         "qualities": found.qualities, "detect_quality": found.qualities[0],
-        "methods": found.methods, "size": size, "frames": frames,
-        "detector": detector, "box_scale": box_scale,
-        "min_face_size": min_face_size, "detect_max_side": detect_max_side,
-        "full_frame_every": full_frame_every, "splits": found.splits,
+        "methods": found.methods, "frames": frames, **CropRecipe(**crop).to_dict(),
+        "splits": found.splits,
         "sampling": "even (segment centres)", "crop_format": "png", "label": "1 = fake",
     }
 
@@ -106,11 +99,7 @@ def _shard_dofn():
             self.skipped = beam.metrics.Metrics.counter("prepare", "skipped_items")
 
         def setup(self):
-            kwargs = {}
-            if self.settings["detector"] == "mtcnn":
-                kwargs = {"min_face_size": self.settings["min_face_size"],
-                          "detect_max_side": self.settings["detect_max_side"]}
-            self.detector = make_detector(self.settings["detector"], **kwargs)
+            self.detector = CropRecipe.from_dict(self.settings, "settings").make_detector()
 
         def process(self, spec):
             summary = shards.write_shard(spec, self.out, self.settings, self.detector)

@@ -1,20 +1,18 @@
 """One video (or image) -> face-crop examples of every quality.
 
 `--frames` indices spread evenly over the best quality present; the largest face is detected
-there; one 1.3x square box per frame cuts the same frame index of every quality (mapped by time
-when a quality's frame count differs); crops are resized and stored as PNG. An image is a
-one-frame video.
+there; one square box per frame (the crop recipe's, add_tf.media.crop_recipe) cuts the same
+frame index of every quality (mapped by time when a quality's frame count differs); crops are
+resized by the recipe and stored as PNG. An image is a one-frame video.
 """
 
 import math
 
 from add_tf.data import schema
-from add_tf.media import faces
+from add_tf.media.crop_recipe import CropRecipe
 from add_tf.media.files import MediaError, is_image
 from add_tf.media.images import read_image
 from add_tf.media.video import even_frame_indices, iter_video_frames, video_frame_count, video_info
-
-FULL_FRAME_EVERY = 8  # sampled frames; in between, faces are searched near the previous one
 
 
 def _frame_map(index, fps_ref, fps_q, same_count):
@@ -77,8 +75,9 @@ class _Frames:
             generator.close()
 
 
-def _crops(frames, base, box, size):
-    """{quality: PNG bytes} of the face `box` (in `base`'s pixels) cut from every frame."""
+def _crops(frames, base, box, recipe):
+    """{quality: PNG bytes} of the face `box` (in `base`'s pixels) cut from every frame by
+    `recipe`."""
     crops = {}
     for q, frame in frames.items():
         qbox = box
@@ -86,7 +85,7 @@ def _crops(frames, base, box, size):
             sy, sx = frame.shape[0] / base.shape[0], frame.shape[1] / base.shape[1]
             qbox = (round(box[0] * sx), round(box[1] * sy),
                     round(box[2] * sx), round(box[3] * sy))
-        crops[q] = schema.encode_png(faces.crop_face(frame, qbox, size))
+        crops[q] = schema.encode_png(recipe.cut(frame, qbox))
     return crops
 
 
@@ -108,8 +107,11 @@ def _open(video, qualities, key):
 def process_video(video, settings, detector):
     """Yield ("example", bytes) and ("skip", dict) / ("info", dict) items for one video.
 
-    video: dict with method, video_id, label, paths {quality: path}."""
+    video: dict with method, video_id, label, paths {quality: path}. settings: the manifest's
+    (the crop recipe among them); the face is searched in the whole frame every
+    `full_frame_every` sampled frames, in between near the previous sample's face."""
     qualities = settings["qualities"]
+    recipe = CropRecipe.from_dict(settings, "settings")
     key = f"{video['method']}/{video['video_id']}"
     info, skip = _open(video, qualities, key)
     if skip:
@@ -124,7 +126,6 @@ def process_video(video, settings, detector):
                   for i in indices] for q in qualities}
     reader = _Frames(video["paths"], mapped)
     made = 0
-    every = settings.get("full_frame_every", FULL_FRAME_EVERY)
     previous = None  # face box of the last sampled frame, where the next search starts
     for n, index in enumerate(indices):
         frames = reader.at(n)
@@ -132,13 +133,13 @@ def process_video(video, settings, detector):
             yield "skip", {"item": f"{key}#{index}", "reason": reader.lost(n, frames)}
             continue
         base = frames[ref]
-        found = detector.detect(base, near=previous if n % every else None)
+        found = detector.detect(base, near=previous if n % recipe.full_frame_every else None)
         previous = found[0].box if found else None
         if not found:
             yield "skip", {"item": f"{key}#{index}", "reason": "no face"}
             continue
-        box = faces.square_box(found[0].box, base.shape, settings["box_scale"])
-        crops = _crops(frames, base, box, settings["size"])
+        box = recipe.box(found[0].box, base.shape)
+        crops = _crops(frames, base, box, recipe)
         yield "example", schema.make_example(
             crops, video["label"], video["method"], video["video_id"], index, box, base.shape[:2]
         )

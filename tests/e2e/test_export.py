@@ -34,6 +34,7 @@ def test_layout_and_versions(exported, tmp_path, capsys):
     # the run's model card travels with the model
     card = json.loads((target / model_card.SAVED_MODEL_FILE).read_text())
     assert card == model_card.build_card(str(run)) and card["backbone"] == "resnet18"
+    assert meta["crop"] == card["crop"]  # the crop recipe: None for a hand-made run
     # no temporary directory is left behind
     assert [p.name for p in target.parent.iterdir()] == ["1"]
     assert serving_export.next_version(target.parent) == 2

@@ -10,16 +10,17 @@ import numpy as np
 import pytest
 
 from add_tf import detect
+from add_tf.detection.scorer import Scorer, load_scorer
+from add_tf.media.crop_recipe import CropRecipe
 from add_tf.media.encoding import write_video
 from add_tf.media.faces import Face
-from add_tf.serving import scoring
 from add_tf.training import model_card
 from tiny_prepare import write_rgb
 
 
 @pytest.fixture(scope="module")
 def scorer(tiny_run_dir):
-    return scoring.load_scorer(tiny_run_dir)
+    return load_scorer(tiny_run_dir)
 
 
 def _snapshot(root):
@@ -66,9 +67,12 @@ def test_broken_inputs_get_statuses_and_nothing_else_is_written(tmp_path, scorer
         "missing.jpg": "missing", "empty_dir": "empty",
     }
     assert all(e.get("message") for e in report["inputs"])
-    # the run's card (a demo config) and its warning are in the report
+    # the run's card (a demo config) and its warning are in the report, with the warning that
+    # the hand-made run records no crop recipe: its faces are cut by the defaults
     assert report["model_card"]["training_set"]["dataset"] == "demo"
-    assert report["warnings"] == [model_card.DEMO_WARNING]
+    assert report["warnings"] == [model_card.DEMO_WARNING, *scorer.warnings]
+    assert len(scorer.warnings) == 1 and "records no crop recipe" in scorer.warnings[0]
+    assert report["crop"] == CropRecipe(size=scorer.image_size).to_dict()
     assert detect.exit_code(report) == 1
     # only the report was written, and it is complete JSON
     assert _snapshot(tmp_path) == sorted(before + ["out/report.json"])
@@ -100,7 +104,7 @@ class _PlannedFaces:
     PLAN = [[(4, 4, 40, 40), (50, 10, 90, 50)], [], [(4, 4, 40, 40)],
             [(50, 10, 90, 50), (4, 4, 40, 40)], [], [(50, 10, 90, 50)]]
 
-    def __init__(self, **options):
+    def __init__(self):
         self.calls = 0
 
     def detect(self, rgb, near=None):
@@ -122,8 +126,8 @@ def test_a_videos_score_follows_the_rule_of_the_help(tmp_path, monkeypatch, caps
         return np.asarray(crop_scores[done:done + len(crops)], np.float32)
 
     score.done = 0
-    scorer = scoring.Scorer(score, 16, tmp_path / "no_model", "keras")
-    monkeypatch.setattr(scoring, "FaceDetector", _PlannedFaces)
+    scorer = Scorer(score, CropRecipe(size=16), tmp_path / "no_model", "keras")
+    monkeypatch.setattr(CropRecipe, "make_detector", lambda recipe, **search: _PlannedFaces())
     video = tmp_path / "faces.mp4"
     write_video(video, [np.full((64, 96, 3), 40 * i, np.uint8) for i in range(6)], fps=5)
     report = detect.run([str(video)], None, frames=6, threshold=0.5, min_face_size=8,

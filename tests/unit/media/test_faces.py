@@ -10,10 +10,10 @@ def test_square_box_clipped_and_square():
     assert x1 - x0 == y1 - y0 == 78
     assert x0 >= 0 and y0 >= 0 and x1 <= 200 and y1 <= 100
     # near a corner: moved inside, still square
-    x0, y0, x1, y1 = faces.square_box((0, 0, 20, 20), (100, 100))
+    x0, y0, x1, y1 = faces.square_box((0, 0, 20, 20), (100, 100), 1.3)
     assert (x0, y0) == (0, 0) and x1 - x0 == y1 - y0 == 26
     # larger than the frame: shrinks to the frame
-    x0, y0, x1, y1 = faces.square_box((0, 0, 90, 90), (60, 100))
+    x0, y0, x1, y1 = faces.square_box((0, 0, 90, 90), (60, 100), 1.3)
     assert y1 - y0 == x1 - x0 == 60
 
 

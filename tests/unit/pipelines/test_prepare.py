@@ -27,3 +27,13 @@ def test_unknown_runner_is_one_line_and_exit_2(tmp_path):
     assert done.returncode == 2
     assert done.stderr.startswith("error: Unknown runner. Valid: DirectRunner, DaskRunner, ")
     assert done.stderr.count("\n") == 1 and not (tmp_path / "out").exists()
+
+
+def test_a_bad_box_scale_is_refused_before_the_data_set_is_read(tmp_path, capsys):
+    with pytest.raises(SystemExit) as info:
+        prepare.main(["--ffpp-root", str(tmp_path / "absent"), "--out", str(tmp_path / "out"),
+                      "--box-scale", "0"])
+    assert info.value.code == 2
+    assert capsys.readouterr().err == (
+        "error: crop recipe: box_scale must be positive. Received: box_scale=0.0\n")
+    assert not (tmp_path / "out").exists()

@@ -47,3 +47,25 @@ def test_gallery_layout():
     # the teacher saw the raw crops, the students the compressed ones
     same = gallery_lib.grad_cam(models[1][1], raw.astype("float32"))[1]
     np.testing.assert_allclose(results["teacher"][1], same, atol=1e-6)
+
+
+def test_images_give_their_face_cut_by_the_cropper_else_their_centre_square(tmp_path):
+    import cv2
+
+    from add_tf.media.faces import crop_face
+
+    class OneFace:
+        """A cropper finding a face in `face.png` only."""
+
+        def crops(self, rgb):
+            found = rgb.shape[1] == 80
+            return [], np.full((int(found), 16, 16, 3), 7, np.uint8)
+
+    images = textured_images(96, 2)
+    cv2.imwrite(str(tmp_path / "face.png"), cv2.cvtColor(images[0][:, :80], cv2.COLOR_RGB2BGR))
+    cv2.imwrite(str(tmp_path / "none.png"), cv2.cvtColor(images[1][:60], cv2.COLOR_RGB2BGR))
+    raw, compressed = gallery_lib.load_images([tmp_path / "face.png", tmp_path / "none.png"], 16,
+                                              OneFace())
+    assert raw.shape == (2, 16, 16, 3) and np.array_equal(raw, compressed)
+    assert (raw[0] == 7).all()
+    assert np.array_equal(raw[1], crop_face(images[1][:60], (18, 0, 78, 60), 16))

@@ -6,6 +6,7 @@ import os
 
 from add_tf.core import atomic
 from add_tf.core.config import Config
+from add_tf.media.crop_recipe import CropRecipe
 from add_tf.training import model_card, runs
 from tiny_models import RUN_METRICS, RUN_STATE
 
@@ -113,3 +114,19 @@ def test_demo_warning_and_unknown_models(tmp_path, capsys):
     card, warnings = model_card.describe(str(saved))
     assert card is None and "Unreadable model card" in warnings[0]
     assert warnings[1] == model_card.NO_CARD_WARNING
+
+
+def test_card_carries_the_crop_recipe_of_the_records(tmp_path):
+    """The card's `crop` is the recipe the records' manifest records, kept once the records are
+    gone; None for records prepared before recipes were kept."""
+    records_dir = tmp_path / "data" / "ffpp"
+    os.makedirs(records_dir)
+    manifest = os.path.join(records_dir, "manifest.json")
+    wide = CropRecipe(box_scale=1.5, size=64).to_dict()
+    atomic.write_json(manifest, {"settings": {"frames": 16, "qualities": ["raw"], **wide}})
+    run = _run_files(tmp_path / "run", data_dir=tmp_path / "data")
+    assert model_card.write_card(run)["crop"] == wide
+    os.remove(manifest)
+    assert model_card.write_card(run)["crop"] == wide
+    atomic.write_json(manifest, {"settings": {"frames": 16, "size": 64}})
+    assert model_card.write_card(run)["crop"] is None

@@ -1,8 +1,10 @@
 import importlib.util
+from types import SimpleNamespace
 
 import pytest
 
 from add_tf.core.errors import UsageError
+from add_tf.media.crop_recipe import CropRecipe
 from pipelines.preparation import job
 
 DASK = "apache_beam.runners.dask.dask_runner.DaskRunner"
@@ -36,3 +38,18 @@ def test_split_runner(monkeypatch):
     monkeypatch.setattr(importlib.util, "find_spec", lambda name: None)  # dask not installed
     with pytest.raises(UsageError, match=r"pip install -e '\.\[dask\]'"):
         job.split_runner(dask_args)
+
+
+def test_settings_record_the_crop_recipe():
+    """The manifest's settings hold the recipe's fields: those given, the defaults for the rest
+    (detector names as registered)."""
+    found = SimpleNamespace(root="r", qualities=["raw", "c23"], methods=["Deepfakes"],
+                            splits="official")
+    settings = job.make_settings(found, "ffpp", "ffpp", frames=8, box_scale=1.5,
+                                 detector="none", size=32)
+    assert CropRecipe.from_dict(settings, "settings") == CropRecipe(
+        box_scale=1.5, detector="full-frame", size=32)
+    assert CropRecipe.recorded(settings) == CropRecipe(
+        box_scale=1.5, detector="full-frame", size=32).to_dict()
+    assert (settings["frames"], settings["qualities"], settings["detect_quality"]) == (
+        8, ["raw", "c23"], "raw")
