@@ -6,4 +6,5 @@
     h264         H.264 access units read without decoding (which ones nothing references)
     encoding     writing frames to a video (libx264 made deterministic on every CPU)
     faces        face detectors (a registry: MTCNN, full frame), square boxes, crops
+    crop_recipe  how preparation cut its crops, which every consumer of a model repeats
 """
