@@ -9,7 +9,7 @@ import pytest
 from add_tf.core import config as config_lib
 from add_tf.core.errors import UsageError
 from add_tf.data import training_set
-from add_tf.data.manifest import record_set_names
+from add_tf.data.manifest import read_manifest, record_set_names
 
 
 def _manifest(records_dir, fakes=("CelebDF",), qualities=("c23", "c40"), reals=8, faked=8,
@@ -111,7 +111,7 @@ def test_classes_are_balanced_when_several_fake_sets_are_read(tmp_path):
     several = _manifest(tmp_path / "several", fakes=("Deepfakes", "Face2Face"))
     assert not training_set.balances(_config(records=one), {})
     assert training_set.balances(_config(records=several),
-                                 json.load(open(os.path.join(several, "manifest.json"))))
+                                 read_manifest(several))
     assert training_set.balances(_config(records=one, balance="classes"), {})
     assert not training_set.balances(_config(records=several, balance="none"), {})
 
