@@ -304,16 +304,11 @@ def load_model(path, which=MODEL):
 
 def load_run(path, which=MODEL):
     """`(model, config dict)` of a run dir or a .keras file; the config is the model's run's
-    config.yaml, `{}` when there is none."""
-    import yaml
-
-    model = load_model(path, which)
-    config_path = os.path.join(os.path.dirname(model_file(path, which)), CONFIG)
-    config = {}
-    if os.path.exists(config_path):
-        with open(config_path) as f:
-            config = yaml.safe_load(f) or {}
-    return model, config
+    config.yaml as `read_config` reads and checks it (before the model is loaded), `{}` when
+    there is none."""
+    run_dir = os.path.dirname(model_file(path, which))
+    config = read_config(run_dir).to_dict() if os.path.exists(os.path.join(run_dir, CONFIG)) else {}
+    return load_model(path, which), config
 
 
 def find_teacher(config, runs_root):

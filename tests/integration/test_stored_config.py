@@ -3,10 +3,12 @@
 hand to a hostile value ends `evaluate --run` with one line naming the file, the key, the value
 and what is valid (exit 2), before any work."""
 
+import numpy as np
 import pytest
 import yaml
+from PIL import Image
 
-from add_tf import evaluate
+from add_tf import detect, evaluate, export, gradcam
 from add_tf.core import config as config_lib
 from add_tf.training import runs
 from config_values import hostile_cases
@@ -36,10 +38,10 @@ def _edited(run_dir, key, text):
     return path
 
 
-def _refused(run_dir, capsys):
-    """The one line `evaluate --run run_dir` ends with (exit 2)."""
+def _refused(run_dir, capsys, main=evaluate.main, argv=("--run", "{run}")):
+    """The one line `main(argv)` ends with (exit 2); "{run}" in argv is `run_dir`."""
     with pytest.raises(SystemExit) as info:
-        evaluate.main(["--run", str(run_dir)])
+        main([arg.format(run=run_dir) for arg in argv])
     err = capsys.readouterr().err
     assert info.value.code == 2, err
     assert err.count("\n") == 1 and "Traceback" not in err, err
@@ -78,3 +80,16 @@ def test_a_stored_config_reads_back_as_written_though_its_start_weights_are_gone
     assert runs.read_config(str(tmp_path)) == expected
     with pytest.raises(ValueError, match="no such file"):  # asked for, it must exist
         config_lib.resolve(overrides=[f"model.weights={gone}"])
+
+
+@pytest.mark.parametrize("main, argv", [
+    (export.main, ["--run", "{run}", "--out", "{run}/exported"]),
+    (detect.main, ["--model", "{run}", "{run}/face.png"]),
+    (gradcam.main, ["--add-run", "{run}", "--images", "{run}/face.png", "--out", "{run}/g"]),
+])
+def test_every_command_that_reads_a_run_checks_its_config(tmp_path, capsys, main, argv):
+    Image.fromarray(np.full((64, 64, 3), 128, np.uint8)).save(tmp_path / "face.png")
+    (tmp_path / runs.MODEL).write_bytes(b"")  # never loaded: the config is refused first
+    path = _edited(tmp_path, "loss.method", "foo")
+    line = _refused(tmp_path, capsys, main, argv)
+    assert line.startswith(f"error: {path}: Invalid loss.method: 'foo'"), line
