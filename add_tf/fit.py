@@ -38,10 +38,9 @@ from add_tf.core import config as config_lib
 from add_tf.core import console, errors, table
 from add_tf.core.errors import UsageError
 from add_tf.core.methods import METHODS
-from add_tf.models import backbones
 from add_tf.synthetic import demo_data
 from add_tf.training import one_run, runs
-from add_tf.training.strategy import STRATEGIES, make_strategy, task_info
+from add_tf.training.strategy import make_strategy, task_info
 
 FLAGS = {  # argparse destination -> config key
     "dataset": "data.dataset",
@@ -59,12 +58,6 @@ FLAGS = {  # argparse destination -> config key
     "mixed_precision": "train.mixed_precision",
     "jit": "train.jit_compile",
 }
-CHOICES = {  # config key -> the registered names `config_lib.resolve` checks it against
-    "model.backbone": backbones.names(),
-    "train.strategy": tuple(STRATEGIES),
-    "loss.layers": backbones.FEATURE_LAYERS,  # each name of the tuple
-}
-
 
 DEMO_METHODS = ("none", "add")
 
@@ -85,7 +78,7 @@ def build_parser():
                    "--records or of --dataset ffpp)")
     p.add_argument("--comp", choices=config_lib.QUALITIES, help="student quality (default c40)")
     p.add_argument("--method", choices=tuple(METHODS), help="default: add")
-    p.add_argument("--backbone", choices=CHOICES["model.backbone"])
+    p.add_argument("--backbone", choices=runs.CONFIG_CHOICES["model.backbone"])
     p.add_argument("--teacher", default="auto",
                    help="PATH (a run dir or a .keras file) or 'auto': find or train a teacher "
                    "(default)")
@@ -102,7 +95,7 @@ def build_parser():
     p.add_argument("--set", dest="overrides", action="append", nargs="+", default=[],
                    metavar="KEY=VALUE",
                    help="config override, e.g. --set loss.beta=20 train.patience=5")
-    p.add_argument("--strategy", choices=CHOICES["train.strategy"])
+    p.add_argument("--strategy", choices=runs.CONFIG_CHOICES["train.strategy"])
     p.add_argument("--mixed-precision", action="store_true", default=None, help="mixed_float16")
     p.add_argument("--jit", action="store_true", default=None, help="XLA jit_compile")
     p.add_argument("--no-evaluate", action="store_true", help="skip the test evaluation")
@@ -149,7 +142,7 @@ def _layered(yaml_path, overrides, flags):
     if (flags or {}).get("data.dataset") and (flags or {}).get("data.records"):
         raise UsageError("Give --dataset (records in the data dir) or --records DIR, not both")
     try:
-        return config_lib.resolve(yaml_path, overrides, flags, CHOICES)
+        return config_lib.resolve(yaml_path, overrides, flags, runs.CONFIG_CHOICES)
     except FileNotFoundError:
         raise UsageError(f"Config file not found: {yaml_path}") from None
     except (KeyError, ValueError) as error:
