@@ -94,7 +94,7 @@ def feature_model(classifier, names=("layer2", "layer3", "layer4", "embedding", 
         raise ValueError(f"Layers {missing} not in {classifier.name!r}. "
                          f"Valid names include {FEATURE_NAMES}.")
     outputs = {n: classifier.get_layer(n).output for n in names}
-    return keras.Model(classifier.inputs, outputs, name=f"{classifier.name}_features")
+    return keras.Model(classifier.input, outputs, name=f"{classifier.name}_features")
 
 
 def batchnorm_layers(model):

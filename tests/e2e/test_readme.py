@@ -55,6 +55,7 @@ def _parse(module, argv, monkeypatch):
 
     monkeypatch.setattr(argparse.ArgumentParser, "parse_known_args", parse_known_args)
     monkeypatch.setattr(sys, "argv", [module, *argv])
+    monkeypatch.delitem(sys.modules, module, raising=False)  # run afresh, as `python -m` does
     with pytest.raises(_Parsed) as parsed:
         runpy.run_module(module, run_name="__main__", alter_sys=True)
     return parsed.value.namespace, parsed.value.extras

@@ -80,10 +80,24 @@ def test_mirrored_step_equals_single_device_step(method):
             np.linalg.norm(b - a), np.linalg.norm(a))
 
 
-def test_jit_compile_and_serialisation(tmp_path):
+@pytest.fixture
+def without_op_determinism():
+    """Op determinism off for the test (an earlier fit in this process may have turned it on,
+    and Keras then compiles without XLA), restored afterwards."""
+    from tensorflow.python.framework import config
+
+    enabled = config.is_op_determinism_enabled()
+    config.disable_op_determinism()
+    yield
+    if enabled:
+        config.enable_op_determinism()
+
+
+def test_jit_compile_and_serialisation(tmp_path, without_op_determinism):
     raw, comp, y = separable(n=8)
     distiller = Distiller(tiny_net(1, "s"), tiny_net(2, "t"), LossConfig(seed=1))
     distiller.compile(optimizer=keras.optimizers.Adam(1e-3), jit_compile=True)
+    assert distiller.jit_compile is True  # XLA, not Keras' silent fallback
     hist = distiller.fit((raw, comp), y, batch_size=4, epochs=1, verbose=0)
     assert np.isfinite(hist.history["loss"][-1])
     clone = Distiller.from_config(distiller.get_config())

@@ -27,6 +27,8 @@ def test_errors_repeat_what_was_received():
         build_classifier("resnet18", 32, weights="nope.weights.h5")
 
 
+# Keras warns of each container of the other model it cannot match before the refusal
+@pytest.mark.filterwarnings("ignore:Skipping nested container:UserWarning")
 @pytest.mark.parametrize("name, message", [
     ("other.keras", r"no match by name and shape.*conv1_conv"),
     ("other.weights.h5", r"other.weights.h5 does not hold the weights"),
