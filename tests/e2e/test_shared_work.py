@@ -13,7 +13,7 @@ import time
 from add_tf.training import runs
 
 REPO = pathlib.Path(__file__).resolve().parents[2]
-GRID_SETS = ["train.epochs=2", "train.validations_per_epoch=4", "train.batch_size=16",
+GRID_SETS = ["train.epochs=1", "train.validations_per_epoch=4", "train.batch_size=16",
              "train.patience=20"]
 
 
@@ -25,9 +25,10 @@ def _env():
     return env
 
 
-def _start(module, argv, log):
-    return subprocess.Popen([sys.executable, "-m", module, *argv], env=_env(), cwd=REPO,
-                            stdout=log, stderr=subprocess.STDOUT, text=True)
+def _start(module, argv, log_path):
+    with open(log_path, "w") as log:  # the child keeps its own handle
+        return subprocess.Popen([sys.executable, "-m", module, *argv], env=_env(), cwd=REPO,
+                                stdout=log, stderr=subprocess.STDOUT, text=True)
 
 
 def _finish(process, log_path, timeout=600):
@@ -47,7 +48,7 @@ def test_two_fits_train_their_shared_auto_teacher_once(tmp_path, tiny_data_dir):
               "--verbose", "0", "--set", "train.epochs=1", "train.validations_per_epoch=2",
               "train.batch_size=16"]
     logs = [tmp_path / "add.log", tmp_path / "at.log"]
-    processes = [_start("add_tf.fit", ["--method", method, *common], open(log, "w"))
+    processes = [_start("add_tf.fit", ["--method", method, *common], log)
                  for method, log in zip(("add", "at"), logs)]
     texts = [_finish(process, log) for process, log in zip(processes, logs)]
     teacher = runs_root / "demo" / "resnet18" / "raw" / "teacher"
@@ -91,17 +92,17 @@ def _kill_in_the_middle_of_a_run(out, processes, deadline):
 def test_two_grid_processes_one_killed_then_the_command_again(tmp_path, tiny_data_dir):
     alone = tmp_path / "alone"
     log = tmp_path / "alone.log"
-    _finish(_start("add_tf.experiments", _grid(alone, tiny_data_dir), open(log, "w")), log)
+    _finish(_start("add_tf.experiments", _grid(alone, tiny_data_dir), log), log)
 
     shared = tmp_path / "shared"
     logs = [tmp_path / "p1.log", tmp_path / "p2.log"]
-    processes = [_start("add_tf.experiments", _grid(shared, tiny_data_dir), open(path, "w"))
+    processes = [_start("add_tf.experiments", _grid(shared, tiny_data_dir), path)
                  for path in logs]
     killed_dir, killed = _kill_in_the_middle_of_a_run(shared, processes, time.time() + 600)
     survivor = next(p for p in processes if p is not killed)
     _finish(survivor, logs[processes.index(survivor)])
     again = tmp_path / "again.log"
-    text = _finish(_start("add_tf.experiments", _grid(shared, tiny_data_dir), open(again, "w")),
+    text = _finish(_start("add_tf.experiments", _grid(shared, tiny_data_dir), again),
                    again)
     assert "[fit]" not in text.replace("[fit] using teacher", "")  # nothing trained again
 
