@@ -1,6 +1,7 @@
 """FaceForensics++ as a whole (`--dataset ffpp`): records holding four manipulations, reals 1 in 5
-faces. The training batches the loop reads draw the reals half of the time and each
-manipulation an eighth (data.balance auto); a tiny fit trains on them and its run and card name
+faces. The training batches the loop reads read the records in their own proportions by
+default (reals 1 in 5) and, with data.balance=classes, draw the reals half of the time and each
+manipulation an eighth; a tiny fit trains on them and its run and card name
 the set."""
 
 import collections
@@ -49,10 +50,11 @@ def _methods_read(config, batches):
 def test_reals_and_every_manipulation_reach_the_batches_in_the_chosen_shares(ffpp_data_dir):
     from add_tf.data import make_dataset
 
-    config = _config(ffpp_data_dir, "--set", "train.batch_size=16")
+    config = _config(ffpp_data_dir, "--set", "train.batch_size=16", "data.balance=classes")
     records, manifest = training_set.require(config)
     assert records.sets == "all" and sorted(training_set.held_fakes(manifest)) == list(FOUR)
     assert training_set.balances(config, manifest)
+    assert training_set.balances(_config(ffpp_data_dir, "--set", "data.balance=auto"), manifest)
     counts = _methods_read(config, 60)
     assert counts[0] / sum(counts.values()) == pytest.approx(0.5, abs=0.07)
     ds = make_dataset(records.records_dir, records.sets, "train", "c40", "c40", batch_size=16,
@@ -64,9 +66,8 @@ def test_reals_and_every_manipulation_reach_the_batches_in_the_chosen_shares(ffp
     assert shares["original"] / total == pytest.approx(0.5, abs=0.07)
     for name in FOUR:
         assert shares[name] / total == pytest.approx(0.125, abs=0.05), shares
-    # read as they are, the reals are 1 in 5 faces
-    unbalanced = _methods_read(_config(ffpp_data_dir, "--set", "train.batch_size=16",
-                                       "data.balance=none"), 60)
+    # read as they are (the default), the reals are 1 in 5 faces
+    unbalanced = _methods_read(_config(ffpp_data_dir, "--set", "train.batch_size=16"), 60)
     assert unbalanced[0] / sum(unbalanced.values()) == pytest.approx(0.2, abs=0.07)
 
 

@@ -106,11 +106,12 @@ def test_missing_or_damaged_manifests_are_one_line(tmp_path):
         training_set.require(_config(dataset="ffpp", data_dir=str(tmp_path)))
 
 
-def test_classes_are_balanced_when_several_fake_sets_are_read(tmp_path):
+def test_classes_are_balanced_when_asked_or_auto_with_several_fake_sets(tmp_path):
     one = _manifest(tmp_path / "one")
     several = _manifest(tmp_path / "several", fakes=("Deepfakes", "Face2Face"))
-    assert not training_set.balances(_config(records=one), {})
-    assert training_set.balances(_config(records=several),
+    assert not training_set.balances(_config(records=several), {})  # the default: none
+    assert not training_set.balances(_config(records=one, balance="auto"), {})
+    assert training_set.balances(_config(records=several, balance="auto"),
                                  read_manifest(several))
     assert training_set.balances(_config(records=one, balance="classes"), {})
     assert not training_set.balances(_config(records=several, balance="none"), {})
