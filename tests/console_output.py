@@ -22,6 +22,16 @@ NOISE = (
 )
 
 
+def command_env():
+    """The environment of a command started by a test: the project importable, TensorFlow's C++
+    logs at 2 unless set, no TF_CONFIG."""
+    env = dict(os.environ)
+    env["PYTHONPATH"] = str(REPO) + os.pathsep + env.get("PYTHONPATH", "")
+    env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    env.pop("TF_CONFIG", None)
+    return env
+
+
 def run_command(module, argv, level=None, **env_vars):
     """`python -m module argv` in a fresh process whose TF_CPP_MIN_LOG_LEVEL is `level` (None:
     unset), without TF_CONFIG or PYTHONWARNINGS; asserts exit 0 and returns the process."""

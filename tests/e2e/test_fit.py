@@ -2,7 +2,6 @@
 paths on CPU, two workers on localhost."""
 
 import json
-import os
 import pathlib
 import signal
 import subprocess
@@ -15,18 +14,10 @@ import pytest
 
 from add_tf import fit
 from add_tf.evaluation import evaluator
-from console_output import noise, run_command
+from console_output import command_env, noise, run_command
 from tiny_models import TINY_FIT
 
 REPO = pathlib.Path(__file__).resolve().parents[2]
-
-
-def _env():
-    env = dict(os.environ)
-    env["PYTHONPATH"] = str(REPO) + os.pathsep + env.get("PYTHONPATH", "")
-    env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    env.pop("TF_CONFIG", None)
-    return env
 
 
 def _backup(run_dir):
@@ -147,7 +138,7 @@ def test_resume_after_kill_continues_step_counter(tmp_path, tiny_data_dir):
     run_dir = tmp_path / "run"
     argv = _teacher_argv(tiny_data_dir, run_dir, "train.epochs=2", "train.validations_per_epoch=4",
                          "train.patience=20")
-    proc = subprocess.Popen(argv, env=_env(), cwd=tmp_path, stdout=subprocess.DEVNULL,
+    proc = subprocess.Popen(argv, env=command_env(), cwd=tmp_path, stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL)
     backup = run_dir / "checkpoints" / "backup" / "state.json"
     deadline = time.time() + 600
@@ -162,7 +153,7 @@ def test_resume_after_kill_continues_step_counter(tmp_path, tiny_data_dir):
     assert 1 <= before["epoch"] < 8, "killed too late to test a resume"
     assert not (run_dir / "student.keras").exists()
 
-    result = subprocess.run(argv, env=_env(), cwd=tmp_path, capture_output=True, text=True,
+    result = subprocess.run(argv, env=command_env(), cwd=tmp_path, capture_output=True, text=True,
                             timeout=600)
     assert result.returncode == 0, result.stderr[-3000:]
     after = _history(run_dir)
@@ -195,7 +186,7 @@ def test_gpu_paths_run_end_to_end_on_cpu(tmp_path, tiny_data_dir, flags):
     another strategy made earlier in the same process (the equivalence test's)."""
     argv = ["--data-dir", str(tiny_data_dir), "--runs-root", str(tmp_path / "runs"),
             "--method", "add", "--no-evaluate", *flags, *TINY_FIT]
-    result = subprocess.run([sys.executable, "-c", MIRRORED_FIT, *argv], env=_env(),
+    result = subprocess.run([sys.executable, "-c", MIRRORED_FIT, *argv], env=command_env(),
                             cwd=tmp_path, capture_output=True, text=True, timeout=900)
     assert result.returncode == 0, result.stderr[-3000:]
     if "mirrored" in flags:
@@ -224,7 +215,7 @@ def _start_workers(argv, tmp_path, **popen):
     cluster = {"worker": [f"localhost:{port}" for port in _free_ports(2)]}
     procs = []
     for index in range(2):
-        env = _env()
+        env = command_env()
         env["TF_CONFIG"] = json.dumps({"cluster": cluster, "task": {"type": "worker",
                                                                    "index": index}})
         procs.append(subprocess.Popen(argv, env=env, cwd=tmp_path, **popen))

@@ -3,7 +3,6 @@
 command finishes nothing twice. Each run's state records its training sessions."""
 
 import json
-import os
 import pathlib
 import signal
 import subprocess
@@ -11,23 +10,16 @@ import sys
 import time
 
 from add_tf.training import runs
+from console_output import command_env
 
 REPO = pathlib.Path(__file__).resolve().parents[2]
 GRID_SETS = ["train.epochs=1", "train.validations_per_epoch=4", "train.batch_size=16",
              "train.patience=20"]
 
 
-def _env():
-    env = dict(os.environ)
-    env["PYTHONPATH"] = str(REPO) + os.pathsep + env.get("PYTHONPATH", "")
-    env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    env.pop("TF_CONFIG", None)
-    return env
-
-
 def _start(module, argv, log_path):
     with open(log_path, "w") as log:  # the child keeps its own handle
-        return subprocess.Popen([sys.executable, "-m", module, *argv], env=_env(), cwd=REPO,
+        return subprocess.Popen([sys.executable, "-m", module, *argv], env=command_env(), cwd=REPO,
                                 stdout=log, stderr=subprocess.STDOUT, text=True)
 
 
