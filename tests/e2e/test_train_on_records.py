@@ -125,7 +125,7 @@ def test_teacher_and_add_student_on_records_scored_on_another_set(
     student, teacher = _config(run_dir), _config(teacher_dir)
     assert student["data"] == {
         "dataset": name, "records": str(records), "fakes": None, "comp": "c40",
-        "teacher_comp": "c23", "balance": "auto", "data_dir": "data"}
+        "teacher_comp": "c23", "balance": "none", "data_dir": "data"}
     assert (student["loss"]["method"], student["model"]["image_size"]) == ("add", 32)
     assert (teacher["data"]["dataset"], teacher["data"]["comp"], teacher["loss"]["method"]) == (
         name, "c23", "none")
