@@ -50,6 +50,7 @@ from add_tf import fit
 from add_tf.core import atomic, console, errors
 from add_tf.core.names import QUALITIES
 from add_tf.synthetic import demo_data
+from add_tf.synthetic.difficulty import difficulty_check
 from add_tf.training import one_run
 from add_tf.training.strategy import make_strategy
 
@@ -103,8 +104,6 @@ def main(argv=None):
     path = demo_data.ensure_demo_records(cli.data_dir, seed=cli.seed)
     print(path)
     if cli.check:
-        from add_tf.synthetic.difficulty import difficulty_check
-
         probe = difficulty_check(path)
         table = headroom(cli.data_dir, overrides=cli.overrides, overwrite=cli.overwrite)
         print("\nquality  plain acc  plain AUC  noise probe acc")
