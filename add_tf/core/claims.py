@@ -315,16 +315,3 @@ def kept(claim):
     finally:
         claim.release()
 
-
-def waiting(path, poll=1.0, on_wait=None):
-    """The claim at `path`, taken as soon as no live process holds it (`on_wait(holder)` is
-    called once when it has to wait); use it with `kept`."""
-    told = False
-    while True:
-        claim, holder = try_take(path)
-        if claim is not None:
-            return claim
-        if not told and on_wait is not None:
-            on_wait(holder)
-        told = True
-        time.sleep(poll)

@@ -161,13 +161,3 @@ def test_the_lease_is_read_from_the_environment(monkeypatch):
     with pytest.raises(UsageError, match="ADD_TF_CLAIM_LEASE must be a number"):
         claims.lease_seconds()
 
-
-def test_waiting_takes_the_claim_once_its_holder_lets_go(tmp_path):
-    path = str(tmp_path / "claim.json")
-    first, _ = claims.try_take(path)
-    waited = []
-    threading.Timer(0.3, first.release).start()
-    second = claims.waiting(path, poll=0.05, on_wait=waited.append)
-    assert waited and waited[0]["token"] == first.holder["token"]
-    assert claims.read_holder(path)["token"] == second.holder["token"]
-    second.release()
