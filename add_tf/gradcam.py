@@ -29,8 +29,9 @@ import pathlib
 import sys
 
 from add_tf.core import atomic, console, errors
-from add_tf.core.names import DATASETS
-from add_tf.training.runs import load_run, teacher_file
+from add_tf.core.config import Config
+from add_tf.data import training_set
+from add_tf.training.runs import TEACHER_MODEL, load_run, teacher_file
 
 
 def parse_args(argv=None):
@@ -43,7 +44,8 @@ def parse_args(argv=None):
     source = parser.add_mutually_exclusive_group(required=True)
     source.add_argument("--images", nargs="+", help="face crops (or images with --detect-faces)")
     source.add_argument("--records", help="prepared records directory (e.g. data/ffpp)")
-    parser.add_argument("--method", default=None, help="records: method folder (default: config)")
+    parser.add_argument("--method", default=None, help="records: the fake set shown beside the "
+                        "reals (default: the ADD run's when they are its records, else all)")
     parser.add_argument("--split", default="test")
     parser.add_argument("--comp", default=None, help="records: student quality (default: config)")
     parser.add_argument("--teacher-comp", default=None, help="records: teacher quality")
@@ -77,6 +79,16 @@ def face_cropper(args, size):
     return face_crops.FaceCropper(recipe)
 
 
+def shown_sets(config, records):
+    """The record sets a --records gallery shows without --method: those the ADD run (its
+    config dict, {} without one) was trained on when `records` are its records, else all."""
+    if config:
+        trained = training_set.of(Config.from_dict(config))
+        if os.path.abspath(trained.records_dir) == os.path.abspath(records):
+            return trained.sets
+    return "all"
+
+
 @errors.command
 def main(argv=None):
     console.quiet()
@@ -88,7 +100,7 @@ def main(argv=None):
     if args.baseline_run:
         models.append(("baseline", load_run(args.baseline_run)[0], "compressed"))
     teacher_path = args.teacher
-    run_teacher = pathlib.Path(args.add_run) / "teacher.keras" if args.add_run else None
+    run_teacher = pathlib.Path(args.add_run) / TEACHER_MODEL if args.add_run else None
     if teacher_path is None and run_teacher is not None and run_teacher.is_file():
         teacher_path = run_teacher
     if teacher_path:
@@ -107,10 +119,10 @@ def main(argv=None):
             args.images, cropper.recipe.size if cropper else size, cropper, args.jpeg_quality)
     else:
         data = config.get("data", {})
-        method = args.method or DATASETS.get(data.get("dataset", "demo"), "Demo")
         raw, compressed, labels = gallery_lib.load_records(
-            args.records, method, args.split, args.comp or data.get("comp", "c40"),
-            args.teacher_comp or data.get("teacher_comp"), args.count)
+            args.records, args.method or shown_sets(config, args.records), args.split,
+            args.comp or data.get("comp", "c40"), args.teacher_comp or data.get("teacher_comp"),
+            args.count)
     gallery, results = gallery_lib.make_gallery(raw, compressed, models, args.layer, labels,
                                                 args.class_index)
     path = gallery_lib.write_png(args.out, gallery)

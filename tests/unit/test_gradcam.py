@@ -3,6 +3,7 @@
 import cv2
 
 from add_tf import gradcam
+from add_tf.core.config import Config
 from add_tf.reporting import gradcam as gallery_lib
 from tiny_models import make_run, textured_images
 
@@ -35,3 +36,25 @@ def test_teacher_from_its_own_run_dir_or_an_add_run(tmp_path):
         out = tmp_path / f"{teacher.name}.png"
         gradcam.main(["--teacher", str(teacher), "--images", image, "--out", str(out)])
         assert cv2.imread(str(out)).shape[1] == 2 * gallery_lib.TILE  # the face, the map
+
+
+def test_records_show_the_fakes_of_the_run_on_its_own_records_else_all(tmp_path):
+    config = Config()
+    config.set("data.data_dir", str(tmp_path / "data"))
+    config.set("data.dataset", "faceswap")
+    own = config.to_dict()
+    assert gradcam.shown_sets(own, str(tmp_path / "data" / "ffpp")) == ("FaceSwap",)
+    assert gradcam.shown_sets(own, str(tmp_path / "data" / "ffpp") + "/") == ("FaceSwap",)
+    assert gradcam.shown_sets(own, str(tmp_path / "celebdf")) == "all"
+    config.set("data.dataset", "ffpp")
+    assert gradcam.shown_sets(config.to_dict(), str(tmp_path / "data" / "ffpp")) == "all"
+    assert gradcam.shown_sets({}, str(tmp_path / "data" / "ffpp")) == "all"  # no ADD run
+
+
+def test_records_gallery_of_a_run_trained_elsewhere(tmp_path, tiny_data_dir):
+    """--records without --method: every record set of records the run was not trained on."""
+    add = make_run(tmp_path / "add", 32, with_teacher=True, seed=3)
+    out = tmp_path / "gallery.png"
+    gradcam.main(["--add-run", str(add), "--records", str(tiny_data_dir / "demo"), "--count",
+                  "4", "--out", str(out)])
+    assert cv2.imread(str(out)).shape[0] == 4 * (gallery_lib.TILE + gallery_lib.HEADER)
