@@ -120,11 +120,11 @@ def train(data_dir, runs_root, quality, balance, seed, epochs):
 def students(run_dir):
     """{"kept": the student the run keeps (student.keras: train.checkpoint "best", the best
     validation accuracy), "last": the student of its last validation (its backup)}."""
-    from add_tf.evaluation import evaluator
+    from add_tf.evaluation import checkpoints
     from add_tf.training import runs
 
     return {"kept": runs.load_model(run_dir),
-            "last": evaluator.last_committed_student(run_dir, runs.read_config(run_dir))}
+            "last": checkpoints.last_committed_student(run_dir, runs.read_config(run_dir))}
 
 
 def kept_validation(run_dir):

@@ -53,6 +53,7 @@ import tensorflow as tf  # noqa: E402
 import add_tf.data as data_lib  # noqa: E402
 from add_tf import fit  # noqa: E402
 from add_tf.core.config import LossConfig  # noqa: E402
+from add_tf.core.names import ORIGINAL  # noqa: E402
 from add_tf.data import schema  # noqa: E402
 from add_tf.models import build_classifier  # noqa: E402
 from add_tf.training import runs
@@ -107,7 +108,7 @@ def write_synthetic_set(records_dir, n_train, n_val, size, seed=0):
     counts, shards = {}, {}
     for split, n in (("train", n_train), ("val", n_val)):
         os.makedirs(os.path.join(records_dir, split), exist_ok=True)
-        for name, label, count in ((schema.ORIGINAL, 0, n - n // 2), ("Deepfakes", 1, n // 2)):
+        for name, label, count in ((ORIGINAL, 0, n - n // 2), ("Deepfakes", 1, n // 2)):
             entry, files = write_shards(os.path.join(records_dir, split), name, label, count, pool)
             counts.setdefault(split, {})[name] = entry
             shards.setdefault(split, {})[name] = files

@@ -16,7 +16,7 @@ import tempfile
 
 import numpy as np
 
-from add_tf.core.names import QUALITIES
+from add_tf.core.names import DEMO_METHOD, ORIGINAL, QUALITIES
 from add_tf.media.video import read_video_frames
 from add_tf.synthetic import fakes, tree
 from pipelines.layouts import ffpp
@@ -43,8 +43,8 @@ def survival(root):
     """{quality: mean checkerboard amplitude of fake minus target real} of the tree at `root`."""
     found = {}
     for quality in QUALITIES:
-        fake_dir = pathlib.Path(ffpp.source_dir(root, ffpp.DEMO_METHOD, quality))
-        real_dir = pathlib.Path(ffpp.source_dir(root, ffpp.ORIGINAL, quality))
+        fake_dir = pathlib.Path(ffpp.source_dir(root, DEMO_METHOD, quality))
+        real_dir = pathlib.Path(ffpp.source_dir(root, ORIGINAL, quality))
         target = {fake: real_dir / f"{fake.stem.split('_')[0]}.mp4"
                   for fake in sorted(fake_dir.glob("*.mp4"))}
         found[quality] = float(np.mean([checker_amplitude(grey_frames(f) - grey_frames(r))

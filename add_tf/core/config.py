@@ -33,10 +33,10 @@ from dataclasses import dataclass, field
 import yaml
 
 from add_tf.core import methods
-from add_tf.core.names import DATASETS, QUALITIES
+from add_tf.core.names import DATASETS, LAST, QUALITIES
 
 METHODS = tuple(methods.METHODS)  # the names of the method table, add_tf.core.methods.METHODS
-CHECKPOINT_CHOICES = ("best", "last")  # the student of a run's best validation, or its last
+CHECKPOINT_CHOICES = ("best", LAST)  # the student of a run's best validation, or its last
 # MV cell -> bin map (add_tf.losses.multiview.BINNINGS): "count", g groups of equal count in
 # projected order; "interval", g equal-width intervals of the projected position, as the
 # authors' code cuts them
@@ -467,19 +467,11 @@ RETIRED_KEYS = {
 }
 
 
-def _stored_items(path, overrides=()):
-    return [(key, value) for key, value in (yaml_items(path) if path else [])
-            + override_items(overrides) if key not in RETIRED_KEYS]
+def _stored_items(path):
+    return [(key, value) for key, value in yaml_items(path) if key not in RETIRED_KEYS]
 
 
 def read_stored(path, choices=None):
     """A run's config.yaml (RETIRED_KEYS left out), `read` and checked as any other source; its
     `model.weights` need not exist any more. ValueError / KeyError naming the key and value."""
     return read(_stored_items(path), choices)
-
-
-def load_config(path=None, overrides=()):
-    """Paper defaults, then a YAML file, then `key=value` overrides (RETIRED_KEYS left out, no
-    demo layer), typed but not checked: the experiment grid's draft of each run
-    (add_tf.evaluation.grid_plan), whose config add_tf.fit then `resolve`s and checks."""
-    return Config.from_items(_stored_items(path, overrides))

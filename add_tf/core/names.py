@@ -1,20 +1,31 @@
-"""The project's names, one list each: qualities, data sets and the files of a run directory.
+"""The project's names, one list each: qualities, record sets, data sets, the files of a run
+directory and the keys of its metrics.json.
 
 Every module that validates, orders or writes one of these takes it from here (no TensorFlow).
 """
 
+import os
+
 QUALITIES = ("raw", "c23", "c40")  # best first: raw frames, then H.264 CRF 23 and CRF 40
+
+
+def best_quality(qualities):
+    """The best of `qualities` in the order of QUALITIES (one it does not know comes after)."""
+    return next(q for q in QUALITIES + tuple(qualities) if q in qualities)
+
+
+ORIGINAL = "original"  # the reals' method and record set in every layout and in the records
+# The FaceForensics++ manipulation folders (manipulated_sequences/<Method>), the paper's four
+# and FaceShifter; "Demo" is the demo's fake folder in the same layout.
+FFPP_METHODS = ("Deepfakes", "Face2Face", "FaceSwap", "NeuralTextures", "FaceShifter")
+DEMO_METHOD = "Demo"
 
 # Dataset name -> (its records' folder in the data dir, the fake record sets it reads beside the
 # reals; None: every one the records hold). add_tf.data.training_set reads it.
 DATASETS = {
-    "demo": ("demo", ("Demo",)),
+    "demo": ("demo", (DEMO_METHOD,)),
     "ffpp": ("ffpp", None),
-    "deepfakes": ("ffpp", ("Deepfakes",)),
-    "face2face": ("ffpp", ("Face2Face",)),
-    "faceswap": ("ffpp", ("FaceSwap",)),
-    "neuraltextures": ("ffpp", ("NeuralTextures",)),
-    "faceshifter": ("ffpp", ("FaceShifter",)),
+    **{method.lower(): ("ffpp", (method,)) for method in FFPP_METHODS},
 }
 
 # The metrics of a scored split (add_tf.evaluation.metrics), in the order tables show them.
@@ -32,3 +43,19 @@ CLAIM = "claim.json"  # the process that trains the run now (add_tf.core.claims)
 CHECKPOINTS = "checkpoints"  # best weights, and BACKUP
 BACKUP = CHECKPOINTS + "/backup"  # add_tf.training.callbacks.TrainingBackup's commits
 DEFAULT_RUNS_ROOT = "runs"
+
+# The key of a result in a run's METRICS (add_tf.evaluation.metrics_file stores it).
+LAST = "last"  # --checkpoint: the student of the run's last committed validation
+
+
+def metrics_key(scored=None, quality=None, split="test", checkpoint=None):
+    """Where a run's METRICS keeps a result: "test" for the run's own records and quality
+    (`scored` None), `test_{scored}_{quality}` for the data set or record set `scored` at
+    `quality`; then `_all` when every split was scored, and `@last` (LAST) or `@{file name}`
+    when the model was another checkpoint than MODEL."""
+    key = "test" if scored is None else f"test_{scored}_{quality}"
+    if split == "all":
+        key += "_all"
+    if checkpoint:
+        key += "@" + (LAST if checkpoint == LAST else os.path.basename(checkpoint))
+    return key

@@ -10,6 +10,7 @@ import os
 
 from add_tf.core import atomic
 from add_tf.core.errors import UsageError
+from add_tf.core.names import ORIGINAL
 from add_tf.data import schema
 
 
@@ -55,11 +56,11 @@ def record_set_names(method, every):
     "original", `every` (all the sets there are) for "all" or None."""
     if method in (None, "all"):
         return list(every)
-    if method == schema.ORIGINAL:
-        return [schema.ORIGINAL]
+    if method == ORIGINAL:
+        return [ORIGINAL]
     if isinstance(method, (tuple, list)):
-        return [schema.ORIGINAL, *method]
-    return [schema.ORIGINAL, method]
+        return [ORIGINAL, *method]
+    return [ORIGINAL, method]
 
 
 def count_examples(records_dir, method, split):
@@ -81,6 +82,6 @@ def _count(manifest, method, split, records_dir="the records"):
             f"Split {split!r} not in the manifest of {records_dir}; it has: "
             f"{', '.join(manifest.get('counts', {})) or 'none'}"
         )
-    every = [schema.ORIGINAL] + list(manifest.get("settings", {}).get("methods", []))
+    every = [ORIGINAL] + list(manifest.get("settings", {}).get("methods", []))
     return int(sum(counts.get(name, {}).get("examples", 0)
                    for name in record_set_names(method, every)))

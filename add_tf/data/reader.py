@@ -24,7 +24,7 @@ unseeded training lets tf.data deliver out of order.
 import os
 
 from add_tf.core.errors import UsageError
-from add_tf.core.names import QUALITIES
+from add_tf.core.names import ORIGINAL, best_quality
 from add_tf.data import schema
 from add_tf.data.manifest import decoded_bytes, manifest_image_size
 from add_tf.data.shards import list_record_files, record_qualities
@@ -104,7 +104,7 @@ def _check_qualities(records_dir, qualities, student_quality, teacher_quality):
             f"qualities present: {', '.join(qualities) or 'none'}"
         )
     if teacher_quality is None:
-        return next(q for q in QUALITIES + tuple(qualities) if q in qualities)
+        return best_quality(qualities)
     if teacher_quality not in qualities:
         raise UsageError(
             f"Teacher quality {teacher_quality!r} is not in the records at {records_dir}; "
@@ -146,11 +146,11 @@ def balanced_records(files, seed, shuffle_buffer, deterministic):
     by_set = {}
     for path in files:
         by_set.setdefault(os.path.basename(path).split("-")[0], []).append(path)
-    fakes = sorted(name for name in by_set if name != schema.ORIGINAL)
-    if schema.ORIGINAL not in by_set or not fakes:
+    fakes = sorted(name for name in by_set if name != ORIGINAL)
+    if ORIGINAL not in by_set or not fakes:
         raise UsageError(f"balance needs reals and fakes; the shards hold {', '.join(by_set)}")
     buffer = max(1, shuffle_buffer // len(by_set))
-    names = [schema.ORIGINAL, *fakes]
+    names = [ORIGINAL, *fakes]
     parts = [read_records(by_set[name], True, None if seed is None else seed + i, True, buffer,
                           deterministic) for i, name in enumerate(names)]
     weights = [0.5] + [0.5 / len(fakes)] * len(fakes)

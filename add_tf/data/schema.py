@@ -22,7 +22,6 @@ FRAME_INDEX = "frame_index"
 BOX = "box"
 FRAME_SIZE = "frame_size"
 
-ORIGINAL = "original"
 SHARD_PATTERN = "{name}-{index:05d}-of-{count:05d}.tfrecord"
 SHARD_GLOB = "{name}-*-of-*.tfrecord"
 MANIFEST = "manifest.json"

@@ -11,6 +11,7 @@ import glob
 import os
 
 from add_tf.core.errors import UsageError
+from add_tf.core.names import ORIGINAL
 from add_tf.data import schema
 from add_tf.data.manifest import manifest_qualities, read_manifest, record_set_names
 
@@ -35,7 +36,7 @@ def list_record_files(records_dir, method, split):
     if os.path.isfile(os.path.join(records_dir, schema.MANIFEST)):
         manifest = read_manifest(records_dir)
     files = []
-    for name in record_set_names(method, _record_sets(split_dir) or [schema.ORIGINAL]):
+    for name in record_set_names(method, _record_sets(split_dir) or [ORIGINAL]):
         pattern = os.path.join(split_dir, schema.SHARD_GLOB.format(name=name))
         found = sorted(glob.glob(pattern))
         if not found:

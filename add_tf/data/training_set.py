@@ -22,7 +22,7 @@ import dataclasses
 import os
 
 from add_tf.core.errors import UsageError
-from add_tf.core.names import DATASETS, QUALITIES
+from add_tf.core.names import DATASETS, ORIGINAL, QUALITIES, best_quality
 from add_tf.data import schema
 from add_tf.data.manifest import manifest_image_size, manifest_qualities, read_manifest
 
@@ -70,11 +70,7 @@ def set_name(records_dir, manifest):
 def held_fakes(manifest):
     """The fake record sets a manifest lists."""
     return [name for name in manifest.get("settings", {}).get("methods", [])
-            if name != schema.ORIGINAL]
-
-
-def best_quality(qualities):
-    return next(q for q in QUALITIES + tuple(qualities) if q in qualities)
+            if name != ORIGINAL]
 
 
 def load(records_dir):
@@ -162,7 +158,7 @@ def check(config, with_teacher):
             f"The records at {training_set.records_dir} hold no fake set {unknown[0]!r}; they "
             f"hold: {', '.join(held) or 'none'}. Received: data.fakes={list(training_set.fakes)}")
     counts = manifest.get("counts", {}).get("train", {})
-    reals = counts.get(schema.ORIGINAL, {}).get("examples", 0)
+    reals = counts.get(ORIGINAL, {}).get("examples", 0)
     fakes = sum(counts.get(name, {}).get("examples", 0) for name in training_set.fakes or held)
     if not reals or not fakes:
         missing = "reals" if not reals else "fakes"

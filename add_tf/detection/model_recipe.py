@@ -28,11 +28,6 @@ def recorded(path):
     return (card or {}).get("crop")
 
 
-def describe(recipe):
-    """`recipe` in words: 'mtcnn faces, a 1.3x square box, 128 px'."""
-    return f"{recipe.detector} faces, a {recipe.box_scale:g}x square box, {recipe.size} px"
-
-
 def for_models(paths, size):
     """(CropRecipe, warnings) of the models at `paths` ({source: path}, a source like
     "--model DIR" naming one in messages): the recipe they record, else the defaults at `size`
@@ -42,9 +37,9 @@ def for_models(paths, size):
     recipes = {source: recipe for source, recipe in found.items() if recipe is not None}
     if len(set(recipes.values())) > 1:
         raise UsageError("the models were trained on faces cut differently (" + "; ".join(
-            f"{source}: {describe(recipe)}" for source, recipe in recipes.items())
+            f"{source}: {recipe.describe()}" for source, recipe in recipes.items())
             + "); give models trained on the same records")
     if recipes:
         return next(iter(recipes.values())), []
     recipe = CropRecipe(size=size)
-    return recipe, [NO_RECIPE_WARNING.format(source=" and ".join(paths), recipe=describe(recipe))]
+    return recipe, [NO_RECIPE_WARNING.format(source=" and ".join(paths), recipe=recipe.describe())]

@@ -1,6 +1,7 @@
-"""Scoring a run's classifier: on a test split of its dataset (`evaluate_run`) or on records of
-any layout made by pipelines.prepare (`evaluate_records`); the results are merged into the run's
-metrics.json (`add_tf.evaluation.metrics_file`).
+"""Scoring a run's classifier (add_tf.evaluation.checkpoints): on a test split of its dataset
+(`evaluate_run`) or on records of any layout made by pipelines.prepare (`evaluate_records`, what
+add_tf.evaluation.record_sets resolves); the results are merged into the run's metrics.json
+under `add_tf.core.names.metrics_key` (add_tf.evaluation.metrics_file).
 
 Frame level ACC / AUC / EER / AP and Recall@1 (test embeddings against the training-split
 embeddings of the evaluated records and quality, Euclidean), video level AUC / ACC (mean fake
@@ -11,27 +12,19 @@ exist before a demo run is evaluated (the commands make them).
 from __future__ import annotations
 
 import itertools
-import os
 
 import numpy as np
 import tensorflow as tf
 
 from add_tf.core import config as config_lib
-from add_tf.core.errors import UsageError
-from add_tf.core.names import QUALITIES
-from add_tf.data import (
-    count_examples,
-    make_dataset,
-    read_manifest,
-    report_damaged_shards,
-    training_set,
-)
+from add_tf.core.names import metrics_key
+from add_tf.data import make_dataset, report_damaged_shards, training_set
 from add_tf.evaluation import metrics as metrics_lib
-from add_tf.evaluation.metrics_file import LAST, metrics_key, store_metrics
-from add_tf.models import build_classifier, feature_model, load_weights
+from add_tf.evaluation import record_sets
+from add_tf.evaluation.checkpoints import load_checkpoint
+from add_tf.evaluation.metrics_file import store_metrics
+from add_tf.models import feature_model
 from add_tf.training import one_run, runs
-from add_tf.training.callbacks import TrainingBackup
-from add_tf.training.distiller import Distiller
 
 
 def _collect(infer, datasets, with_meta):
@@ -104,42 +97,6 @@ def evaluate_model(model, records_dir, record_sets, comp, batch_size=64, gallery
     return result
 
 
-def _fresh_student(config):
-    return build_classifier(config.model.backbone, image_size=config.model.image_size,
-                            name="student")
-
-
-def last_committed_student(run_dir, config):
-    """The student as the run's last committed validation left it (its resumable backup,
-    `add_tf.training.callbacks.TrainingBackup`), not the best-validation weights of
-    student.keras."""
-    backup = os.path.join(run_dir, runs.BACKUP)
-    commits = TrainingBackup.commits(backup)
-    if not commits:
-        raise UsageError(f"No committed backup in {backup} (--checkpoint {LAST} needs the "
-                         "checkpoints of a run trained by add_tf.fit)")
-    student = _fresh_student(config)
-    teacher_file = os.path.join(run_dir, runs.TEACHER_MODEL)
-    teacher = runs.load_model(teacher_file) if os.path.exists(teacher_file) else None
-    distiller = Distiller(student, teacher, loss_config=config.loss)
-    size = config.model.image_size
-    distiller(np.zeros((1, size, size, 3), np.float32))
-    TrainingBackup.restore(distiller, backup, commits[0]["epoch"])
-    return student
-
-
-def load_checkpoint(run_dir, config, checkpoint=None):
-    """The classifier of a run: student.keras, another .keras file, a student .weights.h5 or
-    `LAST` (`last_committed_student`)."""
-    if checkpoint == LAST:
-        return last_committed_student(run_dir, config)
-    if checkpoint and checkpoint.endswith(".weights.h5"):
-        if not os.path.exists(checkpoint):
-            raise UsageError(f"No checkpoint at {checkpoint}")
-        return load_weights(_fresh_student(config), checkpoint)
-    return runs.load_model(checkpoint or run_dir)
-
-
 def evaluate_run(run_dir, dataset=None, comp=None, data_dir=None, batch_size=None,
                  gallery_limit=None, checkpoint=None, write=True):
     """Evaluate a run's model on the test split of its records, or of `dataset` (a name of
@@ -158,7 +115,8 @@ def evaluate_run(run_dir, dataset=None, comp=None, data_dir=None, batch_size=Non
     result = evaluate_model(model, records.records_dir, records.sets, comp, batch_size,
                             gallery_limit)
     if write:
-        key = metrics_key(config, scored.data.dataset, comp, checkpoint)
+        own = scored.data.dataset == config.data.dataset and comp == config.data.comp
+        key = metrics_key(None if own else scored.data.dataset, comp, checkpoint=checkpoint)
         store_metrics(run_dir, key, result, config)
     return result
 
@@ -173,81 +131,31 @@ def test_metrics(run_dir, inputs=one_run.PREPARED):
     return evaluate_run(run_dir)
 
 
-# --------------------------------------------------------------------------- any records
-def choose_quality(trained, qualities, comp=None):
-    """(quality, note): `comp` when given (it must be in `qualities`), else `trained` when the
-    records hold it, else the best they hold; the note says which and why."""
-    if comp:
-        if comp not in qualities:
-            raise UsageError(f"--comp {comp} is not in the records; they hold: "
-                             f"{', '.join(qualities)}. Received: comp={comp!r}")
-        return comp, f"quality {comp} (--comp)"
-    if trained in qualities:
-        return trained, f"quality {trained}, the one the student was trained on"
-    best = next(q for q in QUALITIES + tuple(qualities) if q in qualities)
-    return best, (f"quality {best}, the best the records hold (the student was trained on "
-                  f"{trained}, which they do not hold)")
-
-
-def key_for(name, quality, split):
-    """The metrics.json key of records named `name` scored at `quality` on `split`."""
-    return f"test_{name}_{quality}" + ("_all" if split == "all" else "")
-
-
-def resolve_records(config, records_dir, comp=None, split="test"):
-    """What `evaluate_records` scores, without scoring: {"manifest", "name", "quality",
-    "key", "splits", "faces" (per split), "notes"}. UsageError when it cannot be scored."""
-    if split not in ("test", "all"):
-        raise UsageError(f"--split must be test or all. Received: split={split!r}")
-    try:
-        manifest = read_manifest(records_dir)
-    except FileNotFoundError as error:
-        raise UsageError(str(error)) from None
-    settings = manifest.get("settings", {})
-    size = settings.get("size")
-    if size and size != config.model.image_size:
-        raise UsageError(
-            f"The records at {records_dir} hold {size}-pixel crops; the model takes "
-            f"{config.model.image_size}. Prepare them with `python -m pipelines.prepare ... "
-            f"--size {config.model.image_size}`.")
-    quality, quality_note = choose_quality(config.data.comp, settings.get("qualities", []), comp)
-    faces = {s: count_examples(records_dir, "all", s) for s in manifest.get("counts", {})}
-    splits = sorted(s for s, n in faces.items() if n) if split == "all" else ["test"]
-    if not splits or not all(faces.get(s) for s in splits):
-        counts = ", ".join(f"{s} {n}" for s, n in sorted(faces.items())) or "none"
-        raise UsageError(f"No faces in the {split} split of {records_dir} (faces per split: "
-                         f"{counts}); score every split with --split all")
-    name = training_set.set_name(records_dir, manifest)
-    return {"manifest": manifest, "name": name, "quality": quality,
-            "key": key_for(name, quality, split), "splits": splits, "faces": faces,
-            "notes": [f"{name} ({', '.join(splits)}): {quality_note}"]}
-
-
 def evaluate_records(run_dir, records_dir, comp=None, split="test", batch_size=None,
                      gallery_limit=None, checkpoint=None, write=True):
     """Score a run's model on any prepared records (every face of the split, originals and all
-    fakes), at the quality of `choose_quality`; "all" scores every split, with no Recall@1 (no
-    gallery apart from the scored faces). A set with one class only gets accuracy and Recall@1
-    (AUC / EER / AP / video AUC are nan).
+    fakes), at the quality of `record_sets.choose_quality`; "all" scores every split, with no
+    Recall@1 (no gallery apart from the scored faces). A set with one class only gets accuracy
+    and Recall@1 (AUC / EER / AP / video AUC are nan).
 
     Returns (key, metrics, notes): the metrics.json key, the metrics dict (nan where undefined)
     and the lines that say which quality was scored and what could not be computed."""
     config = runs.read_config(run_dir)
-    plan = resolve_records(config, records_dir, comp, split)
-    notes = list(plan["notes"])
-    gallery = "train" if split == "test" and plan["faces"].get("train") else None
+    plan = record_sets.resolve(run_dir, records_dir, comp, split, checkpoint)
+    notes = list(plan.notes)
+    gallery = "train" if split == "test" and plan.faces.get("train") else None
     if gallery is None:
         why = "--split all scores the training faces too" if split == "all" else \
             "the records have no training faces"
         notes.append(f"Recall@1 not computed: {why} (its gallery)")
     model = load_checkpoint(run_dir, config, checkpoint)
     batch_size = batch_size or min(config.train.batch_size, 64)
-    result = evaluate_model(model, records_dir, "all", plan["quality"], batch_size,
-                            gallery_limit, splits=plan["splits"], gallery=gallery)
+    result = evaluate_model(model, records_dir, "all", plan.quality, batch_size,
+                            gallery_limit, splits=plan.splits, gallery=gallery)
     present = [c for c in ("real", "fake") if result[f"{c}_frames"]]
     if len(present) == 1:
         notes.append(f"only {present[0]} faces: accuracy and Recall@1 only; AUC / EER / AP / "
                      "video AUC are undefined with one class")
     if write:
-        store_metrics(run_dir, plan["key"], result, config)
-    return plan["key"], result, notes
+        store_metrics(run_dir, plan.key, result, config)
+    return plan.key, result, notes

@@ -14,27 +14,24 @@ import os
 import sys
 
 from add_tf.core.errors import UsageError
+from add_tf.core.names import LAST, metrics_key
 from add_tf.data import read_manifest, training_set
-from add_tf.evaluation import evaluator
-from add_tf.evaluation.metrics_file import LAST, checkpoint_suffix
+from add_tf.evaluation import evaluator, record_sets
 from add_tf.training import runs
 
 CROSS_METRICS = ("acc", "auc", "video_auc")  # the column group of each --eval-records set
 
 
-def test_key(checkpoint="best"):
-    """The metrics.json key of a run's test metrics with the `checkpoint` student."""
-    return "test" + checkpoint_suffix(LAST if checkpoint == "last" else None)
-
-
 def read_metrics(run_dir, checkpoint="best"):
-    """The test metrics of a run with the `checkpoint` student, None when it has none."""
-    return runs.read_json(os.path.join(run_dir, runs.METRICS), {}).get(test_key(checkpoint))
+    """The test metrics of a run with the `checkpoint` student ("best" or LAST), None when it
+    has none."""
+    key = metrics_key(checkpoint=LAST if checkpoint == LAST else None)
+    return runs.read_json(os.path.join(run_dir, runs.METRICS), {}).get(key)
 
 
 def needs_last_score(run_dir):
     """Whether `score_last` scores the run: finished, and not scored at its last validation."""
-    return runs.is_complete(run_dir) and read_metrics(run_dir, "last") is None
+    return runs.is_complete(run_dir) and read_metrics(run_dir, LAST) is None
 
 
 def score_last(run_dir):
@@ -71,10 +68,10 @@ def unscored_records(run_dir, eval_records):
     missing = []
     for records in eval_records:
         try:
-            resolved = evaluator.resolve_records(runs.read_config(run_dir), records)
+            scored = record_sets.resolve(run_dir, records)
         except UsageError:
             continue
-        if resolved["key"] not in stored:
+        if scored.key not in stored:
             missing.append(records)
     return missing
 
@@ -86,7 +83,7 @@ def evaluate_on_records(run_dir, eval_records):
         return
     for records in eval_records:
         try:
-            evaluator.resolve_records(runs.read_config(run_dir), records)
+            record_sets.resolve(run_dir, records)
             if records in unscored_records(run_dir, [records]):
                 _, _, notes = evaluator.evaluate_records(run_dir, records)
                 print("\n".join(f"[experiments] {note}" for note in notes), flush=True)
@@ -100,11 +97,11 @@ def cross_metrics(run_dir, eval_records):
     out = {}
     for records in eval_records:
         try:
-            resolved = evaluator.resolve_records(runs.read_config(run_dir), records)
+            scored = record_sets.resolve(run_dir, records)
         except UsageError:
             continue
         for metric in CROSS_METRICS:
-            out[f"{resolved['name']}.{metric}"] = stored.get(resolved["key"], {}).get(metric)
+            out[f"{scored.name}.{metric}"] = stored.get(scored.key, {}).get(metric)
     return out
 
 

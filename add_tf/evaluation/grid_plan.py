@@ -43,6 +43,16 @@ def point_tag(point):
     return ",".join(f"{k.split('.')[-1]}={v}" for k, v in point)
 
 
+def run_config(args, sets, flags):
+    """The config of one planned run, read and checked as add_tf.fit reads its command line
+    (add_tf.core.config.resolve, then the records complete it); ValueError naming the key."""
+    try:
+        config = config_lib.resolve(args.config, sets, flags, runs.CONFIG_CHOICES)
+    except FileNotFoundError:
+        raise ValueError(f"Config file not found: {args.config}") from None
+    return training_set.complete(config)
+
+
 def plan(args):
     """The list of runs: dicts with the cell keys (dataset: the set's name, comp, backbone,
     sweep point), the method, the seed, the run dir, the fit argv and the dir of the auto
@@ -65,13 +75,11 @@ def plan(args):
             continue
         planned.add((source, comp, backbone, method, tag, seed))
         sets = list(args.set_values) + [f"{k}={v}" for k, v in point]
-        config = config_lib.load_config(args.config, sets)
-        config.data.dataset, config.data.records = (source, None) if flag == "--dataset" else (
-            config.data.dataset, source)
-        config.model.backbone = backbone
-        if args.data_dir is not None:
-            config.data.data_dir = args.data_dir
-        training_set.complete(config)
+        config = run_config(args, sets, {
+            "data.dataset" if flag == "--dataset" else "data.records": source,
+            "data.comp": comp, "loss.method": method, "model.backbone": backbone,
+            "train.seed": seed, "data.data_dir": args.data_dir, "train.epochs": args.epochs,
+            "train.batch_size": args.batch_size})
         label = training_set.of(config).label
         run_dir = os.path.join(
             runs_root, label, backbone, comp, method + (f"-{tag}" if tag else ""), f"seed{seed}"

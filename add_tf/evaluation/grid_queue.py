@@ -23,6 +23,7 @@ import time
 import traceback
 
 from add_tf.core import atomic, claims, errors
+from add_tf.core.names import LAST
 from add_tf.evaluation import evaluator, grid
 from add_tf.training import one_run, runs
 
@@ -36,7 +37,7 @@ def is_scored(entry, eval_records=(), checkpoint="best"):
     run_dir = entry["run_dir"]
     if runs.stored_test(run_dir) is None:
         return False
-    if checkpoint == "last" and grid.needs_last_score(run_dir):
+    if checkpoint == LAST and grid.needs_last_score(run_dir):
         return False
     return not grid.unscored_records(run_dir, eval_records)
 
@@ -84,7 +85,7 @@ def score(entry, eval_records, checkpoint, inputs):
         with claims.kept(claim):
             evaluator.test_metrics(run_dir, inputs)
             if run_dir == entry["run_dir"]:
-                if checkpoint == "last" and grid.needs_last_score(run_dir):
+                if checkpoint == LAST and grid.needs_last_score(run_dir):
                     inputs.ensure(runs.read_config(run_dir), run_dir)
                     grid.score_last(run_dir)
                 grid.evaluate_on_records(run_dir, eval_records)

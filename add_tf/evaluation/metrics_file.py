@@ -1,10 +1,6 @@
-"""A run's metrics.json: the key each result is stored under, and merging a result into it.
-
-Keys: "test" for the run's own dataset, quality and model (student.keras);
-`test_{dataset}_{comp}` for another set or quality; `test_{set}_{quality}[_all]` for records of
-any layout (`add_tf.evaluation.evaluator.resolve_records`); each followed by `checkpoint_suffix`
-for another checkpoint than student.keras ("test@last": the student of the last committed
-validation).
+"""A run's metrics.json: merging a result into it under its key (`add_tf.core.names.metrics_key`:
+"test" for the run's own records, quality and student.keras; `test_{set}_{quality}[_all]` for
+another set or quality; "@last" or "@{file}" after it for another checkpoint).
 """
 
 from __future__ import annotations
@@ -14,8 +10,6 @@ import os
 from add_tf.core import atomic
 from add_tf.evaluation import metrics as metrics_lib
 from add_tf.training import model_card, runs
-
-LAST = "last"  # --checkpoint: the student of the run's last committed validation
 
 
 def store_metrics(run_dir, key, result, config):
@@ -35,17 +29,3 @@ def store_metrics(run_dir, key, result, config):
     }
     atomic.write_json(path, stored)
     model_card.write_card(run_dir)
-
-
-def metrics_key(config, dataset, comp, checkpoint=None):
-    """Where metrics.json keeps a result: "test" for the run's own set, quality and model;
-    `test_{dataset}_{comp}` for another set or quality; `checkpoint_suffix` appended."""
-    own = dataset == config.data.dataset and comp == config.data.comp
-    return ("test" if own else f"test_{dataset}_{comp}") + checkpoint_suffix(checkpoint)
-
-
-def checkpoint_suffix(checkpoint=None):
-    """"" for student.keras, `@last` or `@{checkpoint file}` for another checkpoint."""
-    if not checkpoint:
-        return ""
-    return "@" + (LAST if checkpoint == LAST else os.path.basename(checkpoint))

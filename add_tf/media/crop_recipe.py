@@ -82,6 +82,16 @@ class CropRecipe:
     def to_dict(self):
         return dataclasses.asdict(self)
 
+    def describe(self):
+        """The cut in words: 'mtcnn faces, a 1.3x square box, 128 px'."""
+        return f"{self.detector} faces, a {self.box_scale:g}x square box, {self.size} px"
+
+    def cuts_like(self, other):
+        """Whether `other` cuts the same crops from a face it finds (detector, box_scale, size,
+        resize): how preparation searched for faces may differ."""
+        return all(getattr(self, name) == getattr(other, name)
+                   for name in ("detector", "box_scale", "size", "resize"))
+
     def make_detector(self, **search):
         """The recipe's face detector, searching with `search` (min_face_size, detect_max_side;
         default: preparation's)."""

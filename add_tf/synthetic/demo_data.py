@@ -15,6 +15,7 @@ import time
 
 from add_tf.core import atomic
 from add_tf.core.errors import UsageError
+from add_tf.core.names import DEMO_METHOD
 from add_tf.data import manifest_generator, read_manifest, schema
 from add_tf.synthetic.tree import DESCRIPTION, FRAME_SIZE, GENERATOR_VERSION, generate_demo_tree
 from add_tf.training import model_card, one_run
@@ -92,7 +93,7 @@ def ensure_demo_records(data_dir, seed=None, frames=RECORD_FRAMES, beam_args=Non
         log.info("generating the demo videos in %s", tree)
         generate_demo_tree(tree, seed=DEFAULT_SEED if seed is None else seed)
         described = _tree_description(tree)
-    found = ffpp.discover(tree, methods=[ffpp.DEMO_METHOD])
+    found = ffpp.discover(tree, methods=[DEMO_METHOD])
     settings = job.make_settings(found, os.path.basename(records), "ffpp", size=FRAME_SIZE,
                                  frames=frames, detector="full-frame")
     settings["generator"] = described

@@ -17,7 +17,7 @@ from concurrent.futures import ProcessPoolExecutor
 import numpy as np
 
 from add_tf.core import atomic
-from add_tf.core.names import QUALITIES
+from add_tf.core.names import DEMO_METHOD, ORIGINAL, QUALITIES
 from add_tf.synthetic import fakes
 from add_tf.synthetic.render import identity
 from add_tf.synthetic.videos import write_video
@@ -77,15 +77,15 @@ def generate_demo_tree(root, seed=0, num_ids=NUM_IDS, frames=NUM_FRAMES, size=FR
         made = [(fakes.get(kind).ffpp_method, fake, fakes.fake_spec(rng, k, trace))
                 for k, kind in enumerate(fakes.kinds()) for fake in targets_sources]
     else:
-        made = [(ffpp.DEMO_METHOD, fake, fakes.fake_spec(rng, k, trace))
+        made = [(DEMO_METHOD, fake, fakes.fake_spec(rng, k, trace))
                 for k, fake in enumerate(targets_sources)]
-    work = [(root, ffpp.ORIGINAL, seed, vid, None, identities[vid], None, None, size, frames,
+    work = [(root, ORIGINAL, seed, vid, None, identities[vid], None, None, size, frames,
              tuple(qualities)) for vid in ids]
     work += [(root, method, seed, a, b, identities[a], identities[b], spec, size, frames,
               tuple(qualities)) for method, (a, b), spec in made]
     _write_all(work, workers)
     if "raw" not in qualities:
-        for method in {ffpp.ORIGINAL, *(method for method, _, _ in made)}:
+        for method in {ORIGINAL, *(method for method, _, _ in made)}:
             shutil.rmtree(os.path.dirname(ffpp.source_dir(root, method, "raw")))
     described = {"version": GENERATOR_VERSION, "seed": seed, "ids": num_ids, "frames": frames,
                  "size": size}

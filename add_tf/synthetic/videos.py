@@ -32,7 +32,7 @@ def frames(target, source, spec, size, count, rng):
 
 def write_video(job):
     """One demo video `target` (manipulated by `source` when given) in every quality, in the
-    folders of `method` (ffpp.ORIGINAL for a real video).
+    folders of `method` (add_tf.core.names.ORIGINAL for a real video).
 
     job: (root, method, seed, target, source, target_ident, source_ident, spec, size, frames,
     qualities), source None for a real video."""

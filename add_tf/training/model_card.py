@@ -99,6 +99,11 @@ def _crop(settings, run_dir):
         return None
 
 
+def run_crop(run_dir, config):
+    """The crop recipe's fields of the run's training records (`_crop`), None when unknown."""
+    return _crop(_records_settings(config), run_dir)
+
+
 def stored_fact(run_dir, key):
     """`training_set[key]` of the card file RUN/model_card.json, None without one."""
     try:

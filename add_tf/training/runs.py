@@ -44,6 +44,7 @@ from add_tf.core.names import (  # noqa: F401  (the run dir's file names, used a
     MODEL_CARD,
     STATE,
     TEACHER_MODEL,
+    metrics_key,
 )
 from add_tf.data import training_set
 from add_tf.models import backbones
@@ -262,8 +263,9 @@ def remove_run(run_dir):
 def stored_test(run_dir):
     """The test metrics metrics.json holds for a finished run, None when it holds none."""
     stored = read_json(os.path.join(run_dir, METRICS), {})
-    if stored.get("test") and stored.get("training", {}).get("done"):
-        return {k: (float("nan") if v is None else v) for k, v in stored["test"].items()}
+    test = stored.get(metrics_key())
+    if test and stored.get("training", {}).get("done"):
+        return {k: (float("nan") if v is None else v) for k, v in test.items()}
     return None
 
 

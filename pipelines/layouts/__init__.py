@@ -10,4 +10,4 @@ Layout (see .base).
 from pipelines.layouts import ffpp, celebdf, dfdc, folders  # noqa: F401
 # isort: on
 
-from pipelines.layouts.base import ORIGINAL, Entry, Layout, Video, get, names, register  # noqa: F401
+from pipelines.layouts.base import Entry, Layout, Video, get, names, register  # noqa: F401

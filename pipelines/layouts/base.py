@@ -10,8 +10,6 @@ import dataclasses
 
 from add_tf.core.registry import Registry
 
-ORIGINAL = "original"  # name of the reals in every layout
-
 
 @dataclasses.dataclass
 class Video:

@@ -16,9 +16,10 @@ pipelines.layouts.sets for other qualities).
 import os
 import re
 
+from add_tf.core.names import ORIGINAL
 from pipelines.layouts import sets
 from pipelines.layouts import splits as splits_lib
-from pipelines.layouts.base import ORIGINAL, Layout, register
+from pipelines.layouts.base import Layout, register
 
 REAL_FOLDERS = ("Celeb-real", "YouTube-real")
 FAKE_FOLDER = "Celeb-synthesis"

@@ -14,8 +14,9 @@ they are, as quality `quality` (see pipelines.layouts.sets for other qualities).
 import json
 import os
 
+from add_tf.core.names import ORIGINAL
 from pipelines.layouts import sets
-from pipelines.layouts.base import ORIGINAL, Layout, register
+from pipelines.layouts.base import Layout, register
 
 METADATA = "metadata.json"
 METHOD = "DFDC"  # name of the fakes in the records (the reals are "original")

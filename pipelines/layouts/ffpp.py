@@ -9,15 +9,13 @@ their splits (pipelines.layouts.splits).
 
 import os
 
-from add_tf.core.names import QUALITIES
+from add_tf.core.names import DEMO_METHOD, FFPP_METHODS, ORIGINAL, QUALITIES
 from add_tf.media.files import VIDEO_EXTENSIONS
 from pipelines.layouts import splits as splits_lib
-from pipelines.layouts.base import ORIGINAL, Layout, Video, register
+from pipelines.layouts.base import Layout, Video, register
 
-METHODS = ("Deepfakes", "Face2Face", "FaceSwap", "NeuralTextures", "FaceShifter")
 OPTIONAL_METHODS = ("DeepFakeDetection",)
-DEMO_METHOD = "Demo"
-ALL_METHODS = METHODS + OPTIONAL_METHODS + (DEMO_METHOD,)
+ALL_METHODS = FFPP_METHODS + OPTIONAL_METHODS + (DEMO_METHOD,)
 
 
 def source_dir(root, method, quality):
@@ -59,7 +57,7 @@ def _used_methods(root, methods, problems):
     manip_root = os.path.join(root, "manipulated_sequences")
     present_methods = sorted(os.listdir(manip_root)) if os.path.isdir(manip_root) else []
     if methods is None:
-        methods = [m for m in ALL_METHODS if m in present_methods and m != "DeepFakeDetection"]
+        methods = [m for m in ALL_METHODS if m in present_methods and m not in OPTIONAL_METHODS]
     used_methods = []
     for method in methods:
         if method in present_methods:

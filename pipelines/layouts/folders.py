@@ -11,8 +11,9 @@ Other files are left out, named in the manifest. Files are read as they are, as 
 
 import os
 
+from add_tf.core.names import ORIGINAL
 from pipelines.layouts import sets
-from pipelines.layouts.base import ORIGINAL, Layout, register
+from pipelines.layouts.base import Layout, register
 
 CLASSES = (("real", 0), ("fake", 1))
 METHOD = "Fake"  # name of the fakes in the records (the reals are "original")

@@ -14,6 +14,7 @@ from fractions import Fraction
 
 from add_tf.core import atomic
 from add_tf.core.errors import UsageError, WorkError
+from add_tf.core.names import ORIGINAL
 from add_tf.media.encoding import x264_options
 from add_tf.media.files import MediaError, is_video
 from add_tf.media.video import count_decoded_frames
@@ -91,7 +92,7 @@ def plan_tree(ffpp_root, source_quality, targets, methods=None):
     if methods:
         ffpp.validate_methods(methods)
     jobs = []
-    sources = [ffpp.ORIGINAL] + list(methods or ffpp.ALL_METHODS)
+    sources = [ORIGINAL] + list(methods or ffpp.ALL_METHODS)
     for source in sources:
         src_dir = ffpp.source_dir(ffpp_root, source, source_quality)
         if not os.path.isdir(src_dir):

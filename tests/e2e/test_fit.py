@@ -12,8 +12,10 @@ import keras
 import numpy as np
 import pytest
 
-from add_tf import fit
-from add_tf.evaluation import evaluator
+from add_tf import evaluate, fit
+from add_tf.core.names import LAST
+from add_tf.evaluation import checkpoints, evaluator
+from add_tf.evaluation.metrics import to_jsonable
 from console_output import command_env, noise, run_command
 from tiny_models import TINY_FIT
 
@@ -83,7 +85,8 @@ def test_tiny_end_to_end(tmp_path, capsys, tiny_data_dir):
     assert "already trained" in capsys.readouterr().out
     assert time.time() - started < 60
     assert (pathlib.Path(run_dir) / "config.yaml").read_text() == config_text
-    _check_last_committed_student(runs / "demo" / "resnet18" / "c40" / "none-seed0")
+    _check_last_committed_student(runs / "demo" / "resnet18" / "c40" / "none-seed0",
+                                  data / "demo")
 
 
 def _last_commit_kernel(run_dir):
@@ -113,18 +116,26 @@ def test_checkpoint_last_keeps_the_student_of_the_last_validation(tmp_path, tiny
                                   _last_commit_kernel(run_dir))
 
 
-def _check_last_committed_student(run_dir):
+def _check_last_committed_student(run_dir, records):
     """evaluate --checkpoint last: the student of the last backup commit, read independently
-    from the backup file."""
+    from the backup file; its results, on the run's test split and on `records`, stored beside
+    the best validation's, which stay as they were."""
     from add_tf.training.runs import read_config
 
     kernel = _last_commit_kernel(run_dir)
-    student = evaluator.last_committed_student(str(run_dir), read_config(str(run_dir)))
+    student = checkpoints.last_committed_student(str(run_dir), read_config(str(run_dir)))
     np.testing.assert_array_equal(student.get_layer("logits").get_weights()[0], kernel)
-    result = evaluator.evaluate_run(str(run_dir), checkpoint=evaluator.LAST)
+    result = evaluator.evaluate_run(str(run_dir), checkpoint=LAST)
     stored = json.loads((run_dir / "metrics.json").read_text())
     assert stored["test@last"]["acc"] == pytest.approx(result["acc"])
     assert "acc" in stored["test"]  # the best validation's result is kept beside it
+
+    best = evaluate.main(["--run", str(run_dir), "--records", str(records)])
+    last = evaluate.main(["--run", str(run_dir), "--records", str(records), "--checkpoint", LAST])
+    stored = json.loads((run_dir / "metrics.json").read_text())
+    assert stored["test_demo_c40"] == to_jsonable(best)  # as the best student left it
+    assert stored["test_demo_c40@last"]["acc"] == pytest.approx(last["acc"])
+    assert stored["test@last"]["acc"] == pytest.approx(result["acc"])
 
 
 def _teacher_argv(data, run_dir, *sets):

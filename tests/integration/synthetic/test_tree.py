@@ -3,7 +3,7 @@ import json
 
 import numpy as np
 
-from add_tf.core.names import QUALITIES
+from add_tf.core.names import ORIGINAL, QUALITIES
 from add_tf.media.video import read_video_frames, video_frame_count
 from add_tf.synthetic import fakes, tree, videos
 from pipelines.layouts import ffpp
@@ -82,7 +82,7 @@ def test_ffpp_methods_tree(tiny_tree, tmp_path, monkeypatch):
     assert manifest["settings"]["methods"] == list(methods)
     for per_method in manifest["counts"].values():  # one pair per split: reals 1 in 5 videos
         assert {m: e["videos"] for m, e in per_method.items()} == dict.fromkeys(
-            [ffpp.ORIGINAL, *methods], 2)
+            [ORIGINAL, *methods], 2)
 
 
 def _digests(folder):

@@ -57,12 +57,9 @@ def test_one_reader_for_the_command_line_a_yaml_file_and_a_run_dir(tmp_path, key
             read()
 
 
-def test_a_stored_config_reads_past_retired_keys_and_the_grid_draft_is_not_checked(tmp_path):
+def test_a_stored_config_reads_past_retired_keys(tmp_path):
     stored = tmp_path / "config.yaml"
     stored.write_text("data:\n  frames: 64\n  comp: c23\n")
     assert config_lib.read_stored(str(stored)).data.comp == "c23"
-    # the experiment grid's draft: its data.dataset / data.records are set after it is read
-    draft = config_lib.load_config(None, ["data.fakes=[Face2Face]"])
-    assert draft.data.fakes == ("Face2Face",)
     with pytest.raises(ValueError, match="data.fakes chooses among"):
         config_lib.resolve(overrides=["data.fakes=[Face2Face]"])

@@ -10,7 +10,6 @@ import pytest
 import tensorflow as tf
 
 from add_tf.core.errors import UsageError
-from add_tf.detection import model_recipe
 from add_tf.detection.scorer import load_scorer
 from add_tf.media.crop_recipe import CropRecipe
 from add_tf.serving.export import METADATA_FILE
@@ -72,7 +71,7 @@ def test_a_model_without_a_recipe_gets_the_defaults_and_one_warning(tmp_path):
     assert scorer.recipe == CropRecipe(size=48)
     (line,) = scorer.warnings
     assert "\n" not in line and f"--model {tmp_path / 'old'}" in line
-    assert model_recipe.describe(CropRecipe(size=48)) in line
+    assert CropRecipe(size=48).describe() in line
 
 
 def test_a_recipe_of_another_size_than_the_model_is_refused(tmp_path):

@@ -10,7 +10,8 @@ import matplotlib.image
 import pytest
 
 from add_tf import experiments
-from add_tf.evaluation import evaluator, grid, grid_plan, grid_report, metrics_file
+from add_tf.core.names import LAST
+from add_tf.evaluation import evaluator, grid, grid_plan, grid_report
 
 
 def _args(argv):
@@ -81,7 +82,7 @@ def test_checkpoint_last_scores_each_finished_run_once_and_tabulates_it(tmp_path
     monkeypatch.setattr(evaluator, "evaluate_run", fake_evaluate_run)
     for entry in entries:
         grid.score_last(entry["run_dir"])
-    assert calls == [(scored, metrics_file.LAST)]  # not the unfinished run, not the stored one
+    assert calls == [(scored, LAST)]  # not the unfinished run, not the stored one
     rows = grid.collect(entries, checkpoint="last")
     assert [r["metrics"] for r in rows] == [{"acc": 0.9, "auc": 1.0}, None,
                                             {"acc": 0.5, "auc": 0.6}]

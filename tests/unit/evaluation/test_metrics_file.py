@@ -1,16 +1,35 @@
-"""add_tf.evaluation.metrics_file: the key a result is stored under in metrics.json."""
+"""add_tf.evaluation.metrics_file: a result merged into a run's metrics.json under its key."""
+
+import json
+import math
 
 from add_tf.core import config as config_lib
+from add_tf.core.names import LAST, metrics_key
 from add_tf.evaluation import metrics_file
+from add_tf.training import runs
 
 
-def test_metrics_key_names_the_set_quality_and_checkpoint():
+def _run(tmp_path):
     config = config_lib.Config()
     config.set("data.dataset", "demo")
     config.set("data.comp", "c40")
-    assert metrics_file.metrics_key(config, "demo", "c40") == "test"
-    assert metrics_file.metrics_key(config, "demo", "c23") == "test_demo_c23"
-    assert metrics_file.metrics_key(config, "demo", "c40", metrics_file.LAST) == "test@last"
-    checkpoint = "/r/checkpoints/best-v003.weights.h5"
-    assert (metrics_file.metrics_key(config, "faceswap", "c40", checkpoint)
-            == "test_faceswap_c40@best-v003.weights.h5")
+    runs.write_config(str(tmp_path), config)
+    return config
+
+
+def test_results_under_other_keys_are_kept_and_the_same_key_replaced(tmp_path):
+    config = _run(tmp_path)
+    metrics_file.store_metrics(str(tmp_path), metrics_key(), {"acc": 0.75}, config)
+    metrics_file.store_metrics(str(tmp_path), metrics_key(checkpoint=LAST), {"acc": 0.5}, config)
+    metrics_file.store_metrics(str(tmp_path), "test_dfdc_c23", {"acc": 0.25, "auc": math.nan},
+                               config)
+    stored = json.loads((tmp_path / "metrics.json").read_text())
+    assert (stored["test"], stored["test@last"]) == ({"acc": 0.75}, {"acc": 0.5})
+    assert stored["test_dfdc_c23"] == {"acc": 0.25, "auc": None}  # nan: null in JSON
+    assert stored["run"]["dataset"] == "demo" and stored["run"]["comp"] == "c40"
+    metrics_file.store_metrics(str(tmp_path), metrics_key(checkpoint=LAST), {"acc": 0.625},
+                               config)
+    stored = json.loads((tmp_path / "metrics.json").read_text())
+    assert (stored["test"], stored["test@last"]) == ({"acc": 0.75}, {"acc": 0.625})
+    card = json.loads((tmp_path / "model_card.json").read_text())
+    assert card["test_metrics"]["test@last"] == {"acc": 0.625}  # the card follows
