@@ -15,7 +15,11 @@ a table, under:
   Without --comp the quality is the one the student was trained on when the records hold it,
   else the best they hold. A set with one class only (a DFDC part of fakes) gets accuracy and
   Recall@1; AUC / EER / AP / video AUC are undefined there (null) and said so. --split all
-  scores every split, with no Recall@1 (no gallery apart from the scored faces).
+  scores every split, with no Recall@1 (no gallery apart from the scored faces). Records whose
+  faces were cut otherwise than the run's training faces (another crop size, detector or box
+  scale: their crop recipes) are refused in one line;
+- with --checkpoint, "@last" or "@{file name}" after the key: a result of another student
+  never replaces the best validation's (add_tf.core.names.metrics_key).
 """
 
 from __future__ import annotations

@@ -107,9 +107,9 @@ def load_scorer(path):
     saved = _saved_model_dir(path)
     if saved is not None:
         return _load_saved_model(saved)
-    if path.suffix == ".keras" or (path / "student.keras").is_file():
+    if path.suffix == ".keras" or (path / runs.MODEL).is_file():
         return _load_keras(path)
     raise FileNotFoundError(
         f"--model must be a SavedModel directory (with saved_model.pb or numbered versions), a run "
-        f"directory with student.keras, or a .keras file. Received: model={str(path)!r}"
+        f"directory with {runs.MODEL}, or a .keras file. Received: model={str(path)!r}"
     )
