@@ -1,0 +1,62 @@
+"""add_tf.evaluation.evaluator: what a scored split holds, and where evaluate_run stores it."""
+
+import json
+import math
+
+import numpy as np
+import pytest
+
+from add_tf.core import config as config_lib
+from add_tf.evaluation import evaluator
+from add_tf.models import build_classifier
+from add_tf.training import runs
+
+FAKE_BIAS = 1.0  # logits (0, FAKE_BIAS) for every face: p(fake) = 0.73, every face called fake
+
+
+def _constant_student(bias):
+    model = build_classifier("resnet18", image_size=32, name="student")
+    logits = model.get_layer("logits")
+    kernel, _ = logits.get_weights()
+    logits.set_weights([np.zeros_like(kernel), np.array([0.0, bias], np.float32)])
+    return model
+
+
+@pytest.fixture(scope="module")
+def run_dir(tmp_path_factory, tiny_data_dir):
+    """A run on the tiny demo records (c40) whose student calls every face fake."""
+    run = tmp_path_factory.mktemp("run")
+    config = config_lib.Config()
+    for key, value in [("model.backbone", "resnet18"), ("model.weights", None),
+                       ("model.image_size", 32), ("data.data_dir", str(tiny_data_dir)),
+                       ("data.dataset", "demo"), ("data.comp", "c40"), ("train.batch_size", 8)]:
+        config.set(key, value)
+    runs.write_config(str(run), config)
+    runs.save_model(_constant_student(FAKE_BIAS), str(run / runs.MODEL))
+    _constant_student(-FAKE_BIAS).save_weights(str(run / "real.weights.h5"))
+    return run
+
+
+def test_a_split_scored_with_its_counts_and_without_a_gallery(tiny_data_dir):
+    records = str(tiny_data_dir / "demo")
+    manifest = json.loads((tiny_data_dir / "demo" / "manifest.json").read_text())
+    test = manifest["counts"]["test"]
+    result = evaluator.evaluate_model(_constant_student(FAKE_BIAS), records, "all", "c40",
+                                      batch_size=8, gallery=None)
+    assert (result["real_frames"], result["fake_frames"]) == (
+        test["original"]["examples"], test["Demo"]["examples"])
+    assert result["acc"] == pytest.approx(result["fake_frames"] / result["frames"])
+    assert result["auc"] == 0.5  # one score for every face: no ranking
+    assert math.isnan(result["r_at_1"])  # no gallery
+
+
+def test_evaluate_run_keys_another_checkpoint_beside_the_students_result(run_dir):
+    kept = evaluator.evaluate_run(str(run_dir))
+    other = evaluator.evaluate_run(str(run_dir), checkpoint=str(run_dir / "real.weights.h5"))
+    stored = json.loads((run_dir / "metrics.json").read_text())
+    assert stored["test"]["acc"] == pytest.approx(kept["acc"])
+    assert stored["test@real.weights.h5"]["acc"] == pytest.approx(other["acc"])
+    assert kept["acc"] + other["acc"] == pytest.approx(1.0)  # all fake, then all real
+    raw = evaluator.evaluate_run(str(run_dir), comp="raw")
+    assert json.loads((run_dir / "metrics.json").read_text())["test_demo_raw"]["acc"] == \
+        pytest.approx(raw["acc"])
