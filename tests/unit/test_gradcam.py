@@ -50,11 +50,3 @@ def test_records_show_the_fakes_of_the_run_on_its_own_records_else_all(tmp_path)
     assert gradcam.shown_sets(config.to_dict(), str(tmp_path / "data" / "ffpp")) == "all"
     assert gradcam.shown_sets({}, str(tmp_path / "data" / "ffpp")) == "all"  # no ADD run
 
-
-def test_records_gallery_of_a_run_trained_elsewhere(tmp_path, tiny_data_dir):
-    """--records without --method: every record set of records the run was not trained on."""
-    add = make_run(tmp_path / "add", 32, with_teacher=True, seed=3)
-    out = tmp_path / "gallery.png"
-    gradcam.main(["--add-run", str(add), "--records", str(tiny_data_dir / "demo"), "--count",
-                  "4", "--out", str(out)])
-    assert cv2.imread(str(out)).shape[0] == 4 * (gallery_lib.TILE + gallery_lib.HEADER)
