@@ -157,9 +157,9 @@ def export_model(model, out_dir, version=None, image_size=None, metadata=None, c
                  crop=None):
     """Write `model` as `out_dir/<version>/` (with `card`, an add_tf.training.model_card dict, when
     given, and `crop`, the crop recipe's fields as recorded, None when none is) and return that
-    path."""
+    path. `metadata` adds keys to METADATA_FILE; one of those export_model records (image_size,
+    crop, signatures, class_names) is a ValueError."""
     out_dir = pathlib.Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
     version = next_version(out_dir) if version is None else int(version)
     if version < 0:
         raise UsageError(f"--version must be a non-negative integer. Received: version={version}")
@@ -167,7 +167,15 @@ def export_model(model, out_dir, version=None, image_size=None, metadata=None, c
     if target.exists():
         raise FileExistsError(f"{target} already exists; choose another --version or omit it")
     size = int(image_size or model_image_size(model))
+    meta = {"image_size": size, "crop": crop, "signatures": [SIGNATURE_IMAGES, SIGNATURE_BYTES],
+            "class_names": ["real", "fake"]}
+    clash = [key for key in metadata or {} if key in meta]
+    if clash:
+        raise ValueError(f"export_model records {', '.join(clash)} itself; give other metadata "
+                         f"keys. Received: metadata keys {list(metadata)}")
+    meta.update(metadata or {})
     module = ServingModule(model, size)
+    out_dir.mkdir(parents=True, exist_ok=True)
     tmp = pathlib.Path(tempfile.mkdtemp(prefix=f".tmp-{version}-", dir=out_dir))
     try:
         tf.saved_model.save(
@@ -178,9 +186,6 @@ def export_model(model, out_dir, version=None, image_size=None, metadata=None, c
                 SIGNATURE_BYTES: module.serve_bytes.get_concrete_function(),
             },
         )
-        meta = {"image_size": size, "crop": crop,
-                "signatures": [SIGNATURE_IMAGES, SIGNATURE_BYTES],
-                "class_names": ["real", "fake"], **(metadata or {})}
         (tmp / "assets.extra").mkdir(exist_ok=True)
         (tmp / METADATA_FILE).write_text(json.dumps(meta, indent=2, default=str))
         if card is not None:

@@ -16,7 +16,7 @@ from add_tf.core import atomic
 from add_tf.core.errors import UsageError, WorkError
 from add_tf.core.names import ORIGINAL
 from add_tf.media.encoding import x264_options
-from add_tf.media.files import MediaError, is_video
+from add_tf.media.files import MediaError, check_file, is_video
 from add_tf.media.video import count_decoded_frames
 from pipelines import layouts
 from pipelines.layouts import ffpp, sets
@@ -33,6 +33,7 @@ def compress_video(src, dst, crf, preset="medium", pix_fmt="yuv420p"):
     """Re-encode `src` to `dst` with libx264 at `crf`; returns the verified frame count."""
 
     src, dst = str(src), str(dst)
+    check_file(src)
     os.makedirs(os.path.dirname(os.path.abspath(dst)), exist_ok=True)
     with atomic.replacing(dst) as tmp:
         written = _reencode(src, tmp, crf, preset, pix_fmt)
@@ -87,19 +88,26 @@ def _job(args):
         return src, dst, "failed", str(error)
 
 
+def _refuse_source_quality(source_quality, targets, what):
+    """UsageError when a target quality is `source_quality`: its jobs would write onto their
+    sources."""
+    same = [q for q, _ in targets if q == source_quality]
+    if same:
+        raise UsageError(f"target quality {same[0]} is {what} (--from {source_quality}); "
+                         "name them with --from, make others with --to")
+
+
 def plan_tree(ffpp_root, source_quality, targets, methods=None):
     """Jobs for the originals and `methods` (None: every method) of a FaceForensics++ tree."""
+    _refuse_source_quality(source_quality, targets, "the quality of the videos read")
     if methods:
         ffpp.validate_methods(methods)
     jobs = []
     sources = [ORIGINAL] + list(methods or ffpp.ALL_METHODS)
     for source in sources:
         src_dir = ffpp.source_dir(ffpp_root, source, source_quality)
-        if not os.path.isdir(src_dir):
-            continue
-        for name in sorted(os.listdir(src_dir)):
-            if not is_video(name):
-                continue
+        names, _ = sets.list_media(src_dir, "")
+        for name in names:
             for quality, crf in targets:
                 dst = os.path.join(ffpp.source_dir(ffpp_root, source, quality), name)
                 jobs.append((os.path.join(src_dir, name), dst, crf))
@@ -112,27 +120,22 @@ def plan_layout(layout_name, root, source_quality, targets):
     root = os.path.abspath(root)
     if not os.path.isdir(root):
         raise FileNotFoundError(f"--root {root} does not exist")
-    same = [q for q, _ in targets if q == source_quality]
-    if same:
-        raise UsageError(f"target quality {same[0]} is the quality of the files as they are "
-                         f"(--from {source_quality}); name them with --from, make others with --to")
+    _refuse_source_quality(source_quality, targets, "the quality of the files as they are")
     return [(os.path.join(root, rel), sets.quality_path(root, rel, quality, source_quality), crf)
             for rel in media_files(root) if is_video(rel) for quality, crf in targets]
 
 
 def plan_folder(input_dir, output_dir, crf):
-    jobs = []
-    for dirpath, _, names in os.walk(input_dir):
-        for name in sorted(names):
-            if is_video(name):
-                src = os.path.join(dirpath, name)
-                jobs.append((src, os.path.join(output_dir, os.path.relpath(src, input_dir)), crf))
-    return jobs
+    """Jobs for the videos under `input_dir`, sorted by path, into the same paths under
+    `output_dir` (hidden files and folders skipped)."""
+    videos, _ = sets.list_media(input_dir, "", recursive=True)
+    return [(os.path.join(input_dir, rel), os.path.join(output_dir, rel), crf) for rel in videos]
 
 
 def compress_all(jobs, preset="medium", overwrite=False, workers=1):
     """Run the jobs [(src, dst, crf)] in `workers` processes, logging each one; returns
-    {"ok": written, "exists": already present (kept unless overwrite), "failed": [(src, error)]}."""
+    {"ok": written, "exists": already present (kept unless overwrite), "failed": [(src, error)]}
+    (each error names its file)."""
     log.info("compressing %d videos with %d workers", len(jobs), workers)
     result = {"ok": 0, "exists": 0, "failed": []}
     work = [(s, d, c, preset, overwrite) for s, d, c in jobs]
@@ -144,8 +147,8 @@ def compress_all(jobs, preset="medium", overwrite=False, workers=1):
         result = _collect(map(_job, work), len(work), result)
     log.info("done: %d written, %d already present, %d failed",
              result["ok"], result["exists"], len(result["failed"]))
-    for src, message in result["failed"]:
-        log.error("failed: %s: %s", src, message)
+    for _, message in result["failed"]:
+        log.error("failed: %s", message)
     return result
 
 

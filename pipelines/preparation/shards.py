@@ -113,11 +113,12 @@ def write_shard(spec, out, settings, detector):
 
 
 def plan_shards(videos_by_split, frames, examples_per_shard=EXAMPLES_PER_SHARD):
-    """[spec]: per (split, name) the videos dealt round-robin into ceil(n*frames/E) shards."""
+    """[spec]: per (split, name) the videos dealt round-robin into ceil(n*frames/E) shards, at
+    least one and no more than the videos (no shard is planned empty)."""
     specs = []
     for (split, name), videos in sorted(videos_by_split.items()):
         videos = sorted(videos, key=lambda v: v["video_id"])
-        count = max(1, math.ceil(len(videos) * frames / examples_per_shard))
+        count = min(len(videos), max(1, math.ceil(len(videos) * frames / examples_per_shard)))
         for index in range(count):
             specs.append({"split": split, "name": name, "index": index, "count": count,
                           "videos": videos[index::count]})

@@ -101,9 +101,18 @@ def test_export_writes_the_next_version_with_its_metadata_and_card(model, tmp_pa
     assert sorted(p.name for p in out.iterdir()) == ["2", "3"]
 
 
-def test_export_refuses_a_negative_version_naming_it(model, tmp_path):
+def test_export_refuses_a_negative_version_naming_it_and_makes_no_folder(model, tmp_path):
     with pytest.raises(UsageError, match=r"Received: version=-1$"):
-        export.export_model(model, tmp_path, version="-1")
+        export.export_model(model, tmp_path / "models", version="-1")
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("key", ["image_size", "crop", "signatures", "class_names"])
+def test_export_refuses_metadata_setting_a_recorded_key(model, tmp_path, key):
+    with pytest.raises(ValueError, match=rf"export_model records {key} itself.*"
+                                         rf"Received: metadata keys \['{key}', 'run'\]$"):
+        export.export_model(model, tmp_path / "models", crop={"size": 16},
+                            metadata={key: "mine", "run": "runs/a"})
     assert list(tmp_path.iterdir()) == []
 
 

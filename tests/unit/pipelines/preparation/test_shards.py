@@ -58,15 +58,21 @@ def test_plan_deals_videos_round_robin_into_enough_shards():
                                ("train", "Empty"): []}, frames=4, examples_per_shard=10)
     assert [(s["split"], s["name"], s["index"], s["count"]) for s in plan] == [
         ("test", "original", 0, 1),
-        ("train", "Demo", 0, 3), ("train", "Demo", 1, 3), ("train", "Demo", 2, 3),
-        ("train", "Empty", 0, 1)]
+        ("train", "Demo", 0, 3), ("train", "Demo", 1, 3), ("train", "Demo", 2, 3)]  # Empty: none
     assert [[v["video_id"] for v in s["videos"]] for s in plan[1:4]] == [
         ["000", "003", "006"], ["001", "004"], ["002", "005"]]
-    assert plan[4]["videos"] == []
     for n in (1, 5, 40, 41):  # ceil(n * frames / examples_per_shard), at least one
         count = shards.plan_shards({("val", "X"): [_video(str(i)) for i in range(n)]},
                                    frames=16, examples_per_shard=64)[0]["count"]
         assert count == max(1, math.ceil(n * 16 / 64))
+
+
+@pytest.mark.parametrize("n", [1, 3])
+def test_plan_has_no_more_shards_than_videos(n):
+    videos = [_video(f"{i:03d}") for i in range(n)]
+    plan = shards.plan_shards({("train", "Demo"): videos}, frames=1024, examples_per_shard=512)
+    assert [(s["index"], s["count"]) for s in plan] == [(i, n) for i in range(n)]
+    assert all(len(s["videos"]) == 1 for s in plan)
 
 
 def test_video_dict_is_the_plain_dict_a_spec_carries():
