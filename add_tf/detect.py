@@ -168,8 +168,9 @@ def parse_args(argv=None):
         prog="python -m add_tf.detect",
         description="Find faces in images / videos / folders and score them as real or fake. "
                     + VIDEO_RULE,
-        epilog="Exit codes: 0 all inputs read; 1 some input failed (unreadable, empty, "
-               "not_media, missing, error; with --strict also no_face); 2 usage / model error.",
+        epilog="Exit codes: 0 every input read (ok or no_face); 1 some input failed (any "
+               "other status: missing, unreadable, empty, not_media, corrupt, truncated, error; "
+               "with --strict also no_face); 2 usage / model error.",
     )
     parser.add_argument("paths", nargs="+", metavar="PATH", help="images, videos or folders")
     parser.add_argument("--model", required=True,

@@ -80,7 +80,8 @@ def build_parser():
     p.add_argument("--comps", nargs="+", default=["c40"], choices=config_lib.QUALITIES)
     p.add_argument("--methods", nargs="+", default=["add", "none"],
                    help=f"from {', '.join(methods_lib.METHODS)}")
-    p.add_argument("--backbones", nargs="+", default=["resnet18"], choices=backbones.names())
+    p.add_argument("--backbones", nargs="+", choices=backbones.names(),
+                   help="default: add_tf.fit's for each set (resnet18 on the demo, else resnet50)")
     p.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
     p.add_argument("--out", default="experiments/latest")
     p.add_argument("--data-dir")

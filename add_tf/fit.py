@@ -82,7 +82,8 @@ def build_parser():
     p.add_argument("--teacher", default="auto",
                    help="PATH (a run dir or a .keras file) or 'auto': find or train a teacher "
                    "(default)")
-    p.add_argument("--teacher-comp", choices=config_lib.QUALITIES, help="default: raw")
+    p.add_argument("--teacher-comp", choices=config_lib.QUALITIES,
+                   help="default: the best quality the records hold")
     p.add_argument("--data-dir", help="root of the prepared data (default: data)")
     p.add_argument("--run-dir", help="default: RUNS_ROOT/DATASET/BACKBONE/COMP/METHOD-seedSEED")
     p.add_argument("--runs-root",

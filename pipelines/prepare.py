@@ -28,7 +28,7 @@ warnings unless --beam-log-level says otherwise.
 
 Runs on Beam's local DirectRunner with one worker process per core by default. On a
 dask.distributed cluster: --runner DaskRunner --dask_client_address tcp://HOST:PORT (pip install
--e '.[dask]'; the README's "Preparation on a cluster"), one dask task per shard. Dataflow, Flink,
+-e '.[dask]'; docs/cluster.md), one dask task per shard. Dataflow, Flink,
 Spark and Beam's other runners by name (DataflowRunner, FlinkRunner, SparkRunner, PortableRunner,
 ...: pipelines.preparation.job.RUNNERS) or by a runner class's full path, with their options
 (--project, ...). Every runner writes the same bytes. Each shard is written under a temporary
@@ -41,6 +41,7 @@ import logging
 import os
 
 from add_tf.core import atomic, console, errors
+from add_tf.core.config import MIN_IMAGE_SIZE
 from add_tf.core.names import QUALITIES
 from add_tf.media import faces
 from add_tf.media.crop_recipe import CropRecipe
@@ -49,11 +50,14 @@ from pipelines.layouts import ffpp, sets
 from pipelines.preparation import job, shards
 
 
-def _positive_int(text):
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, received {value}")
-    return value
+def _at_least(smallest):
+    def parse(text):
+        value = int(text)
+        if value < smallest:
+            raise argparse.ArgumentTypeError(f"must be at least {smallest}, received {value}")
+        return value
+    return parse
+
 
 
 def build_parser():
@@ -77,7 +81,7 @@ def build_parser():
                         help="e.g. raw,c23,c40 (default: ffpp those of the originals, else all "
                              "present)")
     parser.add_argument("--frames", type=int, default=job.FRAMES)
-    parser.add_argument("--size", type=_positive_int, default=CropRecipe.size)
+    parser.add_argument("--size", type=_at_least(MIN_IMAGE_SIZE), default=CropRecipe.size)
     parser.add_argument("--splits", default=None,
                         help="ffpp: folder with train/val/test.json (default: {root}/splits if "
                              "present, else a generated 720/140/140-shaped split)")
@@ -86,14 +90,14 @@ def build_parser():
                         help="full-frame: the frames are already face crops (e.g. the demo data)")
     parser.add_argument("--box-scale", type=float, default=CropRecipe.box_scale,
                         help="side of the square cut around a face, x the face box's larger side")
-    parser.add_argument("--min-face-size", type=_positive_int, default=CropRecipe.min_face_size,
+    parser.add_argument("--min-face-size", type=_at_least(1), default=CropRecipe.min_face_size,
                         help="smallest face in original pixels (FF++ faces are larger; lower it "
                              "for sources with small faces, at some speed)")
-    parser.add_argument("--detect-max-side", type=_positive_int,
+    parser.add_argument("--detect-max-side", type=_at_least(1),
                         default=CropRecipe.detect_max_side,
                         help="MTCNN runs on the frame downscaled to this longer side; boxes are "
                              "mapped back")
-    parser.add_argument("--full-frame-every", type=_positive_int,
+    parser.add_argument("--full-frame-every", type=_at_least(1),
                         default=CropRecipe.full_frame_every,
                         help="search the whole frame for the largest face every N sampled frames "
                              "of a video (and whenever the face is lost); in between, only around "

@@ -21,6 +21,7 @@ from __future__ import annotations
 import dataclasses
 import os
 
+from add_tf.core.config import MIN_IMAGE_SIZE
 from add_tf.core.errors import UsageError
 from add_tf.core.names import DATASETS, ORIGINAL, QUALITIES, best_quality
 from add_tf.data import schema
@@ -147,10 +148,17 @@ def require(config):
 
 def check(config, with_teacher):
     """Before any work: UsageError, naming the folder or value and the way out, when the
-    records cannot train `config`: a fake set they do not hold, a training split without reals
-    or without fakes, a method that distils (`with_teacher`) on records of one quality only.
+    records cannot train `config`: crops smaller than MIN_IMAGE_SIZE, a fake set they do not
+    hold, a training split without reals or without fakes, a method that distils
+    (`with_teacher`) on records of one quality only.
     Returns (TrainingSet, manifest)."""
     training_set, manifest = require(config)
+    size = manifest_image_size(manifest)
+    if size and size < MIN_IMAGE_SIZE:
+        raise UsageError(
+            f"The records at {training_set.records_dir} hold {size}-pixel crops; the models take "
+            f"at least {MIN_IMAGE_SIZE}: prepare them again with --size {MIN_IMAGE_SIZE} or more "
+            "(python -m pipelines.prepare ... --overwrite)")
     held = held_fakes(manifest)
     unknown = [name for name in training_set.fakes or () if name not in held]
     if unknown:

@@ -114,8 +114,8 @@ def evaluate_run(run_dir, dataset=None, comp=None, data_dir=None, batch_size=Non
     model = load_checkpoint(run_dir, config, checkpoint)
     result = evaluate_model(model, records.records_dir, records.sets, comp, batch_size,
                             gallery_limit)
-    if write:
-        own = scored.data.dataset == config.data.dataset and comp == config.data.comp
+    if write:  # the run's own key for its own records (folder and fake sets) and quality only
+        own = records == training_set.of(config) and comp == config.data.comp
         key = metrics_key(None if own else scored.data.dataset, comp, checkpoint=checkpoint)
         store_metrics(run_dir, key, result, config)
     return result

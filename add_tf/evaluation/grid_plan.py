@@ -66,7 +66,8 @@ def plan(args):
                else [("--dataset", dataset) for dataset in args.datasets])
     entries, planned = [], set()
     for (flag, source), comp, backbone, method, point, seed in itertools.product(
-        sources, args.comps, args.backbones, args.methods, sweep_points(sweeps), args.seeds
+        sources, args.comps, args.backbones or [None], args.methods, sweep_points(sweeps),
+        args.seeds,
     ):
         if args.unswept_baseline and method == BASELINE:
             point = []
@@ -80,6 +81,7 @@ def plan(args):
             "data.comp": comp, "loss.method": method, "model.backbone": backbone,
             "train.seed": seed, "data.data_dir": args.data_dir, "train.epochs": args.epochs,
             "train.batch_size": args.batch_size})
+        backbone = config.model.backbone  # None above: the config's for this set
         label = training_set.of(config).label
         run_dir = os.path.join(
             runs_root, label, backbone, comp, method + (f"-{tag}" if tag else ""), f"seed{seed}"

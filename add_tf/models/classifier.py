@@ -4,6 +4,7 @@ import os
 
 import keras
 
+from add_tf.core.config import MIN_IMAGE_SIZE
 from add_tf.core.errors import UsageError
 from add_tf.models import backbones
 
@@ -30,8 +31,9 @@ def build_classifier(backbone="resnet50", image_size=128, weights=None, name=Non
     """
     backbones.get(backbone)  # ValueError listing the registered names
     image_size = int(image_size)
-    if image_size < 32:
-        raise ValueError(f"image_size must be at least 32. Received: image_size={image_size}")
+    if image_size < MIN_IMAGE_SIZE:
+        raise ValueError(f"image_size must be at least {MIN_IMAGE_SIZE}. Received: "
+                         f"image_size={image_size}")
     local = weights is not None and weights != "imagenet" and not os.path.isdir(weights)
     if local and not os.path.isfile(weights):
         raise UsageError(

@@ -9,6 +9,7 @@ their splits (pipelines.layouts.splits).
 
 import os
 
+from add_tf.core.errors import UsageError
 from add_tf.core.names import DEMO_METHOD, FFPP_METHODS, ORIGINAL, QUALITIES
 from add_tf.media.files import VIDEO_EXTENSIONS
 from pipelines.layouts import splits as splits_lib
@@ -30,9 +31,8 @@ def source_dir(root, method, quality):
 def validate_methods(methods):
     unknown = [m for m in methods if m not in ALL_METHODS]
     if unknown:
-        raise ValueError(
-            f"Unknown method(s) {', '.join(map(repr, unknown))}. Valid: {', '.join(ALL_METHODS)}"
-        )
+        raise UsageError(f"Unknown method(s) {', '.join(map(repr, unknown))}. Valid: "
+                         f"{', '.join(ALL_METHODS)}")
     return list(methods)
 
 

@@ -197,3 +197,6 @@ def test_prepare_and_compress_mistakes(tmp_path, a_file, capsys):
     assert a_file.read_text() == "not a folder"
     _fails(compress.main, ["--layout", "dfdc", "--root", str(tmp_path / "nope")], capsys, "nope")
     _fails(compress.main, ["--input", str(empty), "--output", str(a_file)], capsys, a_file)
+    for main, argv in ((prepare.main, ["--out", str(tmp_path / "out")]), (compress.main, [])):
+        _fails(main, ["--ffpp-root", str(empty), "--methods", "Deepfake", *argv], capsys,
+               "'Deepfake'", "Valid: Deepfakes")

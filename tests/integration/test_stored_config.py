@@ -59,7 +59,7 @@ def test_a_hand_edited_value_ends_evaluate_in_one_line(tmp_path, capsys, key, va
 @pytest.mark.parametrize("key, value, message", [
     ("loss.method", "foo", "Invalid loss.method: 'foo'. Valid: add, none, fitnet"),
     ("data.dataset", "nope", "Invalid data.dataset: 'nope'. Valid: demo, ffpp"),
-    ("model.image_size", "-3", "model.image_size must be a positive integer. Received: -3"),
+    ("model.image_size", "16", "model.image_size must be an integer >= 32. Received: 16"),
     ("data.comp", "c99", "Invalid data.comp: 'c99'. Valid: raw, c23, c40"),
     ("train.batch_size", "abc", "train.batch_size expects an integer. Received: 'abc'"),
     ("train.beta_1", "1", "train.beta_1 must be a number >= 0 and < 1. Received: 1.0"),

@@ -60,3 +60,19 @@ def test_evaluate_run_keys_another_checkpoint_beside_the_students_result(run_dir
     raw = evaluator.evaluate_run(str(run_dir), comp="raw")
     assert json.loads((run_dir / "metrics.json").read_text())["test_demo_raw"]["acc"] == \
         pytest.approx(raw["acc"])
+
+
+def test_the_runs_own_key_is_for_its_own_records_only(run_dir, tiny_data_dir, tmp_path):
+    """The same set's name in another data dir is other records: its result does not replace
+    the run's own ("test")."""
+    evaluator.evaluate_run(str(run_dir))
+    own = json.loads((run_dir / "metrics.json").read_text())["test"]
+    (tmp_path / "copy").mkdir()
+    (tmp_path / "copy" / "demo").symlink_to(tiny_data_dir / "demo")
+    stored = json.loads((run_dir / "metrics.json").read_text())
+    stored["test"] = {**own, "acc": -1.0}  # a mark: what evaluate_run must leave as it is
+    (run_dir / "metrics.json").write_text(json.dumps(stored))
+    other = evaluator.evaluate_run(str(run_dir), data_dir=str(tmp_path / "copy"))
+    stored = json.loads((run_dir / "metrics.json").read_text())
+    assert stored["test"]["acc"] == -1.0
+    assert stored["test_demo_c40"]["acc"] == pytest.approx(other["acc"])

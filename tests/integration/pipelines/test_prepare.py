@@ -127,7 +127,7 @@ def test_rerun_finishes_an_interrupted_run(tiny_tree, tmp_path):
 
 
 def test_unknown_method_error(tiny_tree, tmp_path):
-    with pytest.raises(ValueError, match="Unknown method"):
+    with pytest.raises(UsageError, match="Unknown method"):
         prepare_tiny(tiny_tree, tmp_path / "o", "--methods", "Deepfake")
 
 

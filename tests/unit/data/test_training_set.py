@@ -66,6 +66,7 @@ def test_records_are_one_absolute_path_however_spelt(tmp_path, monkeypatch):
     for spelt in ("celeb", "celeb/", "./celeb", records + "/"):
         assert training_set.complete(_config(records=spelt)).data.records == records
 
+
 def test_record_sets_of_a_selection():
     every = ["original", "Deepfakes", "Face2Face"]
     assert record_set_names("all", every) == every
@@ -75,6 +76,8 @@ def test_record_sets_of_a_selection():
 
 
 @pytest.mark.parametrize("manifest, data, with_teacher, message", [
+    ({"size": 16}, {}, False, "hold 16-pixel crops; the models take at least 32: prepare them "
+     "again with --size 32 or more"),
     ({}, {"fakes": "[DFDC]"}, False,
      "hold no fake set 'DFDC'; they hold: CelebDF. Received: data.fakes=['DFDC']"),
     ({"reals": 0}, {}, False, "holds no reals (0 real and 8 fake faces)"),

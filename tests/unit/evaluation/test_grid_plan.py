@@ -111,8 +111,24 @@ def test_a_records_folder_is_a_cell_named_by_its_manifest(tmp_path):
         "counts": {split: counts for split in ("train", "val", "test")}}))
     (entry,) = grid_plan.plan(_args(["--records", str(records), "--comps", "c40", "--methods",
                                      "add", "--seeds", "0", "--out", str(tmp_path / "out")]))
-    runs = tmp_path / "out" / "runs" / "celebdf" / "resnet18"
+    runs = tmp_path / "out" / "runs" / "celebdf" / "resnet50"  # add_tf.fit's default
     assert entry["dataset"] == "celebdf" and entry["run_dir"] == str(runs / "c40" / "add" / "seed0")
     assert entry["argv"][:2] == ["--records", str(records)] and "--dataset" not in entry["argv"]
     # no raw crops in these records: the teacher trains on their best quality
     assert (entry["teacher_comp"], entry["teacher_dir"]) == ("c23", str(runs / "c23" / "teacher"))
+
+
+def test_without_backbones_each_set_trains_fits_default(tmp_path):
+    """No --backbones: each set's runs use the backbone add_tf.fit would (the demo's resnet18,
+    resnet50 elsewhere), in the run dir and the argv alike; a run's data.* checked at planning."""
+    args = _args(["--datasets", "demo", "faceswap", "--methods", "none", "--seeds", "0",
+                  "--out", str(tmp_path), "--set", "model.weights=null"])
+    by_set = {e["dataset"]: e for e in grid_plan.plan(args)}
+    for dataset, backbone in (("demo", "resnet18"), ("faceswap", "resnet50")):
+        entry = by_set[dataset]
+        assert entry["backbone"] == backbone
+        assert pathlib.Path(entry["run_dir"]).parts[-4] == backbone
+        assert entry["argv"][entry["argv"].index("--backbone") + 1] == backbone
+    with pytest.raises(ValueError, match="data.fakes"):
+        grid_plan.plan(_args(["--datasets", "demo", "--out", str(tmp_path),
+                              "--set", "data.fakes=[Demo]"]))

@@ -54,7 +54,7 @@ def test_plan_tree_orders_originals_then_methods_per_video_per_target(tmp_path):
     assert compression.plan_tree(str(tmp_path), "raw", [("c40", 40)], ["FaceSwap"]) == [
         job("original", "000.mp4", "c40", 40), job("original", "001.mp4", "c40", 40)]
     assert compression.plan_tree(str(tmp_path / "absent"), "raw", targets) == []
-    with pytest.raises(ValueError, match="Unknown method.*'Deepfake'"):
+    with pytest.raises(UsageError, match="Unknown method.*'Deepfake'"):
         compression.plan_tree(str(tmp_path), "raw", targets, ["Deepfakes", "Deepfake"])
 
 
