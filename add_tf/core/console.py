@@ -28,6 +28,8 @@ import re
 import sys
 import tempfile
 
+from add_tf.core import errors
+
 LEVEL_VARIABLE = "TF_CPP_MIN_LOG_LEVEL"
 QUIET_LEVEL = "3"
 VERBOSE_LEVEL = "0"
@@ -43,7 +45,7 @@ def quiet():
     """Quiets TensorFlow's start-up logs (see the module docstring); call it before the first
     `import tensorflow`. Idempotent; TF_CPP_MIN_LOG_LEVEL=0 in the shell and `--debug` /
     ADD_TF_DEBUG=1 leave everything on."""
-    if os.environ.get("ADD_TF_DEBUG", "") not in ("", "0"):
+    if errors.debug_env():
         return
     level = os.environ.get(LEVEL_VARIABLE, "").strip()
     if level == VERBOSE_LEVEL:

@@ -114,10 +114,15 @@ def message(error):
     return text.strip()
 
 
+def debug_env():
+    """Whether the shell asks for every traceback (DEBUG_ENV set, and not to 0)."""
+    return os.environ.get(DEBUG_ENV, "") not in ("", "0")
+
+
 def debugging(argv):
-    """(argv without --debug, whether tracebacks were asked for by the flag or ADD_TF_DEBUG)."""
+    """(argv without --debug, whether tracebacks were asked for by the flag or DEBUG_ENV)."""
     rest = [arg for arg in argv if arg != DEBUG_FLAG]
-    return rest, len(rest) != len(argv) or os.environ.get(DEBUG_ENV, "") not in ("", "0")
+    return rest, len(rest) != len(argv) or debug_env()
 
 
 def add_debug_argument(parser):

@@ -12,7 +12,7 @@ import tensorflow as tf
 
 from add_tf.core.errors import UsageError
 from add_tf.detection import model_recipe
-from add_tf.serving.export import model_image_size, saved_model_image_size
+from add_tf.serving.export import SIGNATURE_IMAGES, model_image_size, saved_model_image_size
 from add_tf.training import runs
 
 BATCH = 64
@@ -75,7 +75,7 @@ def _load_saved_model(saved):
             "copy?); copy the whole version folder, or export the run again with "
             "python -m add_tf.export")
     loaded = tf.saved_model.load(str(saved))
-    signature = loaded.signatures["serving_default"]
+    signature = loaded.signatures[SIGNATURE_IMAGES]
     size = saved_model_image_size(loaded, saved, signature)
     recipe, warnings = _recipe(saved, size)
 

@@ -202,7 +202,7 @@ def write_chart(table, path, metric_names=DIFFERENCE_METRICS):
     labels = [(f"teacher ({r['comp']})" if r["method"] == "teacher" else label(r))
               + (f"\n{r['dataset']}/{r['comp']}/{r['backbone']}" if several else "")
               for r in table]
-    colours = ["0.7" if r["method"] == "teacher" else "0.35" if r["method"] == "none" else "C0"
+    colours = ["0.7" if r["method"] == "teacher" else "0.35" if r["method"] == BASELINE else "C0"
                for r in table]
     figure = Figure(figsize=(len(metric_names) * max(4.0, 0.6 * len(table)), 4.5))
     FigureCanvasAgg(figure)

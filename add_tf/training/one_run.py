@@ -30,7 +30,7 @@ from add_tf import data
 from add_tf.core import atomic, claims
 from add_tf.core import config as config_lib
 from add_tf.core.errors import UsageError, message
-from add_tf.core.methods import needs_teacher
+from add_tf.core.methods import BASELINE, needs_teacher
 from add_tf.training import runs
 from add_tf.training.strategy import all_agree, sync_workers, task_info
 
@@ -93,7 +93,7 @@ def is_auto(teacher):
 def teacher_config(config):
     """The config of the teacher for `config`: method none on the teacher quality."""
     teacher = config_lib.Config.from_dict(config.to_dict())
-    teacher.loss.method = "none"
+    teacher.loss.method = BASELINE
     teacher.data.comp = config.data.teacher_comp
     teacher.train.epochs = config.train.teacher_epochs or config.train.epochs
     if teacher.model.weights == "teacher":
