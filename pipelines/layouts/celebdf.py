@@ -84,7 +84,7 @@ def discover(root, quality=sets.DEFAULT_QUALITY, qualities=None, seed=0):
     if test is None:
         problems.append(f"{TEST_LIST} not found: a generated test split is used")
         fractions = splits_lib.FRACTIONS
-        desc = f"generated 72/14/14 split by identity (seed {seed})"
+        desc = f"generated {splits_lib.SHARES} split by identity (seed {seed})"
     else:
         present = {v.video_id: v for v in videos}
         for relpath, label in sorted(test.items()):

@@ -17,6 +17,7 @@ import os
 from add_tf.core.names import ORIGINAL
 from pipelines.layouts import sets
 from pipelines.layouts.base import Layout, register
+from pipelines.layouts.splits import SHARES
 
 METADATA = "metadata.json"
 METHOD = "DFDC"  # name of the fakes in the records (the reals are "original")
@@ -81,4 +82,4 @@ def discover(root, quality=sets.DEFAULT_QUALITY, qualities=None, seed=0):
     methods = [METHOD] if any(v.label for v in videos) else []
     return Layout(root, methods, qualities, videos, found, problems, skipped,
                          kind="DFDC parts",
-                         splits=f"generated 72/14/14 split by original video (seed {seed})")
+                         splits=f"generated {SHARES} split by original video (seed {seed})")

@@ -14,6 +14,7 @@ import os
 from add_tf.core.names import ORIGINAL
 from pipelines.layouts import sets
 from pipelines.layouts.base import Layout, register
+from pipelines.layouts.splits import SHARES
 
 CLASSES = (("real", 0), ("fake", 1))
 METHOD = "Fake"  # name of the fakes in the records (the reals are "original")
@@ -54,5 +55,5 @@ def discover(root, quality=sets.DEFAULT_QUALITY, qualities=None, seed=0):
     methods = [METHOD] if any(v.label for v in videos) else []
     return Layout(root, methods, qualities, videos, found, problems, skipped,
                          kind="real/ and fake/ folders",
-                         splits=f"generated 72/14/14 split by first name under real/ and fake/ "
+                         splits=f"generated {SHARES} split by first name under real/ and fake/ "
                                 f"(seed {seed})")

@@ -11,6 +11,7 @@ import os
 
 SPLITS = ("train", "val", "test")
 FRACTIONS = (0.72, 0.14, 0.14)  # 720 / 140 / 140 of 1000
+SHARES = "/".join(f"{round(100 * f)}" for f in FRACTIONS)  # "72/14/14", as manifests say it
 
 
 def load_official(splits_dir):
@@ -117,5 +118,5 @@ def resolve(video_ids, splits_dir=None, seed=0):
     """(mapping, description). splits_dir None = generated split."""
     if splits_dir:
         return load_official(splits_dir), f"official split files in {splits_dir}"
-    description = f"generated 72/14/14 split (seed {seed}), pairs kept together"
+    description = f"generated {SHARES} split (seed {seed}), pairs kept together"
     return generated_mapping(video_ids, seed), description

@@ -2,6 +2,7 @@ import shutil
 
 import pytest
 
+from add_tf.core.errors import UsageError
 from pipelines.layouts import ffpp
 
 
@@ -18,7 +19,7 @@ def test_discover_tiny_tree(tiny_tree):
 
 
 def test_unknown_method_is_an_error(tiny_tree):
-    with pytest.raises(ValueError, match="Valid: Deepfakes"):
+    with pytest.raises(UsageError, match="Valid: Deepfakes"):
         ffpp.scan(tiny_tree, methods=["DeepFakes2"])
 
 
