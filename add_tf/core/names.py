@@ -30,6 +30,8 @@ DATASETS = {
 
 # The metrics of a scored split (add_tf.evaluation.metrics), in the order tables show them.
 METRIC_NAMES = ("acc", "auc", "r_at_1", "eer", "ap", "video_auc", "video_acc")
+# Those a one-line summary shows: a model card's, a grid's column group per --eval-records set.
+SUMMARY_METRICS = ("acc", "auc", "video_auc")
 
 # The files of a run directory (add_tf.training.runs holds the rules that use them).
 CONFIG = "config.yaml"
@@ -43,6 +45,7 @@ CLAIM = "claim.json"  # the process that trains the run now (add_tf.core.claims)
 CHECKPOINTS = "checkpoints"  # best weights, and BACKUP
 BACKUP = CHECKPOINTS + "/backup"  # add_tf.training.callbacks.TrainingBackup's commits
 DEFAULT_RUNS_ROOT = "runs"
+SAVED_MODEL_EXTRAS = "assets.extra"  # a SavedModel's folder of files TF Serving ignores
 
 # The key of a result in a run's METRICS (add_tf.evaluation.metrics_file stores it).
 LAST = "last"  # --checkpoint: the student of the run's last committed validation

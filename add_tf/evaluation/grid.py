@@ -14,12 +14,10 @@ import os
 import sys
 
 from add_tf.core.errors import UsageError
-from add_tf.core.names import LAST, metrics_key
+from add_tf.core.names import LAST, SUMMARY_METRICS, metrics_key
 from add_tf.data import read_manifest, training_set
 from add_tf.evaluation import evaluator, record_sets
 from add_tf.training import runs
-
-CROSS_METRICS = ("acc", "auc", "video_auc")  # the column group of each --eval-records set
 
 
 def read_metrics(run_dir, checkpoint="best"):
@@ -56,9 +54,9 @@ def collect(entries, eval_records=(), checkpoint="best"):
 
 
 def cross_names(eval_records):
-    """The column names of the --eval-records sets: `<set>.<metric>` for CROSS_METRICS."""
+    """The column names of the --eval-records sets: `<set>.<metric>` for SUMMARY_METRICS."""
     sets = [training_set.set_name(d, read_manifest(d)) for d in eval_records]
-    return tuple(f"{name}.{metric}" for name in sets for metric in CROSS_METRICS)
+    return tuple(f"{name}.{metric}" for name in sets for metric in SUMMARY_METRICS)
 
 
 def unscored_records(run_dir, eval_records):
@@ -100,7 +98,7 @@ def cross_metrics(run_dir, eval_records):
             scored = record_sets.resolve(run_dir, records)
         except UsageError:
             continue
-        for metric in CROSS_METRICS:
+        for metric in SUMMARY_METRICS:
             out[f"{scored.name}.{metric}"] = stored.get(scored.key, {}).get(metric)
     return out
 

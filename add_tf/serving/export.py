@@ -27,11 +27,12 @@ import keras
 import tensorflow as tf
 
 from add_tf.core.errors import UsageError
+from add_tf.core.names import SAVED_MODEL_EXTRAS
 from add_tf.training import model_card
 
 SIGNATURE_IMAGES = "serving_default"
 SIGNATURE_BYTES = "serving_bytes"
-METADATA_FILE = os.path.join("assets.extra", "add_tf.json")
+METADATA_FILE = os.path.join(SAVED_MODEL_EXTRAS, "add_tf.json")
 
 
 def read_metadata(saved_dir):
@@ -186,7 +187,7 @@ def export_model(model, out_dir, version=None, image_size=None, metadata=None, c
                 SIGNATURE_BYTES: module.serve_bytes.get_concrete_function(),
             },
         )
-        (tmp / "assets.extra").mkdir(exist_ok=True)
+        (tmp / SAVED_MODEL_EXTRAS).mkdir(exist_ok=True)
         (tmp / METADATA_FILE).write_text(json.dumps(meta, indent=2, default=str))
         if card is not None:
             (tmp / model_card.SAVED_MODEL_FILE).write_text(json.dumps(card, indent=2))

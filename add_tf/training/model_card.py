@@ -34,17 +34,17 @@ import pathlib
 import sys
 
 from add_tf.core import atomic, methods
+from add_tf.core.names import SAVED_MODEL_EXTRAS, SUMMARY_METRICS
 from add_tf.data import read_manifest, training_set
 from add_tf.media.crop_recipe import CropRecipe
 from add_tf.training import runs
 
 FILE = runs.MODEL_CARD
-SAVED_MODEL_FILE = os.path.join("assets.extra", FILE)  # inside a SavedModel version dir
+SAVED_MODEL_FILE = os.path.join(SAVED_MODEL_EXTRAS, FILE)  # inside a SavedModel version dir
 DEMO_WARNING = ("WARNING: this model was trained on the synthetic demo set (generated cartoon "
                 "faces, add_tf.demo); its scores on real faces are meaningless.")
 NO_CARD_WARNING = ("WARNING: no model card found beside the model: its training set, method and "
                    "test metrics are unknown.")
-SUMMARY_METRICS = ("acc", "auc", "video_auc")
 RECORDS_FACTS = ("frames_per_video", "generator_seed", "generator_version")  # from the manifest
 
 
