@@ -63,32 +63,35 @@ DEMO_METHODS = ("none", "add")
 
 
 def build_parser():
+    defaults = config_lib.Config()  # the defaults the help names
     p = argparse.ArgumentParser(
         prog="python -m add_tf.fit",
         description="Train a deepfake detector (teacher, ADD student or baseline) and evaluate it.",
     )
     p.add_argument("--dataset", choices=sorted(config_lib.DATASETS),
-                   help="records in the data dir (default: demo; ffpp: FaceForensics++ with "
-                   "every manipulation prepared there)")
+                   help=f"records in the data dir (default: {defaults.data.dataset}; ffpp: "
+                   "FaceForensics++ with every manipulation prepared there)")
     p.add_argument("--records", metavar="DIR",
                    help="or: a folder of records of any layout (pipelines.prepare: ffpp, "
                    "celebdf, dfdc, folders), named by its manifest")
     p.add_argument("--fakes", nargs="+", metavar="NAME",
                    help="the fake sets to train on, by their manifest names (default: all of "
                    "--records or of --dataset ffpp)")
-    p.add_argument("--comp", choices=config_lib.QUALITIES, help="student quality (default c40)")
-    p.add_argument("--method", choices=tuple(METHODS), help="default: add")
+    p.add_argument("--comp", choices=config_lib.QUALITIES,
+                   help=f"student quality (default {defaults.data.comp})")
+    p.add_argument("--method", choices=tuple(METHODS), help=f"default: {defaults.loss.method}")
     p.add_argument("--backbone", choices=runs.CONFIG_CHOICES["model.backbone"])
     p.add_argument("--teacher", default="auto",
                    help="PATH (a run dir or a .keras file) or 'auto': find or train a teacher "
                    "(default)")
     p.add_argument("--teacher-comp", choices=config_lib.QUALITIES,
                    help="default: the best quality the records hold")
-    p.add_argument("--data-dir", help="root of the prepared data (default: data)")
+    p.add_argument("--data-dir",
+                   help=f"root of the prepared data (default: {defaults.data.data_dir})")
     p.add_argument("--run-dir", help="default: RUNS_ROOT/DATASET/BACKBONE/COMP/METHOD-seedSEED")
     p.add_argument("--runs-root",
                    help="where default run dirs and auto teachers live (default: the root of "
-                   "--run-dir's layout, else 'runs')")
+                   f"--run-dir's layout, else '{runs.DEFAULT_RUNS_ROOT}')")
     p.add_argument("--epochs", type=int)
     p.add_argument("--batch-size", type=int, help="global batch size (all replicas)")
     p.add_argument("--seed", type=int)
