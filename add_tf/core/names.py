@@ -44,6 +44,8 @@ ERROR = "error.txt"  # why the run failed in add_tf.experiments (its error text)
 CLAIM = "claim.json"  # the process that trains the run now (add_tf.core.claims)
 CHECKPOINTS = "checkpoints"  # best weights, and BACKUP
 BACKUP = CHECKPOINTS + "/backup"  # add_tf.training.callbacks.TrainingBackup's commits
+LOGS = "logs"  # TensorBoard's event files
+WORKERS = "workers"  # the checkpoints and logs of multi-worker training's other workers
 DEFAULT_RUNS_ROOT = "runs"
 SAVED_MODEL_EXTRAS = "assets.extra"  # a SavedModel's folder of files TF Serving ignores
 

@@ -82,10 +82,8 @@ def plan(args):
             "train.seed": seed, "data.data_dir": args.data_dir, "train.epochs": args.epochs,
             "train.batch_size": args.batch_size})
         backbone = config.model.backbone  # None above: the config's for this set
-        label = training_set.of(config).label
-        run_dir = os.path.join(
-            runs_root, label, backbone, comp, method + (f"-{tag}" if tag else ""), f"seed{seed}"
-        )
+        run_dir = os.path.join(runs_root, *runs.cell_parts(config),
+                               method + (f"-{tag}" if tag else ""), f"seed{seed}")
         argv = [
             flag, source, "--comp", comp, "--method", method, "--backbone", backbone,
             "--seed", str(seed), "--run-dir", run_dir, "--runs-root", runs_root,
@@ -98,8 +96,9 @@ def plan(args):
         if sets:
             argv += ["--set", *sets]
         entries.append({
-            "dataset": label, "comp": comp, "backbone": backbone, "method": method,
-            "point": tag, "seed": seed, "run_dir": run_dir, "runs_root": runs_root, "argv": argv,
+            "dataset": training_set.of(config).label, "comp": comp, "backbone": backbone,
+            "method": method, "point": tag, "seed": seed, "run_dir": run_dir,
+            "runs_root": runs_root, "argv": argv,
             "teacher_comp": config.data.teacher_comp,
             "teacher_dir": runs.teacher_run_dir(config, runs_root),
         })

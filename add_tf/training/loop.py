@@ -152,7 +152,7 @@ class Folders:
     def of(cls, run_dir, task_type, task_index, chief):
         own_dir = runs.worker_dir(run_dir, task_type, task_index, chief)
         return cls(os.path.join(own_dir, runs.CHECKPOINTS), os.path.join(own_dir, runs.BACKUP),
-                   os.path.join(own_dir, "logs"))
+                   os.path.join(own_dir, runs.LOGS))
 
 
 def build_models(config, plan, teacher_path):

@@ -39,11 +39,13 @@ from add_tf.core.names import (  # noqa: F401  (the run dir's file names, used a
     CONFIG,
     DEFAULT_RUNS_ROOT,
     ERROR,
+    LOGS,
     METRICS,
     MODEL,
     MODEL_CARD,
     STATE,
     TEACHER_MODEL,
+    WORKERS,
     metrics_key,
 )
 from add_tf.data import training_set
@@ -63,18 +65,23 @@ UNCOMPARED_KEYS = {
 }
 # The files and folders of a run, removed by `remove_run` in this order: the state first (the
 # run is then no longer finished), the config last (a half-removed run still names its config).
-RUN_ENTRIES = (STATE, MODEL, TEACHER_MODEL, METRICS, MODEL_CARD, ERROR, CHECKPOINTS, "logs",
-               "workers", CONFIG)
+RUN_ENTRIES = (STATE, MODEL, TEACHER_MODEL, METRICS, MODEL_CARD, ERROR, CHECKPOINTS, LOGS,
+               WORKERS, CONFIG)
+
+
+def cell_parts(config, comp=None):
+    """[DATASET, BACKBONE, COMP]: the folders of a run's cell under the runs root (the set's
+    label, `comp` or the student quality)."""
+    return [training_set.of(config).label, config.model.backbone, comp or config.data.comp]
 
 
 def default_run_dir(config, runs_root):
-    return os.path.join(runs_root, training_set.of(config).label, config.model.backbone,
-                        config.data.comp, f"{config.loss.method}-seed{config.train.seed}")
+    return os.path.join(runs_root, *cell_parts(config),
+                        f"{config.loss.method}-seed{config.train.seed}")
 
 
 def teacher_run_dir(config, runs_root):
-    return os.path.join(runs_root, training_set.of(config).label, config.model.backbone,
-                        config.data.teacher_comp, "teacher")
+    return os.path.join(runs_root, *cell_parts(config, config.data.teacher_comp), "teacher")
 
 
 def default_runs_root(config, run_dir=None):
@@ -85,7 +92,7 @@ def default_runs_root(config, run_dir=None):
         return DEFAULT_RUNS_ROOT
     path = os.path.abspath(run_dir)
     parent = os.path.dirname(path)
-    layout = [training_set.of(config).label, config.model.backbone, config.data.comp]
+    layout = cell_parts(config)
     parts = parent.split(os.sep)
     if parts[-3:] == layout:
         return os.sep.join(parts[:-3]) or os.sep
@@ -95,7 +102,7 @@ def default_runs_root(config, run_dir=None):
 def worker_dir(run_dir, task_type, task_index, chief):
     """Where a worker keeps its checkpoints and logs: the run dir for the chief, else
     run_dir/workers/TYPE-INDEX."""
-    return run_dir if chief else os.path.join(run_dir, "workers", f"{task_type}-{task_index}")
+    return run_dir if chief else os.path.join(run_dir, WORKERS, f"{task_type}-{task_index}")
 
 
 # --------------------------------------------------------------------------- files
