@@ -71,14 +71,16 @@ def choice(default, choices):
     return field(default=default, metadata={"choices": tuple(choices)})
 
 
-# The smallest crop side a classifier takes: every backbone's last stage is 1/32 of its input.
+# The face crop side: what pipelines.prepare cuts by default (add_tf.media.crop_recipe) and
+# the models take; the smallest a classifier takes (every backbone's last stage is 1/32 of it).
+IMAGE_SIZE = 128
 MIN_IMAGE_SIZE = 32
 
 
 @dataclass
 class ModelConfig:
     backbone: str = "resnet50"  # a name of add_tf.models.backbones.names()
-    image_size: int = number(128, at_least=MIN_IMAGE_SIZE)
+    image_size: int = number(IMAGE_SIZE, at_least=MIN_IMAGE_SIZE)
     # "imagenet" (the paper's start, downloaded on first use), None (random; the demo's),
     # "teacher" (start from the run's teacher), a local .weights.h5 / .keras file, or
     # (resnet18 / resnet34) a local keras-hub preset directory: WEIGHT_FORMS

@@ -26,6 +26,8 @@ from add_tf.evaluation.metrics_file import store_metrics
 from add_tf.models import feature_model
 from add_tf.training import one_run, runs
 
+BATCH = 64  # faces scored per step at most (a run's own batch when it is smaller)
+
 
 def _collect(infer, datasets, with_meta):
     probs, labels, embeddings, methods, videos = [], [], [], [], []
@@ -54,7 +56,7 @@ def _collect(infer, datasets, with_meta):
     )
 
 
-def evaluate_model(model, records_dir, record_sets, comp, batch_size=64, gallery_limit=None,
+def evaluate_model(model, records_dir, record_sets, comp, batch_size=BATCH, gallery_limit=None,
                    splits=("test",), gallery="train"):
     """All metrics of `model` (a classifier) on `splits` of the records at quality `comp`, with
     the number of real and fake faces; Recall@1 against the `gallery` split (None: nan)."""
@@ -109,7 +111,7 @@ def evaluate_run(run_dir, dataset=None, comp=None, data_dir=None, batch_size=Non
     if data_dir:
         scored.data.data_dir = data_dir
     comp = comp or config.data.comp
-    batch_size = batch_size or min(config.train.batch_size, 64)
+    batch_size = batch_size or min(config.train.batch_size, BATCH)
     records = training_set.of(scored)
     model = load_checkpoint(run_dir, config, checkpoint)
     result = evaluate_model(model, records.records_dir, records.sets, comp, batch_size,
@@ -149,7 +151,7 @@ def evaluate_records(run_dir, records_dir, comp=None, split="test", batch_size=N
             "the records have no training faces"
         notes.append(f"Recall@1 not computed: {why} (its gallery)")
     model = load_checkpoint(run_dir, config, checkpoint)
-    batch_size = batch_size or min(config.train.batch_size, 64)
+    batch_size = batch_size or min(config.train.batch_size, BATCH)
     result = evaluate_model(model, records_dir, "all", plan.quality, batch_size,
                             gallery_limit, splits=plan.splits, gallery=gallery)
     present = [c for c in ("real", "fake") if result[f"{c}_frames"]]

@@ -3,6 +3,8 @@
 import keras
 import tensorflow as tf
 
+from add_tf.core.config import LossConfig
+
 
 def fitnet_loss(student, teacher):
     """FitNet hint (Romero et al., ICLR 2015) on the penultimate embedding: `mean (S - T)^2`.
@@ -69,7 +71,7 @@ def nonlocal_loss(student, teacher, block):
     return tf.reduce_mean(tf.square(block(student) - block(tf.cast(teacher, tf.float32))))
 
 
-def hinton_kd_loss(student_logits, teacher_logits, temperature=4.0):
+def hinton_kd_loss(student_logits, teacher_logits, temperature=LossConfig.kd_temperature):
     """Hinton et al. 2015: `T^2 * mean_b KL(softmax(t/T) || softmax(s/T))`. `(B, classes)` each."""
     t = float(temperature)
     s = tf.cast(student_logits, tf.float32) / t

@@ -2,6 +2,8 @@
 
 import tensorflow as tf
 
+from add_tf.core.config import LossConfig
+
 # Exponent above which the paper's weight exp(x) is continued by a bounded soft cap.
 FR_EXPONENT_CAP = 10.0
 
@@ -12,7 +14,7 @@ def soft_capped_exponent(x, cap=FR_EXPONENT_CAP):
     return tf.where(x <= cap, x, cap + tf.tanh(tf.maximum(x - cap, 0.0)))
 
 
-def frequency_attention_loss(student, teacher, gamma=1.0):
+def frequency_attention_loss(student, teacher, gamma=LossConfig.gamma_fr):
     """Frequency attention loss L_FR, eqs. 1-3. Returns a float32 scalar.
 
     student, teacher: `(B, H, W, C)` feature maps (cast to float32).

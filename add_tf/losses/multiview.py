@@ -13,7 +13,7 @@ import sys
 import numpy as np
 import tensorflow as tf
 
-from add_tf.core.config import MV_BINNINGS, MV_COORDINATES
+from add_tf.core.config import MV_BINNINGS, MV_COORDINATES, LossConfig
 from add_tf.losses.cell_rank import cell_interval, cell_rank
 
 
@@ -242,8 +242,9 @@ def _pick(mask, scores):
 
 
 def multi_view_attention_loss(
-    student, teacher, labels, num_projections=12, gamma=100.0, eta=50.0, margin=0.012, seed=None,
-    binning="count", coordinates="unit",
+    student, teacher, labels, num_projections=LossConfig.num_projections,
+    gamma=LossConfig.gamma_mv, eta=LossConfig.eta_mv, margin=LossConfig.margin, seed=None,
+    binning=LossConfig.mv_binning, coordinates=LossConfig.mv_coordinates,
 ):
     """Multi-view attention loss L_MV, eq. 9. Returns a float32 scalar.
 

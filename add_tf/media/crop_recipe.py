@@ -14,6 +14,7 @@ pixel-area averaging when it shrinks, bilinear when it grows). `min_face_size`,
 
 import dataclasses
 
+from add_tf.core.config import IMAGE_SIZE
 from add_tf.core.errors import UsageError
 from add_tf.media import faces
 
@@ -28,7 +29,7 @@ class CropRecipe:
 
     detector: str = "mtcnn"
     box_scale: float = 1.3
-    size: int = 128
+    size: int = IMAGE_SIZE
     resize: str = RESIZE
     min_face_size: int = 80
     detect_max_side: int = 480

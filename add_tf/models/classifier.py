@@ -15,7 +15,7 @@ FEATURE_NAMES = ("layer1", "layer2", "layer3", "layer4", "embedding", "logits")
 BATCHNORM_MOMENTUM = 0.9
 
 
-def build_classifier(backbone="resnet50", image_size=128, weights=None, name=None):
+def build_classifier(backbone, image_size, weights=None, name=None):
     """Functional classifier: `(None, S, S, 3)` pixels 0..255 -> logits `(None, 2)`.
 
     Layers `layer1`..`layer4` are the stage outputs `(B, h, w, c)`, `embedding` the global-average

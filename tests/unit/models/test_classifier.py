@@ -22,7 +22,7 @@ def test_resnet18_named_outputs_and_local_weights(tmp_path):
 
 def test_errors_repeat_what_was_received():
     with pytest.raises(ValueError, match="backbone='vgg'"):
-        build_classifier("vgg")
+        build_classifier("vgg", 32)
     with pytest.raises(UsageError, match="nope.weights.h5"):
         build_classifier("resnet18", 32, weights="nope.weights.h5")
 
