@@ -16,9 +16,12 @@ import logging
 import os
 
 from add_tf.core import atomic, console, errors
+from add_tf.core.names import QUALITIES
 from pipelines import layouts
 from pipelines.layouts import sets
 from pipelines.preparation import compression
+
+CRF_FOLDER = compression.CRF["c23"]  # folder mode without --crf
 
 log = logging.getLogger("pipelines.compress")
 SETS = tuple(name for name in layouts.names() if layouts.get(name).media_files)  # --layout
@@ -42,9 +45,10 @@ def build_parser():
     parser.add_argument("--input", help="folder of videos (folder mode)")
     parser.add_argument("--output", help="output folder (folder mode)")
     parser.add_argument("--crf", type=int, default=None,
-                        help="CRF (folder mode; layout mode: per quality name)")
-    parser.add_argument("--preset", default="medium",
-                        help="x264 preset (FF++ used the default, medium)")
+                        help=f"CRF (folder mode, default {CRF_FOLDER}; layout mode: per "
+                             f"quality name, {compression.CRF})")
+    parser.add_argument("--preset", default=compression.PRESET,
+                        help=f"x264 preset (default {compression.PRESET}, as FF++)")
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--overwrite", action="store_true")
     errors.add_debug_argument(parser)
@@ -78,11 +82,11 @@ def _jobs(parser, args):
             parser.error(str(error))
     if args.ffpp_root:
         methods = args.methods.split(",") if args.methods else None
-        return compression.plan_tree(args.ffpp_root, args.source or "raw",
+        return compression.plan_tree(args.ffpp_root, args.source or QUALITIES[0],
                                      _targets(parser, args), methods)
     if args.input and args.output:
         return compression.plan_folder(args.input, args.output,
-                                       23 if args.crf is None else args.crf)
+                                       CRF_FOLDER if args.crf is None else args.crf)
     parser.error("give --ffpp-root DIR, --layout NAME --root DIR, or --input DIR --output DIR")
 
 

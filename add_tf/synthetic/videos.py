@@ -47,4 +47,4 @@ def write_video(job):
     for quality in qualities:
         if quality != "raw":
             dst = os.path.join(ffpp.source_dir(root, method, quality), f"{name}.mp4")
-            compression.compress_video(raw_path, dst, compression.CRF[quality], preset="medium")
+            compression.compress_video(raw_path, dst, compression.CRF[quality])

@@ -23,13 +23,14 @@ from pipelines.layouts import ffpp, sets
 
 log = logging.getLogger("pipelines.compress")
 CRF = {"c23": 23, "c40": 40}
+PRESET = "medium"  # x264's default preset, the one FaceForensics++ used
 
 
 class CompressionError(WorkError):
     """An encode whose output does not decode to the frames written."""
 
 
-def compress_video(src, dst, crf, preset="medium", pix_fmt="yuv420p"):
+def compress_video(src, dst, crf, preset=PRESET, pix_fmt="yuv420p"):
     """Re-encode `src` to `dst` with libx264 at `crf`; returns the verified frame count."""
 
     src, dst = str(src), str(dst)
@@ -132,7 +133,7 @@ def plan_folder(input_dir, output_dir, crf):
     return [(os.path.join(input_dir, rel), os.path.join(output_dir, rel), crf) for rel in videos]
 
 
-def compress_all(jobs, preset="medium", overwrite=False, workers=1):
+def compress_all(jobs, preset=PRESET, overwrite=False, workers=1):
     """Run the jobs [(src, dst, crf)] in `workers` processes, logging each one; returns
     {"ok": written, "exists": already present (kept unless overwrite), "failed": [(src, error)]}
     (each error names its file)."""
