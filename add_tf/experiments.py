@@ -58,7 +58,7 @@ from add_tf.core import atomic, claims, console, errors
 from add_tf.core import config as config_lib
 from add_tf.core import methods as methods_lib
 from add_tf.core.methods import BASELINE
-from add_tf.core.names import METRIC_NAMES
+from add_tf.core.names import DEMO, METRIC_NAMES
 from add_tf.evaluation import grid_plan
 from add_tf.models import backbones
 from add_tf.synthetic import demo_data
@@ -70,7 +70,7 @@ def build_parser():
     p = argparse.ArgumentParser(prog="python -m add_tf.experiments",
                                 description=__doc__.split("\n")[0])
     sets = p.add_mutually_exclusive_group()
-    sets.add_argument("--datasets", nargs="+", default=["demo"],
+    sets.add_argument("--datasets", nargs="+", default=[DEMO],
                       choices=sorted(config_lib.DATASETS),
                       help="records in the data dir (ffpp: FaceForensics++ with every "
                       "manipulation prepared there)")

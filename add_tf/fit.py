@@ -160,8 +160,7 @@ def run_configs(config, args):
     `config`: resolve_config(args)."""
     overrides, flags = _layers(args)
     named = {key for key, _ in config_lib.layer_items(args.config, overrides, flags)}
-    if (config.data.dataset != "demo" or config.data.records or args.run_dir
-            or "loss.method" in named):
+    if not config.data.is_demo or args.run_dir or "loss.method" in named:
         return [config]
     configs = [config_lib.Config.from_dict(config.to_dict()) for _ in DEMO_METHODS]
     for method_config, method in zip(configs, DEMO_METHODS):

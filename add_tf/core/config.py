@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 import yaml
 
 from add_tf.core import methods
-from add_tf.core.names import DATASETS, LAST, QUALITIES
+from add_tf.core.names import DATASETS, DEMO, LAST, QUALITIES
 
 METHODS = tuple(methods.METHODS)  # the names of the method table, add_tf.core.methods.METHODS
 CHECKPOINT_CHOICES = ("best", LAST)  # the student of a run's best validation, or its last
@@ -158,13 +158,19 @@ class DataConfig:
     `teacher_comp` None: the best quality the records hold; `balance`: how training batches
     draw from the reals and the fake sets (BALANCES)."""
 
-    dataset: str = "demo"
+    dataset: str = DEMO
     records: str | None = None
     fakes: tuple[str, ...] | None = None
     comp: str = choice("c40", QUALITIES)
     teacher_comp: str | None = choice(None, QUALITIES)
     balance: str = choice("none", BALANCES)
     data_dir: str = "data"
+
+    @property
+    def is_demo(self):
+        """Whether these are the generated demo's records (the DEMO data set, not a records
+        folder whatever its name)."""
+        return self.dataset == DEMO and not self.records
 
 
 @dataclass
@@ -449,7 +455,7 @@ def read(items, choices=None, demo=False):
     each item read by its field's type (`Config.set`), then every check
     (`Config.validate(choices)`). KeyError / ValueError naming the key and the value."""
     config = Config.from_items(items)
-    if demo and config.data.dataset == "demo" and not config.data.records:
+    if demo and config.data.is_demo:
         config = Config.from_items([*DEMO_DEFAULTS.items(), *items])
     config.validate(choices)
     return config

@@ -19,11 +19,12 @@ ORIGINAL = "original"  # the reals' method and record set in every layout and in
 # and FaceShifter; "Demo" is the demo's fake folder in the same layout.
 FFPP_METHODS = ("Deepfakes", "Face2Face", "FaceSwap", "NeuralTextures", "FaceShifter")
 DEMO_METHOD = "Demo"
+DEMO = "demo"  # the data set the demo generates (add_tf.synthetic)
 
 # Dataset name -> (its records' folder in the data dir, the fake record sets it reads beside the
 # reals; None: every one the records hold). add_tf.data.training_set reads it.
 DATASETS = {
-    "demo": ("demo", (DEMO_METHOD,)),
+    DEMO: (DEMO, (DEMO_METHOD,)),
     "ffpp": ("ffpp", None),
     **{method.lower(): ("ffpp", (method,)) for method in FFPP_METHODS},
 }

@@ -15,7 +15,7 @@ import time
 
 from add_tf.core import atomic
 from add_tf.core.errors import UsageError
-from add_tf.core.names import DEMO_METHOD
+from add_tf.core.names import DATASETS, DEMO, DEMO_METHOD
 from add_tf.data import manifest_generator, read_manifest, schema
 from add_tf.synthetic.tree import DESCRIPTION, FRAME_SIZE, GENERATOR_VERSION, generate_demo_tree
 from add_tf.training import model_card, one_run
@@ -55,7 +55,7 @@ def ensure_for_dataset(dataset, data_dir, seed=None):
     """The demo records of `data_dir` when `dataset` is the demo, generated when absent; other
     data sets are prepared by the user. The commands call this before the training and
     evaluation libraries, which read prepared records only."""
-    if dataset == "demo":
+    if dataset == DEMO:
         ensure_demo_records(data_dir, seed=seed)
 
 
@@ -78,7 +78,7 @@ def ensure_demo_records(data_dir, seed=None, frames=RECORD_FRAMES, beam_args=Non
     as one thread, faster) when absent. `seed`: the generator seed asked for (None: the one
     the data dir holds, DEFAULT_SEED for a new one); UsageError when the data dir holds another
     draw. Returns the path."""
-    records = os.path.join(str(data_dir), "demo")
+    records = os.path.join(str(data_dir), DATASETS[DEMO][0])
     tree = os.path.join(str(data_dir), "demo_videos")
     manifest_path = os.path.join(records, schema.MANIFEST)
     if not os.path.isfile(manifest_path) and not task_info()[2]:
@@ -130,7 +130,7 @@ def check_trained_draw(run_dir, config):
     """Before any work: UsageError when `run_dir` holds a finished demo run whose card says it
     was trained on the demo of an earlier generator version (its stored scores are of other
     data). Runs of other data sets, and of records not made by the generator, pass."""
-    if (config.data.dataset != "demo"
+    if (config.data.dataset != DEMO
             or model_card.stored_fact(run_dir, "generator_seed") is None):
         return
     version = model_card.stored_fact(run_dir, "generator_version")

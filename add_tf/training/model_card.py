@@ -119,8 +119,7 @@ def build_card(run_dir):
     distilled = methods.needs_teacher(config.loss.method)
     settings = _records_settings(config)
     facts = _records_facts(settings, run_dir)
-    synthetic = facts["generator_seed"] is not None or (
-        config.data.dataset == "demo" and not config.data.records)  # not a set named "demo"
+    synthetic = facts["generator_seed"] is not None or config.data.is_demo
     return {
         "training_set": {
             "dataset": config.data.dataset,
