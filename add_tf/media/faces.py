@@ -18,8 +18,11 @@ import numpy as np
 from add_tf.core.registry import Registry
 
 DETECTORS = Registry("detector")  # name (or alias) -> detector class
-MIN_FACE_SIZE = 40  # MTCNN's defaults: the smallest face looked for, in the frame's pixels
-DETECT_MAX_SIDE = 640  # and the longer side the frame is shrunk to for the search
+# Detection's search (add_tf.detect, the scorer): the smallest face looked for, in the frame's
+# pixels (MTCNN's own default is 20), and the longer side the frame is shrunk to for the search.
+# Preparation searches its videos with its own (add_tf.media.crop_recipe.CropRecipe).
+MIN_FACE_SIZE = 40
+DETECT_MAX_SIDE = 640
 NEAR_REGION = 2.0  # side of the region searched around a face from a nearby frame, x the face side
 NEAR_FACE_PX = 64  # that region is scaled so the face is about this many pixels
 
