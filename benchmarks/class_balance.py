@@ -1,32 +1,35 @@
 """Class balance on FaceForensics++ as a whole (a benchmark, not a test).
 
     python benchmarks/class_balance.py --seeds 0 1 --work /tmp/cb [--ids 64] [--qualities raw c40]
+    python benchmarks/class_balance.py --compare monitor --seeds 0 1 2 --qualities c40 --work W
 
 `--dataset ffpp` trains on the reals and every prepared manipulation, where the reals are 1 in 5
-faces. `data.balance` chooses how training batches draw from the record sets: "none" reads
-every record in turn (the classes 1:4), "classes" draws the reals half of the time and each of
-the n fake sets 1/(2n) ("auto", the default, is "classes" here). This benchmark measures what
-that choice does to a plain student (`--method none`) on the demo's FF++-shaped data:
+faces. `data.balance` chooses how training batches draw from the record sets: "none" (the
+default) reads every record in turn (the classes 1:4), "classes" draws the reals half of the
+time and each of the n fake sets 1/(2n) ("auto" is "classes" here). This benchmark measures what
+that choice does to a plain student (`--method none`) on the demo's FF++-shaped data; with
+`--compare monitor` it measures `train.monitor` instead (the best validation by accuracy, on a
+split where calling every face fake scores 80 %, or by AUC), at the default balance:
 
 1. generates a demo tree with FF++'s four manipulation folders (`ffpp_methods`: Deepfakes,
    Face2Face, NeuralTextures, FaceShifter; `--ids` identities, 64 by default where the demo
    has 84, so that the default run takes about 20 minutes on 2 cores; 10 frames of 64 px per
    video) in WORK/tree and prepares it into WORK/data/ffpp (full-frame detector, as the demo's
    records); both are reused when WORK already holds them;
-2. trains one student per quality x balance x seed with `add_tf.fit` in this process, at the
-   demo's budget (ResNet18 from random weights, 6 epochs of batch 32, one validation per
-   epoch, lr 1e-3, deterministic), each in WORK/runs/QUALITY-BALANCE-seedSEED (a finished run
-   is reused); the seeds go round by round, so a busy spell of a shared machine hits both
-   balances alike;
+2. trains one student per quality x setting (each value of the compared key) x seed with
+   `add_tf.fit` in this process, at the demo's budget (ResNet18 from random weights, 6 epochs of
+   batch 32, one validation per epoch, lr 1e-3, deterministic), each in
+   WORK/runs/QUALITY-VALUE-seedSEED (a finished run is reused); the seeds go round by round, so
+   a busy spell of a shared machine hits both settings alike;
 3. scores two students of each run on the test split at its quality: the one the run keeps
-   (`train.checkpoint` "best": the best validation accuracy, on the validation split read as
-   it is, 1 real in 5 faces) and the one of its last validation (its backup); each at
+   (`train.checkpoint` "best": the best validation by `train.monitor`, on the validation split
+   read as it is, 1 real in 5 faces) and the one of its last validation (its backup); each at
    threshold 0.5 (`add_tf.core.threshold`): frame AUC, accuracy over all faces (1 real in
    5), accuracy on the reals, on the fakes and on each manipulation, and the balanced
    accuracy (the mean of the reals' and the fakes' accuracies);
-4. prints one table per student, quality x balance -> mean ± std over the seeds, and the
-   paired difference classes - none (same quality, same seed) with its mean ± std; last, the
-   machine's stall share (benchmarks/timing.py).
+4. prints one table per student, quality x setting -> mean ± std over the seeds, and the
+   paired difference second - first setting (same quality, same seed) with its mean ± std;
+   last, the machine's stall share (benchmarks/timing.py).
 """
 
 import argparse
@@ -39,7 +42,9 @@ import time
 
 from timing import stall_share
 
-BALANCES = ("none", "classes")
+# --compare: the config key measured and its two values, the default first
+COMPARED = {"balance": ("data.balance", ("none", "classes")),
+            "monitor": ("train.monitor", ("val_acc", "val_auc"))}
 # The demo's budget (add_tf.core.config.DEMO_DEFAULTS); `--dataset ffpp` starts from the
 # paper's defaults, so they are given explicitly.
 BUDGET = ["model.backbone=resnet18", "model.weights=null", "train.epochs=6",
@@ -61,6 +66,8 @@ def parse_args(argv=None):
     parser.add_argument("--ids", type=int, default=64,
                         help="identities of the generated tree (default: 64; the demo has 84)")
     parser.add_argument("--generator-seed", type=int, default=0)
+    parser.add_argument("--compare", choices=sorted(COMPARED), default="balance",
+                        help="the setting measured (default: balance)")
     parser.add_argument("--epochs", type=int, default=6,
                         help="training epochs (default: 6, the demo's; fewer for a quick look)")
     return parser.parse_args(argv)
@@ -100,18 +107,19 @@ def make_records(work, ids, qualities, generator_seed):
     return data_dir, generated, prepared
 
 
-def train(data_dir, runs_root, quality, balance, seed, epochs):
-    """(run dir, seconds) of one plain student trained by add_tf.fit (reused when finished)."""
+def train(data_dir, runs_root, quality, setting, seed, epochs):
+    """(run dir, seconds) of one plain student trained by add_tf.fit with `setting` (KEY=VALUE;
+    reused when finished)."""
     import keras
 
     from add_tf import fit
 
-    run_dir = os.path.join(runs_root, f"{quality}-{balance}-seed{seed}")
+    run_dir = os.path.join(runs_root, f"{quality}-{setting.partition('=')[2]}-seed{seed}")
     start = time.perf_counter()
     fit.main(["--dataset", "ffpp", "--data-dir", data_dir, "--runs-root", runs_root,
               "--run-dir", run_dir, "--method", "none", "--comp", quality,
               "--seed", str(seed), "--verbose", "0", "--no-evaluate",
-              "--set", *BUDGET, f"train.epochs={epochs}", f"data.balance={balance}"])
+              "--set", *BUDGET, f"train.epochs={epochs}", setting])
     seconds = time.perf_counter() - start
     keras.backend.clear_session()
     return run_dir, seconds
@@ -119,7 +127,7 @@ def train(data_dir, runs_root, quality, balance, seed, epochs):
 
 def students(run_dir):
     """{"kept": the student the run keeps (student.keras: train.checkpoint "best", the best
-    validation accuracy), "last": the student of its last validation (its backup)}."""
+    validation by train.monitor), "last": the student of its last validation (its backup)}."""
     from add_tf.evaluation import checkpoints
     from add_tf.training import runs
 
@@ -179,24 +187,26 @@ def mean_std(values):
     return f"{statistics.mean(values):.1f} ± {std:.1f}"
 
 
-def print_table(title, scores, qualities, seeds, fakes):
-    """The table: quality x balance -> mean ± std over the seeds (in %), then the paired
-    difference classes - none per quality (points)."""
+def print_table(title, scores, qualities, seeds, fakes, compared):
+    """The table: quality x value of the `compared` key -> mean ± std over the seeds (in %),
+    then the paired difference second - first value per quality (points)."""
+    key, (first, second) = COMPARED[compared]
+    difference = f"{second} - {first}"
     columns = COLUMNS + tuple(fakes)
-    header = ["quality", "balance"] + [c if c in fakes else c.replace("real", "real acc")
+    header = ["quality", compared] + [c if c in fakes else c.replace("real", "real acc")
                                        .replace("fake", "fake acc").replace("balanced",
                                                                             "balanced acc")
                                        for c in columns]
     rows = []
     for quality in qualities:
-        for balance in BALANCES:
-            rows.append([quality, balance] + [
-                mean_std([scores[quality, balance, s][c] for s in seeds]) for c in columns])
-        rows.append([quality, "classes - none"] + [
-            mean_std([scores[quality, "classes", s][c] - scores[quality, "none", s][c]
+        for value in (first, second):
+            rows.append([quality, value] + [
+                mean_std([scores[quality, value, s][c] for s in seeds]) for c in columns])
+        rows.append([quality, difference] + [
+            mean_std([scores[quality, second, s][c] - scores[quality, first, s][c]
                       for s in seeds]) for c in columns])
     print(f"\n{title}: test split, mean ± std over seeds {' '.join(map(str, seeds))} (%, "
-          "threshold 0.5; 'classes - none': paired by seed, in points):")
+          f"threshold 0.5; '{difference}': paired by seed, in points; {key}):")
     print("| " + " | ".join(header) + " |")
     print("|" + "---|" * len(header))
     for row in rows:
@@ -204,10 +214,10 @@ def print_table(title, scores, qualities, seeds, fakes):
     for quality in qualities:
         ratios = []
         for c in ("auc", "balanced"):
-            ratio = statistics.mean(scores[quality, "classes", s][c] for s in seeds) / \
-                statistics.mean(scores[quality, "none", s][c] for s in seeds)
+            ratio = statistics.mean(scores[quality, second, s][c] for s in seeds) / \
+                statistics.mean(scores[quality, first, s][c] for s in seeds)
             ratios.append(f"{c} {ratio:.3f}")
-        print(f"{title}, {quality}: ratio classes / none of the means: {', '.join(ratios)}")
+        print(f"{title}, {quality}: ratio {second} / {first} of the means: {', '.join(ratios)}")
 
 
 def main(argv=None):
@@ -235,23 +245,25 @@ def main(argv=None):
         for split, sets in counts.items()), flush=True)
     runs_root = os.path.join(work, "runs")
     scores, seconds = {"kept": {}, "last": {}}, {}
+    key, values = COMPARED[args.compare]
     for seed in args.seeds:
         for quality in args.qualities:
-            for balance in BALANCES:
-                run_dir, took = train(data_dir, runs_root, quality, balance, seed, args.epochs)
-                seconds[quality, balance, seed] = took
-                print(f"[{quality} {balance} seed {seed}] fit {took:.0f} s; keeps "
+            for value in values:
+                run_dir, took = train(data_dir, runs_root, quality, f"{key}={value}", seed,
+                                      args.epochs)
+                seconds[quality, value, seed] = took
+                print(f"[{quality} {value} seed {seed}] fit {took:.0f} s; keeps "
                       f"{kept_validation(run_dir)}", flush=True)
                 for which, model in students(run_dir).items():
                     result = score(model, records_dir, quality)
-                    scores[which][quality, balance, seed] = result
+                    scores[which][quality, value, seed] = result
                     print(f"  {which}: " + ", ".join(
                         f"{c} {result[c] * 100:.1f}" for c in COLUMNS + tuple(fakes))
                         + f"; test faces {json.dumps(result['faces'])}", flush=True)
-    print_table("Kept student (best validation accuracy)", scores["kept"], args.qualities,
-                args.seeds, fakes)
+    print_table("Kept student (best validation)", scores["kept"], args.qualities, args.seeds,
+                fakes, args.compare)
     print_table("Last student (last validation)", scores["last"], args.qualities, args.seeds,
-                fakes)
+                fakes, args.compare)
     runs_took = sorted(seconds.values())
     print(f"\nruns: {len(runs_took)}, fit {statistics.median(runs_took):.0f} s per run (median;"
           " 0 s: reused)")

@@ -7,9 +7,10 @@ Schedule
 - Validation `train.validations_per_epoch` times per epoch (paper: 10): the training set is
   repeated and one Keras "epoch" is 1/validations_per_epoch of a pass over the data, so Keras
   runs validations_per_epoch * epochs of them; every Keras epoch ends with a validation.
-- Early stopping after `train.patience` validations without a gain in validation accuracy; the
-  run keeps the student of its best validation (`train.checkpoint` "best", the paper's rule: its
-  weights are restored at the end; the test split is never used for it) or of its last ("last").
+- Early stopping after `train.patience` validations without a gain in `train.monitor`
+  (validation accuracy, the paper's rule, or AUC); the run keeps the student of its best
+  validation (`train.checkpoint` "best": its weights are restored at the end; the test split is
+  never used for it) or of its last ("last").
 - `train.head_only_epochs` > 0: the authors' code trains only the classifier head for the first
   epochs (backbone frozen), then everything. Off by default: from random initialisation a frozen
   random backbone teaches the head nothing useful; it makes sense with `model.weights=imagenet`.
@@ -184,13 +185,14 @@ def build_models(config, plan, teacher_path):
     return student, teacher, distiller, optimizer
 
 
-def resume(strategy, distiller, student, folders, patience):
+def resume(strategy, distiller, student, folders, patience, monitor):
     """(epoch, tracker): the last epoch every worker committed (0 for a new run), the
     distiller restored to it and the validation tracker with its state."""
     commits = callbacks_lib.TrainingBackup.commits(folders.backup)
     epoch = smallest(strategy, commits[0]["epoch"] if commits else 0)  # every worker has it
     state = callbacks_lib.TrainingBackup.restore(distiller, folders.backup, epoch)
-    tracker = callbacks_lib.ValidationTracker(student, folders.checkpoints, patience, state)
+    tracker = callbacks_lib.ValidationTracker(student, folders.checkpoints, patience, state,
+                                              monitor)
     return epoch, tracker
 
 
@@ -227,7 +229,7 @@ def summarise(tracker, optimizer, started, checkpoint):
     return {
         "done": True,
         "finished_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        "best_val_acc": tracker.state["best"],
+        f"best_{tracker.monitor}": tracker.state["best"],
         "best_validation": tracker.state["best_epoch"],
         "kept": checkpoint,
         "validations": len(tracker.state["history"]),
@@ -264,7 +266,7 @@ def train(config, run_dir, teacher_path=None, strategy=None, verbose=2, claim=No
     try:
         with strategy.scope():
             student, teacher, distiller, optimizer = build_models(config, plan, teacher_path)
-        epoch, tracker = resume(strategy, distiller, student, folders, t.patience)
+        epoch, tracker = resume(strategy, distiller, student, folders, t.patience, t.monitor)
         train_ds = make_split(config, training_set, "train", True, strategy, balance)
         val_ds = make_split(config, training_set, "val", False, strategy)
         callbacks = make_callbacks(config, folders, tracker, claim)

@@ -1,6 +1,7 @@
 """add_tf.fit on the tiny demo data: a non-finite loss and a truncated shard stop the run with a
 message; training, validation and the check of the inputs never read the test split."""
 
+import json
 import os
 
 import pytest
@@ -55,10 +56,13 @@ def test_overwrite_trains_a_changed_config_again(tmp_path, capsys, tiny_data_dir
     assert info.value.code == 2
     assert "train.patience: 5 in the run, 1 requested" in capsys.readouterr().err
     assert (run_dir / "student.keras").stat().st_mtime_ns == first
-    fit.main(argv + ["train.patience=1", "--overwrite"])
+    fit.main(argv + ["train.patience=1", "train.monitor=val_auc", "--overwrite"])
     out = capsys.readouterr().out
     assert "--overwrite: removed the run" in out and "already trained" not in out
-    assert yaml.safe_load((run_dir / "config.yaml").read_text())["train"]["patience"] == 1
+    stored = yaml.safe_load((run_dir / "config.yaml").read_text())["train"]
+    assert (stored["patience"], stored["monitor"]) == (1, "val_auc")
+    state = json.loads((run_dir / "training_state.json").read_text())
+    assert "best_val_auc" in state and "best_val_acc" not in state
     assert (run_dir / "student.keras").stat().st_mtime_ns != first
     assert (run_dir / "notes.txt").read_text() == "mine"
 
