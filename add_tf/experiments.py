@@ -81,7 +81,9 @@ def build_parser():
     p.add_argument("--methods", nargs="+", default=["add", "none"],
                    help=f"from {', '.join(methods_lib.METHODS)}")
     p.add_argument("--backbones", nargs="+", choices=backbones.names(),
-                   help="default: add_tf.fit's for each set (resnet18 on the demo, else resnet50)")
+                   help=f"default: add_tf.fit's for each set "
+                   f"({config_lib.DEMO_DEFAULTS['model.backbone']} on the demo, else "
+                   f"{config_lib.ModelConfig.backbone})")
     p.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
     p.add_argument("--out", default="experiments/latest")
     p.add_argument("--data-dir")

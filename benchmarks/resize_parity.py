@@ -22,7 +22,7 @@ import tensorflow as tf
 from add_tf.media.crop_recipe import CropRecipe
 from add_tf.media.faces import FaceDetector, crop_face
 from add_tf.media.video import even_frame_indices, read_video_frames, video_frame_count
-from add_tf.serving.export import export_model, resize_faces
+from add_tf.serving.export import SIGNATURE_IMAGES, export_model, resize_faces
 from add_tf.training import runs
 
 
@@ -47,7 +47,7 @@ def compare(model, videos, frames, grow):
     """(input side, {resize: ([mean |pixel diff|], [|p diff|]) per face})."""
     size = int(model.input_shape[1])
     with tempfile.TemporaryDirectory() as out:
-        serve = tf.saved_model.load(str(export_model(model, out))).signatures["serving_default"]
+        serve = tf.saved_model.load(str(export_model(model, out))).signatures[SIGNATURE_IMAGES]
 
         def fake_probability(images):
             return serve(images=tf.constant(images))["fake_probability"].numpy()

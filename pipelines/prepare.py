@@ -51,13 +51,16 @@ from pipelines.preparation import job, shards
 
 
 def _at_least(smallest):
+    """An argparse type: an integer of at least `smallest`."""
     def parse(text):
-        value = int(text)
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"must be an integer, received {text!r}") from None
         if value < smallest:
             raise argparse.ArgumentTypeError(f"must be at least {smallest}, received {value}")
         return value
     return parse
-
 
 
 def build_parser():
@@ -80,12 +83,12 @@ def build_parser():
     parser.add_argument("--qualities", default=None,
                         help="e.g. raw,c23,c40 (default: ffpp those of the originals, else all "
                              "present)")
-    parser.add_argument("--frames", type=int, default=job.FRAMES)
+    parser.add_argument("--frames", type=_at_least(1), default=job.FRAMES)
     parser.add_argument("--size", type=_at_least(MIN_IMAGE_SIZE), default=CropRecipe.size)
     parser.add_argument("--splits", default=None,
                         help="ffpp: folder with train/val/test.json (default: {root}/splits if "
                              "present, else a generated 720/140/140-shaped split)")
-    parser.add_argument("--split-seed", type=int, default=0)
+    parser.add_argument("--split-seed", type=_at_least(0), default=0)
     parser.add_argument("--detector", default=CropRecipe.detector, choices=list(faces.DETECTORS),
                         help="full-frame: the frames are already face crops (e.g. the demo data)")
     parser.add_argument("--box-scale", type=float, default=CropRecipe.box_scale,
@@ -102,7 +105,7 @@ def build_parser():
                         help="search the whole frame for the largest face every N sampled frames "
                              "of a video (and whenever the face is lost); in between, only around "
                              "the previous sample's face (faster). 1: always the whole frame")
-    parser.add_argument("--examples-per-shard", type=int,
+    parser.add_argument("--examples-per-shard", type=_at_least(1),
                         default=shards.EXAMPLES_PER_SHARD)
     parser.add_argument("--overwrite", action="store_true",
                         help="discard a previous preparation in --out")

@@ -63,5 +63,6 @@ def metrics_key(scored=None, quality=None, split="test", checkpoint=None):
     if split == "all":
         key += "_all"
     if checkpoint:
-        key += "@" + (LAST if checkpoint == LAST else os.path.basename(checkpoint))
+        key += "@" + (LAST if checkpoint == LAST else
+                      os.path.basename(os.path.normpath(checkpoint)))
     return key

@@ -44,6 +44,14 @@ class TrainingSet:
         are a choice of the user (`ffpp-Deepfakes+Face2Face`)."""
         return self.name + (f"-{'+'.join(self.fakes)}" if self.chosen else "")
 
+    def reads_as(self, other):
+        """Whether `other` reads the same records: the same folder however spelt, the same
+        set name and fake sets."""
+        def spelt_alike(training_set):
+            return dataclasses.replace(training_set,
+                                       records_dir=os.path.abspath(training_set.records_dir))
+        return spelt_alike(self) == spelt_alike(other)
+
     @property
     def sets(self):
         """The record sets as the data functions take them: "all", or the fake sets (the reals

@@ -1,6 +1,6 @@
 """Scoring a run's classifier (add_tf.evaluation.checkpoints): on a test split of its dataset
 (`evaluate_run`) or on records of any layout made by pipelines.prepare (`evaluate_records`, what
-add_tf.evaluation.record_sets resolves); the results are merged into the run's metrics.json
+add_tf.evaluation.scored_records resolves); the results are merged into the run's metrics.json
 under `add_tf.core.names.metrics_key` (add_tf.evaluation.metrics_file).
 
 Frame level ACC / AUC / EER / AP and Recall@1 (test embeddings against the training-split
@@ -20,13 +20,17 @@ from add_tf.core import config as config_lib
 from add_tf.core.names import metrics_key
 from add_tf.data import make_dataset, report_damaged_shards, training_set
 from add_tf.evaluation import metrics as metrics_lib
-from add_tf.evaluation import record_sets
+from add_tf.evaluation import scored_records
 from add_tf.evaluation.checkpoints import load_checkpoint
 from add_tf.evaluation.metrics_file import store_metrics
 from add_tf.models import feature_model
 from add_tf.training import one_run, runs
 
 BATCH = 64  # faces scored per step at most (a run's own batch when it is smaller)
+
+
+def _batch_size(config, asked=None):
+    return asked or min(config.train.batch_size, BATCH)
 
 
 def _collect(infer, datasets, with_meta):
@@ -111,13 +115,13 @@ def evaluate_run(run_dir, dataset=None, comp=None, data_dir=None, batch_size=Non
     if data_dir:
         scored.data.data_dir = data_dir
     comp = comp or config.data.comp
-    batch_size = batch_size or min(config.train.batch_size, BATCH)
+    batch_size = _batch_size(config, batch_size)
     records = training_set.of(scored)
     model = load_checkpoint(run_dir, config, checkpoint)
     result = evaluate_model(model, records.records_dir, records.sets, comp, batch_size,
                             gallery_limit)
     if write:  # the run's own key for its own records (folder and fake sets) and quality only
-        own = records == training_set.of(config) and comp == config.data.comp
+        own = records.reads_as(training_set.of(config)) and comp == config.data.comp
         key = metrics_key(None if own else scored.data.dataset, comp, checkpoint=checkpoint)
         store_metrics(run_dir, key, result, config)
     return result
@@ -136,14 +140,14 @@ def test_metrics(run_dir, inputs=one_run.PREPARED):
 def evaluate_records(run_dir, records_dir, comp=None, split="test", batch_size=None,
                      gallery_limit=None, checkpoint=None, write=True):
     """Score a run's model on any prepared records (every face of the split, originals and all
-    fakes), at the quality of `record_sets.choose_quality`; "all" scores every split, with no
+    fakes), at the quality of `scored_records.choose_quality`; "all" scores every split, with no
     Recall@1 (no gallery apart from the scored faces). A set with one class only gets accuracy
     and Recall@1 (AUC / EER / AP / video AUC are nan).
 
     Returns (key, metrics, notes): the metrics.json key, the metrics dict (nan where undefined)
     and the lines that say which quality was scored and what could not be computed."""
     config = runs.read_config(run_dir)
-    plan = record_sets.resolve(run_dir, records_dir, comp, split, checkpoint)
+    plan = scored_records.resolve(run_dir, records_dir, comp, split, checkpoint)
     notes = list(plan.notes)
     gallery = "train" if split == "test" and plan.faces.get("train") else None
     if gallery is None:
@@ -151,7 +155,7 @@ def evaluate_records(run_dir, records_dir, comp=None, split="test", batch_size=N
             "the records have no training faces"
         notes.append(f"Recall@1 not computed: {why} (its gallery)")
     model = load_checkpoint(run_dir, config, checkpoint)
-    batch_size = batch_size or min(config.train.batch_size, BATCH)
+    batch_size = _batch_size(config, batch_size)
     result = evaluate_model(model, records_dir, "all", plan.quality, batch_size,
                             gallery_limit, splits=plan.splits, gallery=gallery)
     present = [c for c in ("real", "fake") if result[f"{c}_frames"]]

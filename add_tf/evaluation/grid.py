@@ -16,7 +16,7 @@ import sys
 from add_tf.core.errors import UsageError
 from add_tf.core.names import LAST, SUMMARY_METRICS, metrics_key
 from add_tf.data import read_manifest, training_set
-from add_tf.evaluation import evaluator, record_sets
+from add_tf.evaluation import evaluator, scored_records
 from add_tf.training import runs
 
 
@@ -66,7 +66,7 @@ def unscored_records(run_dir, eval_records):
     missing = []
     for records in eval_records:
         try:
-            scored = record_sets.resolve(run_dir, records)
+            scored = scored_records.resolve(run_dir, records)
         except UsageError:
             continue
         if scored.key not in stored:
@@ -81,7 +81,7 @@ def evaluate_on_records(run_dir, eval_records):
         return
     for records in eval_records:
         try:
-            record_sets.resolve(run_dir, records)
+            scored_records.resolve(run_dir, records)
             if records in unscored_records(run_dir, [records]):
                 _, _, notes = evaluator.evaluate_records(run_dir, records)
                 print("\n".join(f"[experiments] {note}" for note in notes), flush=True)
@@ -95,7 +95,7 @@ def cross_metrics(run_dir, eval_records):
     out = {}
     for records in eval_records:
         try:
-            scored = record_sets.resolve(run_dir, records)
+            scored = scored_records.resolve(run_dir, records)
         except UsageError:
             continue
         for metric in SUMMARY_METRICS:

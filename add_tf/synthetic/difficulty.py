@@ -5,7 +5,7 @@ logistic regression on noise-level features (no network)."""
 import cv2
 import numpy as np
 
-from add_tf.core.names import QUALITIES
+from add_tf.core.names import DEMO_METHOD, QUALITIES
 from add_tf.data import make_dataset
 from add_tf.synthetic.fakes import checkerboard
 
@@ -36,7 +36,7 @@ def _load(records_dir, splits, quality):
     """(noise features, labels) of the student crops of `splits` at `quality`."""
     xs, ys = [], []
     for split in splits:
-        for (_, student), label in make_dataset(records_dir, "Demo", split, quality,
+        for (_, student), label in make_dataset(records_dir, DEMO_METHOD, split, quality,
                                                 batch_size=256):
             xs.append(noise_features(student.numpy()))
             ys.append(label.numpy())

@@ -17,6 +17,7 @@ import numpy as np
 import tensorflow as tf
 
 from add_tf.core import atomic
+from add_tf.core.config import TrainConfig
 from add_tf.core.errors import NonFiniteLossError, WorkError
 from add_tf.training import runs
 
@@ -87,7 +88,8 @@ class ValidationTracker(keras.callbacks.Callback):
     names the file), counts validations without a gain and stops after `patience`. The state is
     persisted by TrainingBackup, in the same commit as the weights it belongs to."""
 
-    def __init__(self, student, checkpoint_dir, patience, state=None, monitor="val_acc"):
+    def __init__(self, student, checkpoint_dir, patience, state=None,
+                 monitor=TrainConfig.monitor):
         super().__init__()
         self.student = student
         self.checkpoint_dir = checkpoint_dir

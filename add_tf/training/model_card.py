@@ -15,7 +15,7 @@ add_tf.training.runs), written as `RUN/model_card.json`, embedded by add_tf.expo
                    they record none
     method, backbone, image_size, initial_weights, seed
     trained        UTC time the run finished (the time training_state.json was written), or None
-    training       training_state.json (best validation accuracy, steps, early stop, ...)
+    training       training_state.json (best validation by train.monitor, steps, early stop, ...)
     test_metrics   every `test*` entry of metrics.json ({key: {acc, auc, eer, ap, ...}})
     software       versions of add_tf, tensorflow and keras (importlib.metadata)
     warnings       what makes the scores untrustworthy (a model trained on the synthetic demo:

@@ -61,7 +61,7 @@ UNCOMPARED_KEYS = {
     "train.jit_compile": "XLA compiles the same computation, for speed",
     "train.deterministic": "makes reruns bit-exact; the model learnt is the same kind",
     "train.validate_losses": "validation also logs every loss term; the best validation is still "
-                             "chosen by accuracy alone",
+                             "chosen by train.monitor alone",
 }
 # The files and folders of a run, removed by `remove_run` in this order: the state first (the
 # run is then no longer finished), the config last (a half-removed run still names its config).

@@ -76,3 +76,5 @@ def test_the_runs_own_key_is_for_its_own_records_only(run_dir, tiny_data_dir, tm
     stored = json.loads((run_dir / "metrics.json").read_text())
     assert stored["test"]["acc"] == -1.0
     assert stored["test_demo_c40"]["acc"] == pytest.approx(other["acc"])
+    evaluator.evaluate_run(str(run_dir), data_dir=f"{tiny_data_dir}/./")  # the same folder
+    assert json.loads((run_dir / "metrics.json").read_text())["test"] == own

@@ -1,5 +1,5 @@
-"""add_tf.core.names: the best quality of a set, the data sets of the FF++ methods, and the key
-a result is stored under in a run's metrics.json."""
+"""add_tf.core.names: the best quality of a set, and the key a result is stored under in a
+run's metrics.json."""
 
 from add_tf.core import names
 
@@ -12,13 +12,6 @@ def test_best_quality_follows_the_order_of_qualities():
     assert names.best_quality(["hq"]) == "hq"
 
 
-def test_each_ffpp_method_is_a_data_set_of_the_ffpp_records():
-    for method in names.FFPP_METHODS:
-        assert names.DATASETS[method.lower()] == ("ffpp", (method,))
-    assert names.DATASETS["ffpp"] == ("ffpp", None)  # every fake the records hold
-    assert names.DATASETS["demo"] == ("demo", (names.DEMO_METHOD,))
-
-
 def test_metrics_key_names_the_set_quality_split_and_checkpoint():
     assert names.metrics_key() == "test"
     assert names.metrics_key(checkpoint=names.LAST) == "test@last"
@@ -27,6 +20,7 @@ def test_metrics_key_names_the_set_quality_split_and_checkpoint():
     assert names.metrics_key("dfdc", "c23", "all", names.LAST) == "test_dfdc_c23_all@last"
     assert (names.metrics_key("celebdf", "c40", checkpoint="/r/checkpoints/best-v003.weights.h5")
             == "test_celebdf_c40@best-v003.weights.h5")
+    assert names.metrics_key(checkpoint="runs/other/add-seed0/") == "test@add-seed0"
     keys = {names.metrics_key(s, q, split, c) for s in (None, "a") for q in ("c23", "c40")
             for split in ("test", "all") for c in (None, names.LAST, "x.keras")}
     assert len(keys) == 2 * 3 + 2 * 2 * 3  # one key per request ("test": the run's quality)

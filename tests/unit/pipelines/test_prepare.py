@@ -37,3 +37,15 @@ def test_a_bad_box_scale_is_refused_before_the_data_set_is_read(tmp_path, capsys
     assert capsys.readouterr().err == (
         "error: crop recipe: box_scale must be positive. Received: box_scale=0.0\n")
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("value, message", [
+    ("abc", "argument --size: must be an integer, received 'abc'"),
+    ("16", "argument --size: must be at least 32, received 16"),  # the models' smallest input
+    ("0", "argument --frames: must be at least 1, received 0"),
+])
+def test_sizes_and_counts_are_checked_by_name(tmp_path, capsys, value, message):
+    flag = message.split(":")[0].removeprefix("argument ")
+    with pytest.raises(SystemExit) as info:
+        prepare.main(["--ffpp-root", str(tmp_path), "--out", str(tmp_path / "out"), flag, value])
+    assert info.value.code == 2 and message in capsys.readouterr().err

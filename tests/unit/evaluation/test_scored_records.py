@@ -1,4 +1,4 @@
-"""add_tf.evaluation.record_sets: the quality records are scored at, and the records refused
+"""add_tf.evaluation.scored_records: the quality records are scored at, and the records refused
 before any scoring because the model was trained on faces cut otherwise."""
 
 import json
@@ -8,17 +8,17 @@ import pytest
 
 from add_tf.core import config as config_lib
 from add_tf.core.errors import UsageError
-from add_tf.evaluation import record_sets
+from add_tf.evaluation import scored_records
 from add_tf.training import runs
 
 
 def test_choose_quality():
-    assert record_sets.choose_quality("c40", ["c23", "c40"])[0] == "c40"
-    quality, note = record_sets.choose_quality("c40", ["raw", "c23"])
+    assert scored_records.choose_quality("c40", ["c23", "c40"])[0] == "c40"
+    quality, note = scored_records.choose_quality("c40", ["raw", "c23"])
     assert quality == "raw" and "best the records hold" in note and "c40" in note
-    assert record_sets.choose_quality("c40", ["c23", "c40"], comp="c23")[0] == "c23"
+    assert scored_records.choose_quality("c40", ["c23", "c40"], comp="c23")[0] == "c23"
     with pytest.raises(UsageError, match="they hold: c23. Received: comp='c40'"):
-        record_sets.choose_quality("c23", ["c23"], comp="c40")
+        scored_records.choose_quality("c23", ["c23"], comp="c40")
 
 
 def _records(path, **crop):
@@ -49,14 +49,14 @@ def counted(monkeypatch):
         manifest = json.loads((pathlib.Path(records_dir) / "manifest.json").read_text())
         return sum(v["examples"] for v in manifest["counts"].get(split, {}).values())
 
-    monkeypatch.setattr(record_sets, "count_examples", count)
+    monkeypatch.setattr(scored_records, "count_examples", count)
 
 
 def test_records_cut_otherwise_are_refused_naming_both_cuts(tmp_path, counted):
     run_dir = _run(tmp_path, _records(tmp_path / "train", box_scale=1.5, detector="mtcnn"))
     other = _records(tmp_path / "other", box_scale=1.3, detector="mtcnn")
     with pytest.raises(UsageError) as info:
-        record_sets.resolve(str(run_dir), str(other))
+        scored_records.resolve(str(run_dir), str(other))
     message = str(info.value)
     assert "a 1.3x square box" in message and "a 1.5x square box" in message
     assert "--box-scale 1.5" in message and str(other) in message
@@ -65,7 +65,7 @@ def test_records_cut_otherwise_are_refused_naming_both_cuts(tmp_path, counted):
 def test_records_cut_alike_are_scored_whatever_their_face_search(tmp_path, counted):
     run_dir = _run(tmp_path, _records(tmp_path / "train", box_scale=1.5, min_face_size=80))
     other = _records(tmp_path / "other", box_scale=1.5, min_face_size=40, detect_max_side=960)
-    scored = record_sets.resolve(str(run_dir), str(other), checkpoint="last")
+    scored = scored_records.resolve(str(run_dir), str(other), checkpoint="last")
     assert (scored.name, scored.quality, scored.splits) == ("other", "c40", ["test"])
     assert scored.key == "test_other_c40@last"
 
@@ -73,7 +73,7 @@ def test_records_cut_alike_are_scored_whatever_their_face_search(tmp_path, count
 def test_records_without_a_recipe_are_not_compared(tmp_path, counted):
     run_dir = _run(tmp_path, _records(tmp_path / "train", box_scale=1.5))
     old = _records(tmp_path / "old")  # prepared before recipes were recorded
-    assert record_sets.resolve(str(run_dir), str(old)).key == "test_old_c40"
+    assert scored_records.resolve(str(run_dir), str(old)).key == "test_old_c40"
 
 
 def test_records_of_another_crop_size_are_refused(tmp_path, counted):
@@ -84,4 +84,4 @@ def test_records_of_another_crop_size_are_refused(tmp_path, counted):
     manifest["settings"]["size"] = 64
     json_path.write_text(json.dumps(manifest))
     with pytest.raises(UsageError, match="hold 64-pixel crops; the model takes 32.*--size 32"):
-        record_sets.resolve(str(run_dir), str(other))
+        scored_records.resolve(str(run_dir), str(other))

@@ -18,10 +18,9 @@ SPLITS = ("test", "all")  # --split: the test split, or every split
 
 @dataclasses.dataclass
 class Scored:
-    """Records resolved for scoring: their manifest, set `name`, `quality`, metrics.json `key`,
-    the `splits` read, the `faces` per split of the manifest, and `notes` for the user."""
+    """Records resolved for scoring: their set `name`, `quality`, metrics.json `key`, the
+    `splits` read, the `faces` per split of their manifest, and `notes` for the user."""
 
-    manifest: dict
     name: str
     quality: str
     key: str
@@ -84,5 +83,5 @@ def resolve(run_dir, records_dir, comp=None, split="test", checkpoint=None):
         raise UsageError(f"No faces in the {split} split of {records_dir} (faces per split: "
                          f"{counts}); score every split with --split all")
     name = training_set.set_name(records_dir, manifest)
-    return Scored(manifest, name, quality, metrics_key(name, quality, split, checkpoint), splits,
+    return Scored(name, quality, metrics_key(name, quality, split, checkpoint), splits,
                   faces, [f"{name} ({', '.join(splits)}): {quality_note}"])
