@@ -28,6 +28,8 @@ import argparse
 
 from add_tf.core import config as config_lib
 from add_tf.core import console, errors, table
+from add_tf.core.names import LAST
+from add_tf.evaluation.scored_records import SPLITS
 from add_tf.synthetic import demo_data
 from add_tf.training import model_card, runs
 
@@ -44,10 +46,10 @@ def build_parser():
     p.add_argument("--comp", choices=config_lib.QUALITIES,
                    help="default: the run's (--records: the run's when the records hold it, "
                    "else their best)")
-    p.add_argument("--split", choices=("test", "all"), default="test",
+    p.add_argument("--split", choices=SPLITS, default=SPLITS[0],
                    help="--records: the test split (default) or every split")
     p.add_argument("--data-dir", help="default: the run's data.data_dir")
-    p.add_argument("--checkpoint", help="a .keras file, a student .weights.h5, or 'last': the "
+    p.add_argument("--checkpoint", help=f"a .keras file, a student .weights.h5, or '{LAST}': the "
                    "student of the last committed validation (default: RUN/student.keras, the "
                    "best validation's)")
     p.add_argument("--batch-size", type=int)
@@ -61,7 +63,7 @@ def main(argv=None):
     console.quiet()
     parser = build_parser()
     args = parser.parse_args(argv)
-    if args.records is None and (args.split != "test"):
+    if args.records is None and args.split != SPLITS[0]:
         parser.error("--split applies to --records only")
     if args.records is not None and args.data_dir:
         parser.error("--data-dir applies to --dataset only (--records names the folder)")

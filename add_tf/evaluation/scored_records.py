@@ -67,7 +67,7 @@ def resolve(run_dir, records_dir, comp=None, split="test", checkpoint=None):
     """The `Scored` of the run's model (`checkpoint`, see add_tf.evaluation.checkpoints) on the
     records at `records_dir`; UsageError when they cannot be scored."""
     if split not in SPLITS:
-        raise UsageError(f"--split must be test or all. Received: split={split!r}")
+        raise UsageError(f"--split must be one of {', '.join(SPLITS)}. Received: split={split!r}")
     config = runs.read_config(run_dir)
     try:
         manifest = read_manifest(records_dir)
