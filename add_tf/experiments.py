@@ -58,7 +58,7 @@ from add_tf.core import atomic, claims, console, errors
 from add_tf.core import config as config_lib
 from add_tf.core import methods as methods_lib
 from add_tf.core.methods import BASELINE
-from add_tf.core.names import DEMO, METRIC_NAMES
+from add_tf.core.names import BEST, DEMO, METRIC_NAMES
 from add_tf.evaluation import grid_plan
 from add_tf.models import backbones
 from add_tf.synthetic import demo_data
@@ -96,7 +96,7 @@ def build_parser():
                    help=f"run {BASELINE!r} once per cell, without the sweep, and compare every "
                    "sweep point with it (for sweeps of distillation settings, which it ignores)"),
     p.add_argument("--verbose", type=int, default=2)
-    p.add_argument("--checkpoint", choices=config_lib.CHECKPOINT_CHOICES, default="best",
+    p.add_argument("--checkpoint", choices=config_lib.CHECKPOINT_CHOICES, default=BEST,
                    help="score each run with the student it keeps (student.keras: its best "
                    "validation unless train.checkpoint=last) or of its last validation")
     p.add_argument("--plan", action="store_true",

@@ -33,10 +33,10 @@ from dataclasses import dataclass, field
 import yaml
 
 from add_tf.core import methods
-from add_tf.core.names import DATASETS, DEMO, LAST, QUALITIES
+from add_tf.core.names import BEST, DATASETS, DEMO, LAST, QUALITIES
 
 METHODS = tuple(methods.METHODS)  # the names of the method table, add_tf.core.methods.METHODS
-CHECKPOINT_CHOICES = ("best", LAST)  # the student of a run's best validation, or its last
+CHECKPOINT_CHOICES = (BEST, LAST)  # the student of a run's best validation, or its last
 # What makes a validation the best (the kept student, early stopping): its accuracy at threshold
 # 0.5, as the authors' code, or its AUC, which the share of reals in the validation split does
 # not move (FF++ as a whole: 1 real in 5 faces, where calling every face fake scores 80 %).
@@ -143,7 +143,7 @@ class TrainConfig:
     warmup_fraction: float = number(0.3, at_least=0, at_most=1)
     validations_per_epoch: int = number(10, at_least=1)
     patience: int = number(10, at_least=1)  # validations without a `monitor` gain, then stop
-    checkpoint: str = choice("best", CHECKPOINT_CHOICES)  # the student a run keeps
+    checkpoint: str = choice(BEST, CHECKPOINT_CHOICES)  # the student a run keeps
     monitor: str = choice("val_acc", MONITORS)  # what makes a validation the best
     head_only_epochs: int = number(0, at_least=0)  # authors' code: train only the head first
     fr_warmup_epochs: int = number(0, at_least=0)  # authors' code: FR on after these epochs

@@ -50,8 +50,10 @@ WORKERS = "workers"  # the checkpoints and logs of multi-worker training's other
 DEFAULT_RUNS_ROOT = "runs"
 SAVED_MODEL_EXTRAS = "assets.extra"  # a SavedModel's folder of files TF Serving ignores
 
-# The key of a result in a run's METRICS (add_tf.evaluation.metrics_file stores it).
-LAST = "last"  # --checkpoint: the student of the run's last committed validation
+# The student a run keeps or is scored with, and the key of a result in its METRICS
+# (add_tf.evaluation.metrics_file stores it).
+BEST = "best"  # the student of the run's best validation (train.monitor)
+LAST = "last"  # the student of the run's last committed validation
 
 
 def metrics_key(scored=None, quality=None, split="test", checkpoint=None):

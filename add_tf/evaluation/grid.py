@@ -14,14 +14,14 @@ import os
 import sys
 
 from add_tf.core.errors import UsageError
-from add_tf.core.names import LAST, SUMMARY_METRICS, metrics_key
+from add_tf.core.names import BEST, LAST, SUMMARY_METRICS, metrics_key
 from add_tf.data import read_manifest, training_set
 from add_tf.evaluation import evaluator, scored_records
 from add_tf.training import runs
 
 
-def read_metrics(run_dir, checkpoint="best"):
-    """The test metrics of a run with the `checkpoint` student ("best" or LAST), None when it
+def read_metrics(run_dir, checkpoint=BEST):
+    """The test metrics of a run with the `checkpoint` student (BEST or LAST), None when it
     has none."""
     key = metrics_key(checkpoint=LAST if checkpoint == LAST else None)
     return runs.read_json(os.path.join(run_dir, runs.METRICS), {}).get(key)
@@ -43,7 +43,7 @@ def score_last(run_dir):
                   file=sys.stderr)
 
 
-def collect(entries, eval_records=(), checkpoint="best"):
+def collect(entries, eval_records=(), checkpoint=BEST):
     """The planned runs with their test metrics with the `checkpoint` student (None for a run
     without any), with the `cross_metrics` of the --eval-records sets."""
     rows = [{**entry, "metrics": read_metrics(entry["run_dir"], checkpoint)} for entry in entries]

@@ -23,7 +23,7 @@ import time
 import traceback
 
 from add_tf.core import atomic, claims, errors
-from add_tf.core.names import LAST
+from add_tf.core.names import BEST, LAST
 from add_tf.evaluation import evaluator, grid
 from add_tf.training import one_run, runs
 
@@ -31,7 +31,7 @@ POLL_SECONDS = 5.0
 DONE, HELD, FAILED = "done", "held", "failed"
 
 
-def is_scored(entry, eval_records=(), checkpoint="best"):
+def is_scored(entry, eval_records=(), checkpoint=BEST):
     """Whether a finished run holds every score the grid reads (test split, last validation's
     student with `checkpoint` last, and each --eval-records set)."""
     run_dir = entry["run_dir"]
@@ -42,7 +42,7 @@ def is_scored(entry, eval_records=(), checkpoint="best"):
     return not grid.unscored_records(run_dir, eval_records)
 
 
-def is_done(entry, eval_records=(), checkpoint="best"):
+def is_done(entry, eval_records=(), checkpoint=BEST):
     return runs.is_complete(entry["run_dir"]) and is_scored(entry, eval_records, checkpoint)
 
 
@@ -91,7 +91,7 @@ def score(entry, eval_records, checkpoint, inputs):
                 grid.evaluate_on_records(run_dir, eval_records)
 
 
-def attempt(entry, strategy, inputs, eval_records=(), checkpoint="best", verbose=2):
+def attempt(entry, strategy, inputs, eval_records=(), checkpoint=BEST, verbose=2):
     """Train and score one run: DONE, HELD (it, or its teacher, is another live process's) or
     FAILED (its error written to RUN_DIR/error.txt). A KeyboardInterrupt stops the grid."""
     import keras
@@ -118,7 +118,7 @@ def attempt(entry, strategy, inputs, eval_records=(), checkpoint="best", verbose
     return DONE
 
 
-def work(entries, run, eval_records=(), checkpoint="best", on_result=None, poll=None):
+def work(entries, run, eval_records=(), checkpoint=BEST, on_result=None, poll=None):
     """Attempt every entry nobody else holds with `run(entry)` (-> DONE, HELD or FAILED) until
     every entry is done, failed since this call started, or attempted by this process; waits
     while the only entries left are held by live processes. `on_result(entry, result)` after

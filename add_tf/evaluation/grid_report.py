@@ -19,7 +19,7 @@ from scipy import stats
 
 from add_tf.core import atomic
 from add_tf.core.methods import BASELINE
-from add_tf.core.names import METRIC_NAMES
+from add_tf.core.names import BEST, METRIC_NAMES
 
 DIFFERENCE_METRICS = ("acc", "auc")  # paired differences against none, and the chart
 # metrics are fractions: differences closer than this are rounding, not spread (a t-test on
@@ -132,7 +132,7 @@ def write_runs_csv(rows, out_dir):
 
 
 def write_tables(table, out_dir, metric_names=METRIC_NAMES, command=None, differences=(),
-                 checkpoint="best"):
+                 checkpoint=BEST):
     """results.csv (mean and std columns), results.md (metrics in %) and, given `differences`
     (`paired_differences`), differences.csv and their table in results.md; returns results.md."""
     head = ["dataset", "comp", "backbone", "method", "seeds"]
@@ -144,7 +144,7 @@ def write_tables(table, out_dir, metric_names=METRIC_NAMES, command=None, differ
     text = []
     if command:
         text += [f"Command: `{command}`", ""]
-    scored = ("the student of each run's best validation" if checkpoint == "best" else
+    scored = ("the student of each run's best validation" if checkpoint == BEST else
               "the student of each run's last validation (teachers: their best)")
     text += [f"Test split, {scored}; mean ± std over seeds, in %.", "",
              "| " + " | ".join(head + list(metric_names)) + " |",
@@ -225,7 +225,7 @@ def write_chart(table, path, metric_names=DIFFERENCE_METRICS):
 
 
 def write_report(rows, teachers, out_dir, command=None, metric_names=METRIC_NAMES,
-                 checkpoint="best"):
+                 checkpoint=BEST):
     """results.md / results.csv, differences.csv and results.png in `out_dir` from the runs'
     rows (scored with the `checkpoint` student) and the teachers' reference rows; returns the
     text of results.md."""

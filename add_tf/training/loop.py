@@ -50,6 +50,7 @@ import tensorflow as tf
 from add_tf import data as data_lib
 from add_tf.core.errors import UsageError
 from add_tf.core.methods import needs_teacher
+from add_tf.core.names import BEST
 from add_tf.models import build_classifier
 from add_tf.training import callbacks as callbacks_lib
 from add_tf.training import model_card, runs
@@ -285,7 +286,7 @@ def train(config, run_dir, teacher_path=None, strategy=None, verbose=2, claim=No
                               callbacks=callbacks, verbose=verbose)
 
         fit_phases(fit, distiller, student, optimizer, tracker, plan, epoch, bool(t.jit_compile))
-        if tracker.best_path and t.checkpoint == "best":
+        if tracker.best_path and t.checkpoint == BEST:
             student.load_weights(tracker.best_path)
         summary = summarise(tracker, optimizer, started, t.checkpoint)
         if chief:
