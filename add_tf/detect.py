@@ -55,6 +55,7 @@ import time
 from add_tf.core import atomic, console, errors, table
 from add_tf.core.progress import ProgressBar
 from add_tf.core.threshold import THRESHOLD
+from add_tf.detection import analysis, face_crops, report
 from add_tf.detection.analysis import FRAMES
 from add_tf.detection.face_crops import MAX_SIDE
 from add_tf.media.faces import DETECT_MAX_SIDE, MIN_FACE_SIZE
@@ -108,8 +109,6 @@ def run(paths, model, frames=FRAMES, json_path=None, threshold=THRESHOLD,
         verbose=True, scorer=None, report_dir=None):
     """Score `paths`; returns the report dict (also written to `json_path` when given, and as
     an HTML report into `report_dir` when given)."""
-    from add_tf.detection import analysis, face_crops, report  # TensorFlow: not for --help
-
     scorer = scorer or load_model(model)
     card, warnings = model_card.describe(scorer.source)
     warnings += scorer.warnings

@@ -124,8 +124,6 @@ def main(argv=None):
         entries = grid_plan.plan(args)
     except (ValueError, KeyError) as error:
         raise errors.UsageError(str(error.args[0] if error.args else error)) from None
-    for entry in entries:  # every run's config valid before any work
-        entry["config"] = fit.resolve_config(fit.build_parser().parse_args(entry["argv"]))
     if args.print_config:
         fit.print_config(entries[0]["config"], [entries[0]["config"]])
         return entries[:1]

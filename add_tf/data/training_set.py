@@ -99,6 +99,7 @@ def complete(config):
     spelt (relative, with a trailing slash) and a run's config names it from any working
     directory. Returns `config`."""
     data = config.data
+    manifest = None
     if data.records:
         if "://" not in data.records:  # a local path (not a URL of tf.io.gfile)
             data.records = os.path.abspath(data.records)
@@ -108,7 +109,7 @@ def complete(config):
             raise UsageError(f"data.records {data.records}: {error}") from None
         data.dataset = set_name(data.records, manifest)
     if data.teacher_comp is None:
-        manifest = manifest_or_none(config)
+        manifest = manifest if data.records else manifest_or_none(config)
         qualities = manifest_qualities(manifest) if manifest else ()
         data.teacher_comp = best_quality(qualities) if qualities else QUALITIES[0]
     return config

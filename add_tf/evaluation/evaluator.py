@@ -147,7 +147,7 @@ def evaluate_records(run_dir, records_dir, comp=None, split="test", batch_size=N
     Returns (key, metrics, notes): the metrics.json key, the metrics dict (nan where undefined)
     and the lines that say which quality was scored and what could not be computed."""
     config = runs.read_config(run_dir)
-    plan = scored_records.resolve(run_dir, records_dir, comp, split, checkpoint)
+    plan = scored_records.resolve(run_dir, records_dir, comp, split, checkpoint, config)
     notes = list(plan.notes)
     gallery = "train" if split == "test" and plan.faces.get("train") else None
     if gallery is None:

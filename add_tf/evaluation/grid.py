@@ -81,8 +81,8 @@ def evaluate_on_records(run_dir, eval_records):
         return
     for records in eval_records:
         try:
-            scored_records.resolve(run_dir, records)
-            if records in unscored_records(run_dir, [records]):
+            stored = runs.read_json(os.path.join(run_dir, runs.METRICS), {})
+            if scored_records.resolve(run_dir, records).key not in stored:
                 _, _, notes = evaluator.evaluate_records(run_dir, records)
                 print("\n".join(f"[experiments] {note}" for note in notes), flush=True)
         except UsageError as error:

@@ -3,7 +3,8 @@ point and seed, each with its add_tf.fit argv. No TensorFlow: `--dry-run` and `-
 plan the grid without loading it.
 
 An entry: {"dataset", "comp", "backbone", "method", "point" (its sweep tag), "seed", "run_dir",
-"runs_root", "argv", "teacher_comp", "teacher_dir"}.
+"runs_root", "argv", "teacher_comp", "teacher_dir", "config" (the run's, as add_tf.fit reads
+its argv: checked and completed from the records)}.
 """
 
 from __future__ import annotations
@@ -100,6 +101,6 @@ def plan(args):
             "method": method, "point": tag, "seed": seed, "run_dir": run_dir,
             "runs_root": runs_root, "argv": argv,
             "teacher_comp": config.data.teacher_comp,
-            "teacher_dir": runs.teacher_run_dir(config, runs_root),
+            "teacher_dir": runs.teacher_run_dir(config, runs_root), "config": config,
         })
     return entries

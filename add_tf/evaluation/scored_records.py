@@ -63,12 +63,13 @@ def check_crops(run_dir, config, records_dir, settings):
             f"--detector {trained.detector} --box-scale {trained.box_scale:g}`.")
 
 
-def resolve(run_dir, records_dir, comp=None, split="test", checkpoint=None):
+def resolve(run_dir, records_dir, comp=None, split="test", checkpoint=None, config=None):
     """The `Scored` of the run's model (`checkpoint`, see add_tf.evaluation.checkpoints) on the
-    records at `records_dir`; UsageError when they cannot be scored."""
+    records at `records_dir`; UsageError when they cannot be scored. `config`: the run's, when
+    the caller has read it."""
     if split not in SPLITS:
         raise UsageError(f"--split must be one of {', '.join(SPLITS)}. Received: split={split!r}")
-    config = runs.read_config(run_dir)
+    config = config or runs.read_config(run_dir)
     try:
         manifest = read_manifest(records_dir)
     except FileNotFoundError as error:

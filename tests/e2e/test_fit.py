@@ -16,10 +16,8 @@ from add_tf import evaluate, fit
 from add_tf.core.names import LAST
 from add_tf.evaluation import checkpoints, evaluator
 from add_tf.evaluation.metrics import to_jsonable
-from console_output import command_env, noise, run_command
+from console_output import REPO, command_env, noise, run_command
 from tiny_models import TINY_FIT
-
-REPO = pathlib.Path(__file__).resolve().parents[2]
 
 
 def _backup(run_dir):

@@ -10,9 +10,8 @@ import sys
 import time
 
 from add_tf.training import runs
-from console_output import command_env
+from console_output import REPO, command_env
 
-REPO = pathlib.Path(__file__).resolve().parents[2]
 GRID_SETS = ["train.epochs=1", "train.validations_per_epoch=4", "train.batch_size=16",
              "train.patience=20"]
 

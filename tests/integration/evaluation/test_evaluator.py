@@ -14,34 +14,36 @@ from add_tf.training import runs
 FAKE_BIAS = 1.0  # logits (0, FAKE_BIAS) for every face: p(fake) = 0.73, every face called fake
 
 
-def _constant_student(bias):
-    model = build_classifier("resnet18", image_size=32, name="student")
+def _set_bias(model, bias):
+    """Logits (0, `bias`) for every face: a zero kernel."""
     logits = model.get_layer("logits")
     kernel, _ = logits.get_weights()
     logits.set_weights([np.zeros_like(kernel), np.array([0.0, bias], np.float32)])
-    return model
 
 
 @pytest.fixture(scope="module")
 def run_dir(tmp_path_factory, tiny_data_dir):
-    """A run on the tiny demo records (c40) whose student calls every face fake."""
+    """A run on the tiny demo records (c40) whose student calls every face fake, and beside it
+    the weights of one that calls every face real."""
     run = tmp_path_factory.mktemp("run")
-    config = config_lib.Config()
-    for key, value in [("model.backbone", "resnet18"), ("model.weights", None),
-                       ("model.image_size", 32), ("data.data_dir", str(tiny_data_dir)),
-                       ("data.dataset", "demo"), ("data.comp", "c40"), ("train.batch_size", 8)]:
-        config.set(key, value)
+    config = config_lib.Config.from_items([
+        ("model.backbone", "resnet18"), ("model.weights", None), ("model.image_size", 32),
+        ("data.data_dir", str(tiny_data_dir)), ("data.dataset", "demo"), ("data.comp", "c40"),
+        ("train.batch_size", 8)])
     runs.write_config(str(run), config)
-    runs.save_model(_constant_student(FAKE_BIAS), str(run / runs.MODEL))
-    _constant_student(-FAKE_BIAS).save_weights(str(run / "real.weights.h5"))
+    model = build_classifier("resnet18", image_size=32, name="student")
+    _set_bias(model, FAKE_BIAS)
+    runs.save_model(model, str(run / runs.MODEL))
+    _set_bias(model, -FAKE_BIAS)
+    model.save_weights(str(run / "real.weights.h5"))
     return run
 
 
-def test_a_split_scored_with_its_counts_and_without_a_gallery(tiny_data_dir):
+def test_a_split_scored_with_its_counts_and_without_a_gallery(run_dir, tiny_data_dir):
     records = str(tiny_data_dir / "demo")
     manifest = json.loads((tiny_data_dir / "demo" / "manifest.json").read_text())
     test = manifest["counts"]["test"]
-    result = evaluator.evaluate_model(_constant_student(FAKE_BIAS), records, "all", "c40",
+    result = evaluator.evaluate_model(runs.load_model(str(run_dir)), records, "all", "c40",
                                       batch_size=8, gallery=None)
     assert (result["real_frames"], result["fake_frames"]) == (
         test["original"]["examples"], test["Demo"]["examples"])

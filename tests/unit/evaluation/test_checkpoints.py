@@ -16,10 +16,8 @@ def run(tmp_path_factory):
     """(run dir, config, student): a 32-px ResNet18 run whose student.keras has a head bias of
     (0, 1), and beside it a weights file whose head bias is (0, 2)."""
     run_dir = tmp_path_factory.mktemp("run")
-    config = config_lib.Config()
-    for key, value in [("model.backbone", "resnet18"), ("model.weights", None),
-                       ("model.image_size", 32)]:
-        config.set(key, value)
+    config = config_lib.Config.from_items([("model.backbone", "resnet18"),
+                                           ("model.weights", None), ("model.image_size", 32)])
     runs.write_config(str(run_dir), config)
     student = build_classifier("resnet18", image_size=32, name="student")
     logits = student.get_layer("logits")

@@ -32,9 +32,8 @@ def model():
     return tiny_classifier(size=16)
 
 
-def test_model_image_size_from_the_input_shape_else_the_config():
-    fixed = tiny_classifier(size=16)
-    assert export.model_image_size(fixed, {"model": {"image_size": 99}}) == 16  # shape first
+def test_model_image_size_from_the_input_shape_else_the_config(model):
+    assert export.model_image_size(model, {"model": {"image_size": 99}}) == 16  # shape first
     any_size = _any_size_model()
     assert export.model_image_size(any_size, {"model": {"image_size": 48}}) == 48
     first, second = keras.Input((24, 24, 3)), keras.Input((8, 8, 3))
